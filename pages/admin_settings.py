@@ -1,0 +1,27 @@
+"""Admin: anonymity thresholds."""
+
+import streamlit as st
+
+from servicetjek import access, settings
+from servicetjek.errors import DomainError
+from servicetjek.ui.common import T, db, require, show_error
+
+
+def main() -> None:
+    require(access.ADMIN)
+    st.title(T("settings.page_title"))
+    st.write(T("settings.intro", n=settings.ABSOLUTE_MIN_ANSWERS))
+    with st.form("thresholds"):
+        answers = st.number_input(T("settings.min_answers"), min_value=1, max_value=100,
+                                  value=settings.min_answers(db()), key="min_answers")
+        comments = st.number_input(T("settings.min_comments"), min_value=1, max_value=100,
+                                   value=settings.min_comments(db()), key="min_comments")
+        if st.form_submit_button(T("common.save"), type="primary"):
+            try:
+                settings.set_thresholds(db(), answers, comments)
+                st.success(T("settings.saved"))
+            except DomainError as error:
+                show_error(error)
+
+
+main()

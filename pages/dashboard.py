@@ -1,0 +1,82 @@
+"""Organisation dashboard: every department at a glance (managers and admins)."""
+
+from datetime import date, datetime, timedelta
+
+import streamlit as st
+
+from servicetjek import access, charts, org, results
+from servicetjek.content import THEME_IDS, load
+from servicetjek.errors import DomainError
+from servicetjek.ui.common import T, db, lang, require, show_error
+
+
+def filters(departments):
+    c1, c2 = st.columns([2, 1])
+    roots = [None] + [d.id for d, _ in org.ordered_tree(departments)]
+    root = c1.selectbox(T("dashboard.subtree"), roots, key="dash_root",
+                        format_func=lambda i: T("dashboard.all") if i is None else org.path_name(departments, i))
+    today = date.today()
+    period = c2.date_input(T("dashboard.period"), (today - timedelta(days=365), today), key="dash_period",
+                           format="DD.MM.YYYY")
+    start, end = (period if isinstance(period, tuple) and len(period) == 2 else (period[0], period[0]))
+    return root, datetime.combine(start, datetime.min.time()), datetime.combine(end + timedelta(days=1),
+                                                                                 datetime.min.time())
+
+
+def main() -> None:
+    user = require(access.VIEW_DASHBOARD)
+    names = load(lang()).theme_names()
+    st.title(T("dashboard.page_title"))
+    departments = org.all_departments(db())
+    if not departments:
+        st.info(T("common.no_departments"))
+        return
+    root, start, end = filters(departments)
+    try:
+        rows = results.unit_rollup(db(), user, start, end, root)
+    except DomainError as error:
+        show_error(error)
+        return
+    for r in rows:
+        r["label"] = "\u2003" * r["depth"] + r["name"]
+    st.subheader(T("dashboard.heatmap"))
+    st.caption(T("dashboard.heatmap_note"))
+    st.altair_chart(charts.heatmap(rows, names, T("results.too_few_cell")), width="stretch")
+
+    table = []
+    for r in rows:
+        shown = {t: r[t] for t in THEME_IDS if r[t] is not None}
+        top = max(shown, key=shown.get) if shown else None
+        table.append({T("dashboard.department"): r["path"], T("dashboard.answers"): r["n"],
+                      T("dashboard.too_small"): r["answers_total"] - r["n"],
+                      T("dashboard.top_theme"): names[top] if top else T("results.too_few_cell"),
+                      **{names[t]: round(r[t], 2) if r[t] is not None else None for t in THEME_IDS}})
+    st.dataframe(table, hide_index=True, width="stretch")
+
+    left, right = st.columns(2)
+    reportable = [r for r in rows if r["n"]]
+    with left:
+        st.subheader(T("dashboard.compare"))
+        picked = st.multiselect(T("dashboard.compare_units"), [r["department_id"] for r in reportable],
+                                default=[r["department_id"] for r in reportable[:2]], max_selections=4,
+                                format_func=lambda i: next(r["path"] for r in rows if r["department_id"] == i),
+                                key="dash_compare")
+        if picked:
+            series = {next(r["name"] for r in rows if r["department_id"] == i):
+                      {t: next(r for r in rows if r["department_id"] == i)[t] for t in THEME_IDS} for i in picked}
+            st.altair_chart(charts.radar(series, names, size=360), width="content")
+    with right:
+        st.subheader(T("dashboard.trend"))
+        if reportable:
+            unit = st.selectbox(T("dashboard.trend_unit"), [r["department_id"] for r in reportable], key="dash_trend",
+                                format_func=lambda i: next(r["path"] for r in rows if r["department_id"] == i))
+            points = results.trend(db(), user, unit)
+            if points:
+                st.altair_chart(charts.trend(points, names), width="stretch")
+        else:
+            st.info(T("dashboard.no_data"))
+    st.subheader(T("dashboard.trials"))
+    st.info(T("dashboard.trials_placeholder"), icon=":material/construction:")
+
+
+main()

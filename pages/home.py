@@ -1,0 +1,56 @@
+"""Home: what the service check is, the six themes at a glance, and the next step."""
+
+import streamlit as st
+
+from servicetjek import access, org, rounds
+from servicetjek.content import load
+from servicetjek.ui.common import T, current_user, db, lang
+
+THEME_ICONS = {"cohesion": "diversity_3", "flexibility": "schedule", "availability": "call",
+               "focus": "psychology", "trust": "handshake", "fairness": "balance"}
+
+
+def next_steps(user) -> None:
+    departments = org.all_departments(db(), include_archived=False)
+    st.subheader(T("home.next_title"))
+    if access.has_capability(user, access.ADMIN) and not departments:
+        st.info(T("home.next_admin_org"), icon=":material/account_tree:")
+        return
+    if access.has_capability(user, access.MANAGE_ROUNDS):
+        mine = access.allowed_departments(user, access.MANAGE_ROUNDS, departments)
+        open_rounds = [r for r in rounds.for_departments(db(), mine) if r.state() == "open"]
+        if open_rounds:
+            st.info(T("home.next_open_rounds", n=len(open_rounds)), icon=":material/how_to_vote:")
+        else:
+            st.info(T("home.next_start_round"), icon=":material/how_to_vote:")
+    elif access.has_capability(user, access.VIEW_DASHBOARD):
+        st.info(T("home.next_dashboard"), icon=":material/grid_view:")
+    else:
+        st.info(T("home.next_member"), icon=":material/checklist:")
+
+
+def main() -> None:
+    content = load(lang())
+    user = current_user()
+    st.title(T("home.title"))
+    st.markdown(T("home.lead"))
+    if user is not None:
+        next_steps(user)
+    st.subheader(T("home.how_title"))
+    steps = st.columns(4)
+    for i, col in enumerate(steps, start=1):
+        with col.container(border=True):
+            st.markdown(f"**{i}. {T(f'home.step{i}_title')}**")
+            st.caption(T(f"home.step{i}_text"))
+    st.subheader(T("home.themes_title"))
+    cols = st.columns(3)
+    for i, theme in enumerate(content.themes):
+        with cols[i % 3].container(border=True, height="stretch"):
+            st.markdown(f":material/{THEME_ICONS[theme.id]}: **{theme.name}**")
+            st.markdown(f"*{theme.question}*")
+            st.caption(theme.summary)
+    st.divider()
+    st.caption(content.source["credit"] + " " + content.source["publisher"] + ".")
+
+
+main()

@@ -1,0 +1,125 @@
+"""Department results for one round: radar, distribution, spread, routing, groups, comments."""
+
+import streamlit as st
+
+from servicetjek import access, charts, exports, org, results, rounds, routing
+from servicetjek.content import THEME_IDS, load
+from servicetjek.errors import DomainError
+from servicetjek.ui.common import T, db, department_picker, lang, require, show_error, suppressed_note
+
+
+def recommendation_box(result: results.RoundResults, names: dict[str, str]) -> None:
+    group_means = {g: m for g, m in result.groups.items() if m}
+    rec = routing.recommend(result.means(), group_means)
+    themes = ", ".join(names[t] for t in rec.themes)
+    with st.container(border=True):
+        st.subheader(T("routing.title"))
+        st.markdown(f"### {T(f'routing.kind_{rec.kind}', themes=themes)}")
+        for reason in rec.reasons:
+            params = dict(reason.params)
+            if "theme" in params:
+                params["theme"] = names[params["theme"]]
+            if "themes" in params:
+                params["themes"] = ", ".join(names[t] for t in params["themes"])
+            if "groups" in params:
+                params["groups"] = "; ".join(f"{g}: {names[t]}" for g, t in params["groups"].items())
+            st.markdown(f"- {T(reason.key, **params)}")
+        for a, b in rec.tensions:
+            st.markdown(f"- :material/balance: {T('routing.tension', a=names[a], b=names[b])}")
+        st.page_link("pages/guide.py", label=T("routing.open_guide"), icon=":material/menu_book:")
+
+
+def round_view(user, round_: rounds.Round) -> None:
+    content = load(lang())
+    names = content.theme_names()
+    try:
+        result = results.round_results(db(), user, round_.id)
+    except DomainError as error:
+        show_error(error)
+        return
+    m1, m2, m3 = st.columns(3)
+    m1.metric(T("rounds.answers"), result.n)
+    rate = rounds.response_rate(result.n, result.headcount)
+    m2.metric(T("rounds.rate"), f"{rate:.0%}" if rate is not None else "–")
+    m3.metric(T("results.threshold"), result.threshold)
+    if result.suppressed:
+        suppressed_note(result.n, result.threshold)
+        return
+    left, right = st.columns([1, 1])
+    with left:
+        series = {T("results.this_round"): result.means()}
+        previous = results.previous_round(db(), user, round_)
+        if previous is not None:
+            prev = results.round_results(db(), user, previous.id)
+            if not prev.suppressed and st.toggle(T("results.compare_previous"), key="cmp_prev"):
+                series[T("results.previous_round", title=previous.title)] = prev.means()
+        st.altair_chart(charts.radar(series, names), width="content")
+    with right:
+        recommendation_box(result, names)
+    st.subheader(T("results.distribution"))
+    st.altair_chart(charts.distribution({t: s.distribution for t, s in result.themes.items()}, names,
+                                        content.scale["labels"]), width="stretch")
+    spread = results.disagreements(result)
+    st.subheader(T("results.spread"))
+    if spread:
+        st.warning(T("results.curious", themes=", ".join(names[t] for t in spread)), icon=":material/forum:")
+    st.dataframe([{T("export.theme"): names[t], T("export.mean"): round(s.mean, 2), T("export.sd"): round(s.sd, 2),
+                   T("results.disagree"): "⚑" if t in spread else ""} for t, s in result.themes.items()],
+                 hide_index=True, width="stretch")
+    groups_section(result, names)
+    comments_section(result)
+    export_section(result, names)
+
+
+def groups_section(result: results.RoundResults, names) -> None:
+    if not result.groups:
+        return
+    st.subheader(T("results.groups"))
+    table = []
+    for group, means in sorted(result.groups.items()):
+        row = {T("export.group"): group}
+        for t in THEME_IDS:
+            row[names[t]] = f"{means[t]:.2f}" if means else T("results.too_few_cell")
+        table.append(row)
+    st.dataframe(table, hide_index=True, width="stretch")
+    st.caption(T("results.groups_note", k=result.threshold))
+
+
+def comments_section(result: results.RoundResults) -> None:
+    st.subheader(T("results.comments"))
+    if result.comments is None:
+        st.info(T("results.comments_hidden"), icon=":material/visibility_off:")
+    elif not result.comments:
+        st.caption(T("results.no_comments"))
+    for comment in result.comments or []:
+        with st.container(border=True):
+            st.text(comment)  # plain text: no links, images or headings from employees
+
+
+def export_section(result: results.RoundResults, names) -> None:
+    labels = {k: T(f"export.{k}") for k in ("theme", "mean", "sd", "group")} | {"too_few": T("results.too_few_cell")}
+    header, rows = results.export_table(result, names, labels)
+    c1, c2 = st.columns(2)
+    c1.download_button(T("export.csv"), exports.to_csv(header, rows), f"servicetjek-runde-{result.round.id}.csv",
+                       "text/csv", key="dl_csv", icon=":material/download:")
+    c2.download_button(T("export.xlsx"), exports.to_xlsx(header, rows), f"servicetjek-runde-{result.round.id}.xlsx",
+                       key="dl_xlsx", icon=":material/download:")
+
+
+def main() -> None:
+    user = require(access.VIEW_RESULTS)
+    st.title(T("results.page_title"))
+    dept_id = department_picker(user, access.VIEW_RESULTS, "results.department", "results_dept")
+    if dept_id is None:
+        return
+    departments = org.all_departments(db())
+    available = rounds.for_departments(db(), org.subtree_ids(departments, dept_id))
+    if not available:
+        st.info(T("results.no_rounds"), icon=":material/info:")
+        return
+    labels = {r.id: f"{r.title} · {org.path_name(departments, r.department_id)}" for r in available}
+    round_id = st.selectbox(T("results.round"), list(labels), format_func=labels.get, key="results_round")
+    round_view(user, next(r for r in available if r.id == round_id))
+
+
+main()

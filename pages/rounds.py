@@ -1,0 +1,123 @@
+"""Rating rounds: create one, share its link or codes, follow answers come in."""
+
+from datetime import datetime, time, timedelta
+
+import streamlit as st
+
+from servicetjek import access, exports, org, rounds
+from servicetjek.errors import DomainError
+from servicetjek.ui.common import T, db, department_picker, require, show_error
+
+
+def base_url() -> str:
+    import os
+
+    configured = os.environ.get("SERVICETJEK_BASE_URL")
+    if configured:
+        return configured.rstrip("/")
+    url = getattr(st.context, "url", None) or "http://localhost:8501"
+    return url.split("?")[0].rstrip("/").rsplit("/", 1)[0] if url.count("/") > 2 else url
+
+
+def round_link(round_: rounds.Round) -> str:
+    return f"{base_url()}/?r={round_.token}"
+
+
+def create_form(user) -> None:
+    with st.expander(T("rounds.new"), icon=":material/add:", expanded=False):
+        dept_id = department_picker(user, access.MANAGE_ROUNDS, "rounds.department", "new_round_dept")
+        if dept_id is None:
+            return
+        with st.form("new_round"):
+            title = st.text_input(T("rounds.title_label"), key="new_round_title",
+                                  placeholder=T("rounds.title_placeholder"))
+            today = datetime.now(rounds.LOCAL_TZ).date()
+            c1, c2, c3, c4 = st.columns(4)
+            opens_date = c1.date_input(T("rounds.opens"), today, key="new_round_opens_date", format="DD.MM.YYYY")
+            opens_time = c2.time_input(T("rounds.at"), time(8, 0), key="new_round_opens_time")
+            closes_date = c3.date_input(T("rounds.closes"), today + timedelta(days=14),
+                                        key="new_round_closes_date", format="DD.MM.YYYY")
+            closes_time = c4.time_input(T("rounds.at"), time(16, 0), key="new_round_closes_time")
+            audience = st.radio(T("rounds.audience"), ["staff", "group"], horizontal=True, key="new_round_audience",
+                                format_func=lambda a: T(f"rounds.audience_{a}"))
+            groups = st.text_input(T("rounds.groups"), key="new_round_groups", help=T("rounds.groups_help"))
+            mode = st.radio(T("rounds.mode"), ["link", "codes"], horizontal=True, key="new_round_mode",
+                            format_func=lambda m: T(f"rounds.mode_{m}"))
+            code_count = st.number_input(T("rounds.code_count"), 1, rounds.MAX_CODES, 30, key="new_round_codes")
+            submitted = st.form_submit_button(T("rounds.create"), type="primary")
+        if submitted:
+            try:
+                round_, codes = rounds.create(
+                    db(), user, dept_id, title, datetime.combine(opens_date, opens_time),
+                    datetime.combine(closes_date, closes_time), audience,
+                    [g for g in groups.split(",")], mode, int(code_count))
+            except DomainError as error:
+                show_error(error)
+                return
+            st.session_state["_new_codes"] = (round_.id, codes)
+            st.success(T("rounds.created"), icon=":material/check:")
+
+
+def share(round_: rounds.Round) -> None:
+    link = round_link(round_)
+    st.code(link, language=None)
+    c1, c2, c3 = st.columns(3)
+    c1.download_button(T("rounds.qr_png"), exports.qr_png(link), f"servicetjek-qr-{round_.id}.png",
+                       "image/png", key=f"qr_png_{round_.id}", icon=":material/qr_code_2:")
+    c2.download_button(T("rounds.qr_svg"), exports.qr_svg(link), f"servicetjek-qr-{round_.id}.svg",
+                       "image/svg+xml", key=f"qr_svg_{round_.id}", icon=":material/qr_code_2:")
+    new_codes = st.session_state.get("_new_codes")
+    if round_.access_mode == "codes" and new_codes and new_codes[0] == round_.id:
+        pdf = exports.code_slips_pdf(round_.title, new_codes[1], T("rounds.slip_intro", link=link))
+        c3.download_button(T("rounds.codes_pdf"), pdf, f"servicetjek-koder-{round_.id}.pdf", "application/pdf",
+                           key=f"codes_pdf_{round_.id}", icon=":material/print:")
+        st.warning(T("rounds.codes_once"), icon=":material/warning:")
+
+
+def round_card(user, round_: rounds.Round, departments) -> None:
+    state = round_.state()
+    count = rounds.response_count(db(), round_.id)
+    dept = next((d for d in departments if d.id == round_.department_id), None)
+    rate = rounds.response_rate(count, dept.headcount if dept else None)
+    with st.container(border=True):
+        head, badge = st.columns([4, 1])
+        head.markdown(f"**{round_.title}** · {org.path_name(departments, round_.department_id)}")
+        badge.badge(T(f"rounds.state_{state}"), color={"open": "green", "upcoming": "blue", "closed": "gray"}[state])
+        opens = rounds.utc_to_local(round_.opens_at).strftime("%d.%m.%Y %H:%M")
+        closes = rounds.utc_to_local(round_.closes_at).strftime("%d.%m.%Y %H:%M")
+        st.caption(T("rounds.period", opens=opens, closes=closes))
+        m1, m2, m3 = st.columns(3)
+        m1.metric(T("rounds.answers"), count)
+        m2.metric(T("rounds.rate"), f"{rate:.0%}" if rate is not None else "–")
+        if round_.access_mode == "codes":
+            used, total = rounds.codes_used(db(), round_.id)
+            m3.metric(T("rounds.codes_used"), f"{used} / {total}")
+        share(round_)
+        try:
+            if state != "closed" and st.button(T("rounds.close"), key=f"close_{round_.id}", icon=":material/stop_circle:"):
+                rounds.close(db(), user, round_.id)
+                st.rerun()
+            if state == "closed" and st.button(T("rounds.reopen"), key=f"reopen_{round_.id}",
+                                               icon=":material/play_circle:"):
+                rounds.reopen(db(), user, round_.id, datetime.now(rounds.LOCAL_TZ).replace(tzinfo=None)
+                              + timedelta(days=7))
+                st.rerun()
+        except DomainError as error:
+            show_error(error)
+
+
+def main() -> None:
+    user = require(access.MANAGE_ROUNDS)
+    st.title(T("rounds.page_title"))
+    st.caption(T("rounds.page_intro"))
+    create_form(user)
+    departments = org.all_departments(db())
+    mine = access.allowed_departments(user, access.MANAGE_ROUNDS, departments)
+    listed = rounds.for_departments(db(), mine)
+    if not listed:
+        st.info(T("rounds.empty"), icon=":material/info:")
+    for round_ in listed:
+        round_card(user, round_, departments)
+
+
+main()

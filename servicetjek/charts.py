@@ -1,0 +1,101 @@
+"""Altair charts: radar, score distribution, department × theme heatmap, trend.
+
+Vega-Lite has no polar lines, so the radar is drawn on x/y: each theme sits on a spoke
+at angle 2πi/n − π/2 and a series is a closed, filled polygon through its means.
+"""
+
+from __future__ import annotations
+
+import math
+
+import altair as alt
+import pandas as pd
+
+from servicetjek.content import THEME_IDS
+
+SCALE_MAX = 5
+PALETTE = ["#1f6f8b", "#e07a5f", "#81b29a", "#9c6ade"]
+
+
+def _xy(index: int, value: float) -> tuple[float, float]:
+    angle = 2 * math.pi * index / len(THEME_IDS) - math.pi / 2
+    return value * math.cos(angle), value * math.sin(angle)
+
+
+def radar(series: dict[str, dict[str, float]], theme_names: dict[str, str], size: int = 420) -> alt.LayerChart:
+    """`series` maps a label (e.g. 'Denne runde') to mean importance per theme."""
+    rows = []
+    for label, means in series.items():
+        for i, theme in enumerate(THEME_IDS):
+            x, y = _xy(i, means[theme])
+            rows.append({"series": label, "theme": theme_names[theme], "order": i, "x": x, "y": y,
+                         "mean": round(means[theme], 2)})
+    data = pd.DataFrame(rows)
+    grid = pd.DataFrame([{"level": lvl, "order": i, "x": _xy(i, lvl)[0], "y": _xy(i, lvl)[1]}
+                         for lvl in range(1, SCALE_MAX + 1) for i in range(len(THEME_IDS))])
+    spokes = pd.DataFrame([{"theme": t, "end": e, "x": _xy(i, e * SCALE_MAX)[0], "y": _xy(i, e * SCALE_MAX)[1]}
+                           for i, t in enumerate(THEME_IDS) for e in (0, 1)])
+    labels = pd.DataFrame([{"label": theme_names[t], "x": _xy(i, SCALE_MAX + 0.9)[0],
+                            "y": _xy(i, SCALE_MAX + 0.75)[1]} for i, t in enumerate(THEME_IDS)])
+    domain = [-(SCALE_MAX + 1.6), SCALE_MAX + 1.6]
+    x = alt.X("x:Q", scale=alt.Scale(domain=domain), axis=None)
+    y = alt.Y("y:Q", scale=alt.Scale(domain=domain), axis=None)
+    grid_layer = alt.Chart(grid).mark_line(interpolate="linear-closed", color="#d0d7de", strokeWidth=1).encode(
+        x=x, y=y, detail="level:N", order="order:Q")
+    spoke_layer = alt.Chart(spokes).mark_line(color="#d0d7de").encode(x=x, y=y, detail="theme:N")
+    color = alt.Color("series:N", scale=alt.Scale(range=PALETTE), legend=alt.Legend(orient="bottom", title=None))
+    area = alt.Chart(data).mark_line(interpolate="linear-closed", filled=True, fillOpacity=0.2, strokeWidth=2.5
+                                     ).encode(x=x, y=y, color=color, order="order:Q", detail="series:N")
+    points = alt.Chart(data).mark_circle(size=70).encode(
+        x=x, y=y, color=color, tooltip=[alt.Tooltip("series:N", title=""), alt.Tooltip("theme:N", title=""),
+                                        alt.Tooltip("mean:Q", title="⌀", format=".2f")])
+    text = alt.Chart(labels).mark_text(fontSize=13, fontWeight="bold", color="#24292f").encode(
+        x=x, y=y, text="label:N")
+    return alt.layer(grid_layer, spoke_layer, area, points, text).properties(width=size, height=size)
+
+
+def distribution(stats: dict[str, tuple[int, ...]], theme_names: dict[str, str],
+                 scale_labels: list[str]) -> alt.Chart:
+    """Stacked bars: how many answered 1..5 per theme."""
+    rows = [{"theme": theme_names[t], "order": i, "score": f"{v} – {scale_labels[v - 1]}", "value": v,
+             "count": counts[v - 1]} for i, t in enumerate(THEME_IDS) for v, counts in [(v, stats[t]) for v in range(1, 6)]]
+    data = pd.DataFrame(rows)
+    return alt.Chart(data).mark_bar().encode(
+        y=alt.Y("theme:N", sort=[theme_names[t] for t in THEME_IDS], title=None),
+        x=alt.X("count:Q", stack="normalize", axis=alt.Axis(format="%", title=None)),
+        color=alt.Color("score:N", scale=alt.Scale(scheme="blues"), legend=alt.Legend(orient="bottom", title=None)),
+        order=alt.Order("value:Q"),
+        tooltip=["theme:N", "score:N", "count:Q"],
+    ).properties(height=260)
+
+
+def heatmap(rows: list[dict], theme_names: dict[str, str], too_few: str) -> alt.Chart:
+    """Department × theme means; cells without reportable answers are grey and labelled."""
+    records = []
+    for r in rows:
+        for t in THEME_IDS:
+            records.append({"department": r["label"], "theme": theme_names[t], "mean": r[t],
+                            "text": f"{r[t]:.1f}" if r[t] is not None else too_few, "n": r["n"]})
+    data = pd.DataFrame(records)
+    base = alt.Chart(data).encode(
+        x=alt.X("theme:N", sort=[theme_names[t] for t in THEME_IDS], title=None, axis=alt.Axis(orient="top", labelAngle=0)),
+        y=alt.Y("department:N", sort=[r["label"] for r in rows], title=None),
+    )
+    cells = base.mark_rect(stroke="white").encode(
+        color=alt.condition("datum.mean === null", alt.value("#eaeef2"),
+                            alt.Color("mean:Q", scale=alt.Scale(domain=[1, 5], scheme="orangered"),
+                                      legend=alt.Legend(title="⌀ 1–5"))),
+        tooltip=["department:N", "theme:N", alt.Tooltip("mean:Q", format=".2f"), "n:Q"])
+    labels = base.mark_text(fontSize=12).encode(
+        text="text:N", color=alt.condition("datum.mean > 3.8", alt.value("white"), alt.value("#24292f")))
+    return (cells + labels).properties(height=max(120, 34 * len(rows)))
+
+
+def trend(points: list[dict], theme_names: dict[str, str]) -> alt.Chart:
+    rows = [{"round": f"{p['title']} ({p['opens_at']:%d.%m.%Y})", "when": p["opens_at"], "theme": theme_names[t],
+             "mean": p[t]} for p in points for t in THEME_IDS]
+    data = pd.DataFrame(rows)
+    return alt.Chart(data).mark_line(point=True).encode(
+        x=alt.X("when:T", title=None), y=alt.Y("mean:Q", scale=alt.Scale(domain=[1, 5]), title="⌀"),
+        color=alt.Color("theme:N", title=None), tooltip=["round:N", "theme:N", alt.Tooltip("mean:Q", format=".2f")],
+    ).properties(height=300)

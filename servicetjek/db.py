@@ -1,0 +1,160 @@
+"""The only module that talks to DuckDB.
+
+DuckDB allows one read-write process per file and raises ResourceInUse when threads
+share one connection, so the process keeps a single connection and every call works
+on its own cursor. Writes run in explicit transactions and are retried on write-write
+conflicts, which DuckDB reports instead of blocking.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import threading
+import time
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Callable, Iterator, TypeVar
+
+import duckdb
+
+MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+DEFAULT_PATH = Path(__file__).resolve().parent.parent / "data" / "servicetjek.duckdb"
+MEMORY_LIMIT = os.environ.get("SERVICETJEK_DB_MEMORY", "1GB")
+WRITE_RETRIES = 8
+
+T = TypeVar("T")
+
+
+class WriteConflict(RuntimeError):
+    """A write kept conflicting with concurrent writes and was given up."""
+
+
+def database_path() -> Path:
+    return Path(os.environ.get("SERVICETJEK_DB", DEFAULT_PATH))
+
+
+class Database:
+    def __init__(self, path: str | Path):
+        self.path = str(path)
+        if self.path != ":memory:":
+            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        self._conn = duckdb.connect(self.path, config={"memory_limit": MEMORY_LIMIT, "threads": 2})
+        self.applied = migrate(self)  # names of migrations this open applied
+
+    def close(self) -> None:
+        self._conn.close()
+
+    @contextmanager
+    def cursor(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        cur = self._conn.cursor()
+        try:
+            yield cur
+        finally:
+            cur.close()
+
+    def query(self, sql: str, params: list | tuple = ()) -> list[tuple]:
+        with self.cursor() as cur:
+            return cur.execute(sql, params).fetchall()
+
+    def query_dicts(self, sql: str, params: list | tuple = ()) -> list[dict[str, Any]]:
+        with self.cursor() as cur:
+            rel = cur.execute(sql, params)
+            names = [d[0] for d in rel.description]
+            return [dict(zip(names, row)) for row in rel.fetchall()]
+
+    def query_one(self, sql: str, params: list | tuple = ()) -> tuple | None:
+        rows = self.query(sql, params)
+        return rows[0] if rows else None
+
+    def query_df(self, sql: str, params: list | tuple = ()):
+        with self.cursor() as cur:
+            return cur.execute(sql, params).df()
+
+    def transaction(self, work: Callable[[duckdb.DuckDBPyConnection], T]) -> T:
+        """Run `work(cursor)` in one transaction, retrying on write conflicts."""
+        for attempt in range(WRITE_RETRIES):
+            with self.cursor() as cur:
+                cur.execute("BEGIN TRANSACTION")
+                try:
+                    result = work(cur)
+                    cur.execute("COMMIT")
+                    return result
+                except duckdb.TransactionException as exc:
+                    _rollback(cur)
+                    if "conflict" not in str(exc).lower() or attempt == WRITE_RETRIES - 1:
+                        raise WriteConflict(str(exc)) from exc
+                except BaseException:
+                    _rollback(cur)
+                    raise
+            time.sleep(random.uniform(0.005, 0.03) * (attempt + 1))
+        raise WriteConflict("gave up")  # pragma: no cover - loop always returns or raises
+
+    def execute(self, sql: str, params: list | tuple = ()) -> None:
+        self.transaction(lambda cur: cur.execute(sql, params))
+
+
+def _rollback(cur: duckdb.DuckDBPyConnection) -> None:
+    try:
+        cur.execute("ROLLBACK")
+    except duckdb.Error:
+        pass  # already rolled back by DuckDB after a failed statement
+
+
+def migrations() -> list[tuple[int, str, str]]:
+    found = []
+    for file in sorted(MIGRATIONS_DIR.glob("[0-9][0-9][0-9][0-9]_*.sql")):
+        found.append((int(file.name[:4]), file.name, file.read_text(encoding="utf-8")))
+    return found
+
+
+def migrate(db: Database) -> list[str]:
+    """Apply pending forward-only migrations; returns the names applied now."""
+    with db.cursor() as cur:
+        cur.execute(
+            "CREATE TABLE IF NOT EXISTS schema_migrations ("
+            " version INTEGER PRIMARY KEY, name VARCHAR NOT NULL,"
+            " applied_at TIMESTAMP DEFAULT current_timestamp)"
+        )
+    done = {row[0] for row in db.query("SELECT version FROM schema_migrations")}
+    applied = []
+    for version, name, sql in migrations():
+        if version in done:
+            continue
+
+        def apply(cur, sql=sql, version=version, name=name):
+            for statement in _split_sql(sql):
+                cur.execute(statement)
+            cur.execute("INSERT INTO schema_migrations (version, name) VALUES (?, ?)", [version, name])
+
+        db.transaction(apply)
+        applied.append(name)
+    return applied
+
+
+def _split_sql(sql: str) -> list[str]:
+    lines = [line for line in sql.splitlines() if not line.strip().startswith("--")]
+    return [s.strip() for s in "\n".join(lines).split(";") if s.strip()]
+
+
+_lock = threading.Lock()
+_instance: Database | None = None
+
+
+def get_db() -> Database:
+    """The process-wide database, opened (and migrated) on first use."""
+    global _instance
+    with _lock:
+        if _instance is None or _instance.path != str(database_path()):
+            if _instance is not None:
+                _instance.close()
+            _instance = Database(database_path())
+        return _instance
+
+
+def reset_for_tests() -> None:
+    global _instance
+    with _lock:
+        if _instance is not None:
+            _instance.close()
+        _instance = None

@@ -1,0 +1,137 @@
+"""A believable demo organisation, deterministic for a seed and scalable for benchmarks.
+
+`python -m servicetjek.demo --reset` fills the database named by SERVICETJEK_DB and
+prints one login per role.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import numpy as np
+import pandas as pd
+
+from servicetjek import org, rounds, users
+from servicetjek.content import THEME_IDS
+from servicetjek.db import Database, database_path
+
+DEMO_PASSWORD = "demo-servicetjek"  # demo database only; printed by `make demo`
+FORVALTNINGER = {
+    "Borgerservice og Digitalisering": ["Borgerservice", "Digitalisering", "Løn og Personale", "Økonomi"],
+    "Børn og Familie": ["Familierådgivning", "PPR", "Dagtilbudsadministration", "Sundhedsplejen"],
+    "Teknik og Miljø": ["Byggesag", "Plan og Udvikling", "Natur og Vand", "Vej og Park"],
+}
+GROUPS = ["Ny medarbejder", "Medarbejder", "Leder"]
+
+
+@dataclass
+class DemoResult:
+    department_ids: list[int]
+    round_ids: list[int]
+    logins: dict[str, str]
+
+
+def _profile(rng: random.Random) -> np.ndarray:
+    """A department's 'true' importance per theme: one or two themes stand out."""
+    base = np.array([rng.uniform(2.0, 3.4) for _ in THEME_IDS])
+    for i in rng.sample(range(len(THEME_IDS)), rng.choice([1, 1, 2])):
+        base[i] = rng.uniform(3.9, 4.6)
+    return base
+
+
+def _answers(rng: np.random.Generator, profile: np.ndarray, n: int, round_id: int,
+             groups: list[str], with_comments: bool) -> pd.DataFrame:
+    scores = np.clip(np.rint(rng.normal(profile, 0.9, size=(n, len(THEME_IDS)))), 1, 5).astype("int8")
+    frame = pd.DataFrame(scores, columns=list(THEME_IDS))
+    frame.insert(0, "round_id", round_id)
+    frame["respondent_group"] = rng.choice(groups + [None], size=n, p=[0.2, 0.6, 0.1, 0.1]) if groups else None
+    comments = ["Vi mangler faste dage, hvor vi ses.", "Svært at få ro til sagsbehandling hjemme.",
+                "Det er uklart, hvornår kolleger kan nås.", "Godt med fleksibiliteten, men savner fællesskabet."]
+    if with_comments:
+        frame["comment"] = [comments[i % len(comments)] if rng.random() < 0.3 else None for i in range(n)]
+    else:
+        frame["comment"] = None
+    return frame
+
+
+def insert_frame(db: Database, frame: pd.DataFrame) -> None:
+    """Bulk-insert generated answers (columns as in `responses`, without the key)."""
+
+    def work(cur):
+        cur.register("generated_answers", frame)
+        cur.execute(
+            "INSERT INTO responses (round_id, cohesion, flexibility, availability, focus, trust, fairness,"
+            " respondent_group, comment) SELECT round_id, cohesion, flexibility, availability, focus, trust,"
+            " fairness, respondent_group, comment FROM generated_answers")
+        cur.unregister("generated_answers")
+
+    db.transaction(work)
+
+
+def generate(db: Database, seed: int = 7, size: int = 1, responses_per_round: int | None = None,
+             now: datetime | None = None) -> DemoResult:
+    """Fill `db` with `size` × (3 forvaltninger, 12 departments), users, and two rounds each."""
+    rng, nprng = random.Random(seed), np.random.default_rng(seed)
+    now = now or datetime(2026, 11, 1, 9, 0)
+    department_ids, leaf_ids = [], []
+    for copy in range(size):
+        suffix = f" {copy + 1}" if size > 1 else ""
+        for top, children in FORVALTNINGER.items():
+            top_id = org.create(db, top + suffix)
+            department_ids.append(top_id)
+            for child in children:
+                leaf_id = org.create(db, child, top_id, headcount=rng.randint(12, 60))
+                department_ids.append(leaf_id)
+                leaf_ids.append(leaf_id)
+    logins = {"admin": "admin", "manager": "leder", "facilitator": "tovholder", "member": "medlem"}
+    admin = users.create(db, "admin", "Anna Admin", DEMO_PASSWORD, "admin")
+    users.create(db, "leder", "Lars Leder", DEMO_PASSWORD, "manager")
+    users.create(db, "tovholder", "Tina Tovholder", DEMO_PASSWORD, "facilitator", [department_ids[0]])
+    users.create(db, "medlem", "Mads Medlem", DEMO_PASSWORD, "member", [leaf_ids[0]])
+
+    round_ids = []
+    for leaf in leaf_ids:
+        profile = _profile(rng)
+        dept = org.get(db, leaf)
+        for age_days, label in ((200, "forår"), (20, "efterår")):
+            opens = now - timedelta(days=age_days)
+            round_, _ = rounds.create(db, admin, leaf, f"Servicetjek {label} 2026", opens, opens + timedelta(days=14),
+                                      groups=GROUPS)
+            n = responses_per_round or max(2, int(dept.headcount * rng.uniform(0.25, 0.9)))
+            frame = _answers(nprng, profile, n, round_.id, GROUPS, with_comments=responses_per_round is None)
+            insert_frame(db, frame)
+            profile = np.clip(profile + nprng.normal(0, 0.25, len(THEME_IDS)), 1, 5)
+            round_ids.append(round_.id)
+    # One open round for the facilitator's first department, to show a live round.
+    live, _ = rounds.create(db, admin, leaf_ids[0], "Servicetjek vinter 2026", datetime.now() - timedelta(days=1),
+                            datetime.now() + timedelta(days=13), groups=GROUPS)
+    round_ids.append(live.id)
+    return DemoResult(department_ids, round_ids, logins)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--reset", action="store_true", help="delete the database file first")
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--size", type=int, default=1)
+    args = parser.parse_args()
+    path = database_path()
+    if args.reset:
+        for suffix in ("", ".wal"):
+            path.with_name(path.name + suffix).unlink(missing_ok=True)
+    db = Database(path)
+    if users.count(db):
+        print(f"{path} already has data; use --reset to rebuild it.")
+        return
+    result = generate(db, seed=args.seed, size=args.size)
+    db.close()
+    print(f"Demo database: {path}")
+    for role, username in result.logins.items():
+        print(f"  {role:12} {username:10} / {DEMO_PASSWORD}")
+
+
+if __name__ == "__main__":
+    main()

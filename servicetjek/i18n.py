@@ -1,0 +1,23 @@
+"""One small helper for UI strings; every string comes from content/<lang>/ui.toml."""
+
+from __future__ import annotations
+
+from servicetjek.content import LANGUAGES, load
+
+DEFAULT_LANG = "da"
+
+
+def normalise_lang(lang: str | None) -> str:
+    return lang if lang in LANGUAGES else DEFAULT_LANG
+
+
+def t(key: str, lang: str = DEFAULT_LANG, **values) -> str:
+    """The UI string `key` in `lang`, formatted with `values`.
+
+    A missing key shows itself in brackets rather than crashing a page; the content
+    tests make sure no key is missing in either language.
+    """
+    text = load(normalise_lang(lang)).ui.get(key)
+    if text is None:
+        return f"[{key}]"
+    return text.format(**values) if values else text

@@ -1,0 +1,232 @@
+"""Results with anonymity built in.
+
+Two rules keep every figure at or above the threshold k, in every view and export:
+
+1. A round is the smallest unit ever reported. A round with fewer than k answers is
+   left out of every figure (roll-ups, periods, trends, heatmaps) and only its count is
+   shown. Every reported figure is then a sum over whole rounds of at least k answers,
+   so any difference between figures – across departments, sub-units or periods – is
+   again a sum of whole rounds: it is empty or has at least k answers.
+2. Inside one round, respondent groups are cells of a partition whose total is shown.
+   A group below k is hidden, and hidden cells (plus answers without a group, which are
+   never shown on their own) must together hold 0 or at least k answers; otherwise the
+   smallest visible groups are hidden too (complementary suppression).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from servicetjek import access, org, settings
+from servicetjek.content import THEME_IDS
+from servicetjek.db import Database
+from servicetjek.errors import DomainError
+from servicetjek.rounds import Round
+from servicetjek.rounds import get as get_round
+from servicetjek.users import User
+
+DISAGREEMENT_SD = 1.2
+NO_GROUP = ""
+
+
+@dataclass(frozen=True)
+class ThemeStats:
+    mean: float
+    sd: float
+    distribution: tuple[int, int, int, int, int]  # answers scoring 1..5
+
+
+@dataclass
+class RoundResults:
+    round: Round
+    n: int
+    threshold: int
+    headcount: int | None
+    themes: dict[str, ThemeStats] | None  # None: too few answers to show anything
+    groups: dict[str, dict[str, float] | None] = field(default_factory=dict)  # None: suppressed
+    group_counts_shown: dict[str, int] = field(default_factory=dict)
+    comments: list[str] | None = None  # None: too few answers to show comments
+
+    @property
+    def suppressed(self) -> bool:
+        return self.themes is None
+
+    def means(self) -> dict[str, float]:
+        return {t: s.mean for t, s in (self.themes or {}).items()}
+
+
+def suppress_partition(counts: dict[str, int], k: int, always_hidden: frozenset[str] = frozenset()) -> set[str]:
+    """The cells of a shown total that may be shown.
+
+    Hidden cells together must hold 0 or ≥ k answers, or the total minus the visible
+    cells would reveal them.
+    """
+    visible = {c for c, n in counts.items() if n >= k and c not in always_hidden}
+    while True:
+        hidden_mass = sum(n for c, n in counts.items() if c not in visible)
+        if hidden_mass == 0 or hidden_mass >= k or not visible:
+            return visible
+        visible.remove(min(visible, key=lambda c: (counts[c], c)))
+
+
+def _require_round(db: Database, user: User, round_id: int) -> Round:
+    round_ = get_round(db, round_id)
+    if round_ is None:
+        raise DomainError("results.unknown_round")
+    access.require(user, access.VIEW_RESULTS, round_.department_id, org.all_departments(db))
+    return round_
+
+
+def _theme_sql() -> str:
+    parts = []
+    for t in THEME_IDS:
+        parts.append(f"avg({t}), coalesce(stddev_pop({t}), 0)")
+        parts.extend(f"count(*) FILTER (WHERE {t} = {v})" for v in range(1, 6))
+    return ", ".join(parts)
+
+
+def _theme_stats(row: tuple) -> dict[str, ThemeStats]:
+    stats, i = {}, 0
+    for t in THEME_IDS:
+        stats[t] = ThemeStats(float(row[i]), float(row[i + 1]), tuple(int(x) for x in row[i + 2:i + 7]))
+        i += 7
+    return stats
+
+
+def round_results(db: Database, user: User, round_id: int) -> RoundResults:
+    round_ = _require_round(db, user, round_id)
+    k, k_comments = settings.min_answers(db), settings.min_comments(db)
+    dept = org.get(db, round_.department_id)
+    n = db.query_one("SELECT count(*) FROM responses WHERE round_id = ?", [round_id])[0]
+    result = RoundResults(round_, n, k, dept.headcount if dept else None, None)
+    if n < k:
+        return result
+    row = db.query_one(f"SELECT {_theme_sql()} FROM responses WHERE round_id = ?", [round_id])
+    result.themes = _theme_stats(row)
+
+    means_sql = ", ".join(f"avg({t})" for t in THEME_IDS)
+    group_rows = db.query(
+        f"SELECT coalesce(respondent_group, ''), count(*), {means_sql} FROM responses"
+        " WHERE round_id = ? GROUP BY 1", [round_id])
+    counts = {g: c for g, c, *_ in group_rows}
+    visible = suppress_partition(counts, k, frozenset({NO_GROUP}))
+    for g, c, *means in group_rows:
+        if g == NO_GROUP:
+            continue
+        result.groups[g] = dict(zip(THEME_IDS, map(float, means))) if g in visible else None
+        if g in visible:
+            result.group_counts_shown[g] = c
+    for g in round_.respondent_groups:
+        result.groups.setdefault(g, None)
+
+    if n >= k_comments:
+        # random() order: comments never come back in the order they arrived
+        result.comments = [r[0] for r in db.query(
+            "SELECT comment FROM responses WHERE round_id = ? AND comment IS NOT NULL ORDER BY random()",
+            [round_id])]
+    return result
+
+
+def disagreements(result: RoundResults) -> list[str]:
+    """Themes where answers spread widely – the method asks us to be curious there."""
+    if result.themes is None:
+        return []
+    return [t for t, s in result.themes.items() if s.sd >= DISAGREEMENT_SD]
+
+
+def _rollup_sql(period: bool) -> str:
+    sums = ", ".join(f"sum({t}) AS s_{t}" for t in THEME_IDS)
+    means = ", ".join(f"sum(s_{t}) FILTER (WHERE n >= $k) / sum(n) FILTER (WHERE n >= $k) AS {t}" for t in THEME_IDS)
+    where = "WHERE r.opens_at >= $start AND r.opens_at < $end" if period else ""
+    return f"""
+        WITH RECURSIVE anc(id, ancestor) AS (
+            SELECT id, id FROM departments
+            UNION ALL
+            SELECT a.id, d.parent_id FROM anc a JOIN departments d ON d.id = a.ancestor
+            WHERE d.parent_id IS NOT NULL
+        ),
+        per_round AS (
+            SELECT r.id AS round_id, r.department_id, count(*) AS n, {sums}
+            FROM responses x JOIN rounds r ON r.id = x.round_id {where}
+            GROUP BY r.id, r.department_id
+        )
+        SELECT anc.ancestor AS department_id,
+               sum(n) AS answers_total,
+               coalesce(sum(n) FILTER (WHERE n >= $k), 0) AS n,
+               count(*) FILTER (WHERE n >= $k) AS rounds_counted,
+               count(*) FILTER (WHERE n < $k) AS rounds_too_small,
+               {means}
+        FROM per_round JOIN anc ON anc.id = per_round.department_id
+        GROUP BY anc.ancestor
+    """
+
+
+def unit_rollup(db: Database, user: User, start: datetime, end: datetime,
+                root_id: int | None = None) -> list[dict]:
+    """Mean importance per department (its whole subtree) for rounds opening in [start, end).
+
+    One row per department the user may see (inside `root_id`'s subtree when given).
+    Departments without reportable answers still get a row with n = 0.
+    """
+    departments = org.all_departments(db)
+    allowed = access.allowed_departments(user, access.VIEW_RESULTS, departments)
+    if root_id is not None:
+        if root_id not in allowed:
+            raise DomainError("access.denied")
+        allowed &= org.subtree_ids(departments, root_id)
+    k = settings.min_answers(db)
+    rows = {r["department_id"]: r for r in db.query_dicts(
+        _rollup_sql(period=True), {"k": k, "start": start, "end": end})}
+    out = []
+    for dept, depth in org.ordered_tree([d for d in departments if d.id in allowed]):
+        row = rows.get(dept.id) or {"answers_total": 0, "n": 0, "rounds_counted": 0, "rounds_too_small": 0}
+        item = {"department_id": dept.id, "name": dept.name, "path": org.path_name(departments, dept.id),
+                "depth": depth, "archived": dept.archived, "headcount": dept.headcount,
+                "answers_total": int(row["answers_total"] or 0), "n": int(row["n"] or 0),
+                "rounds_counted": int(row["rounds_counted"]), "rounds_too_small": int(row["rounds_too_small"])}
+        for t in THEME_IDS:
+            value = row.get(t)
+            item[t] = float(value) if value is not None and item["n"] >= k else None
+        out.append(item)
+    return out
+
+
+def trend(db: Database, user: User, department_id: int) -> list[dict]:
+    """One point per reportable round in the department's subtree, oldest first."""
+    departments = org.all_departments(db)
+    access.require(user, access.VIEW_RESULTS, department_id, departments)
+    k = settings.min_answers(db)
+    ids = sorted(org.subtree_ids(departments, department_id))
+    means = ", ".join(f"avg(x.{t}) AS {t}" for t in THEME_IDS)
+    return db.query_dicts(
+        f"SELECT r.id AS round_id, r.title, r.opens_at, count(*) AS n, {means}"
+        " FROM responses x JOIN rounds r ON r.id = x.round_id WHERE list_contains(?, r.department_id)"
+        " GROUP BY r.id, r.title, r.opens_at HAVING count(*) >= ? ORDER BY r.opens_at, r.id",
+        [ids, k])
+
+
+def previous_round(db: Database, user: User, round_: Round) -> Round | None:
+    """The department's previous round, for comparing before and after trials."""
+    row = db.query_one(
+        "SELECT id FROM rounds WHERE department_id = ? AND opens_at < ? ORDER BY opens_at DESC LIMIT 1",
+        [round_.department_id, round_.opens_at])
+    if row is None:
+        return None
+    return _require_round(db, user, row[0])
+
+
+def export_table(result: RoundResults, theme_names: dict[str, str], labels: dict[str, str]) -> tuple[list, list]:
+    """The round's figures as a table for CSV/XLSX, with the same suppression as the page."""
+    header = [labels["theme"], labels["mean"], labels["sd"], *[f"{v}" for v in range(1, 6)]]
+    group_names = sorted(result.groups)
+    header += [f"{labels['group']}: {g}" for g in group_names]
+    rows = []
+    for t in THEME_IDS:
+        if result.themes is None:
+            rows.append([theme_names[t], labels["too_few"], "", "", "", "", "", "", *[""] * len(group_names)])
+            continue
+        s = result.themes[t]
+        groups = [round(result.groups[g][t], 2) if result.groups[g] else labels["too_few"] for g in group_names]
+        rows.append([theme_names[t], round(s.mean, 2), round(s.sd, 2), *s.distribution, *groups])
+    return header, rows

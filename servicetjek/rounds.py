@@ -1,0 +1,353 @@
+"""Rating rounds: creation, links, single-use codes, validation and anonymous submission."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+import threading
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from zoneinfo import ZoneInfo
+
+from servicetjek import access, org
+from servicetjek.content import THEME_IDS
+from servicetjek.db import Database
+from servicetjek.errors import DomainError
+from servicetjek.users import User
+
+LOCAL_TZ = ZoneInfo("Europe/Copenhagen")
+TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{32}$")
+CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L: easy to read aloud and type
+CODE_LENGTH = 8
+MAX_CODES = 2000
+MAX_GROUPS = 6
+MAX_GROUP_NAME = 40
+MAX_TITLE = 120
+MAX_COMMENT = 1000
+
+
+class RoundError(DomainError):
+    pass
+
+
+class SubmissionRefused(DomainError):
+    """The form cannot be used or the answer cannot be stored; `key` says why."""
+
+
+@dataclass(frozen=True)
+class Round:
+    id: int
+    department_id: int
+    title: str
+    opens_at: datetime  # naive UTC
+    closes_at: datetime  # naive UTC
+    audience: str
+    respondent_groups: tuple[str, ...]
+    access_mode: str
+    token: str
+    closed_early: bool
+    created_by: str
+
+    def state(self, now: datetime | None = None) -> str:
+        now = now or utcnow()
+        if self.closed_early or now >= self.closes_at:
+            return "closed"
+        if now < self.opens_at:
+            return "upcoming"
+        return "open"
+
+
+@dataclass(frozen=True)
+class Answer:
+    scores: dict[str, int]
+    group: str | None
+    comment: str | None
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+def local_to_utc(value: datetime) -> datetime:
+    """A wall-clock time in Copenhagen (naive or aware) as naive UTC for storage."""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=LOCAL_TZ)
+    return value.astimezone(timezone.utc).replace(tzinfo=None)
+
+
+def utc_to_local(value: datetime) -> datetime:
+    return value.replace(tzinfo=timezone.utc).astimezone(LOCAL_TZ)
+
+
+def new_token() -> str:
+    return secrets.token_urlsafe(24)  # 192 bits, 32 URL-safe characters
+
+
+def new_code() -> str:
+    raw = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+    return f"{raw[:4]}-{raw[4:]}"
+
+
+def normalise_code(code: str) -> str:
+    raw = re.sub(r"[\s-]", "", (code or "").upper())
+    return f"{raw[:4]}-{raw[4:]}" if len(raw) == CODE_LENGTH else raw
+
+
+def _code_hash(round_id: int, code: str) -> str:
+    return hashlib.sha256(f"{round_id}:{normalise_code(code)}".encode()).hexdigest()
+
+
+_COLUMNS = ("id, department_id, title, opens_at, closes_at, audience, respondent_groups, access_mode,"
+            " token, closed_early, created_by")
+
+
+def _row_to_round(row) -> Round:
+    values = list(row)
+    values[6] = tuple(values[6] or ())
+    return Round(*values)
+
+
+def get(db: Database, round_id: int) -> Round | None:
+    row = db.query_one(f"SELECT {_COLUMNS} FROM rounds WHERE id = ?", [round_id])
+    return _row_to_round(row) if row else None
+
+
+def by_token(db: Database, token: str | None) -> Round | None:
+    if not isinstance(token, str) or not TOKEN_RE.match(token):
+        return None
+    row = db.query_one(f"SELECT {_COLUMNS} FROM rounds WHERE token = ?", [token])
+    return _row_to_round(row) if row else None
+
+
+def for_departments(db: Database, department_ids: set[int]) -> list[Round]:
+    if not department_ids:
+        return []
+    rows = db.query(
+        f"SELECT {_COLUMNS} FROM rounds WHERE list_contains(?, department_id) ORDER BY opens_at DESC, id DESC",
+        [sorted(department_ids)],
+    )
+    return [_row_to_round(r) for r in rows]
+
+
+def _clean_groups(groups) -> list[str]:
+    cleaned = []
+    for group in groups or []:
+        group = " ".join(str(group).split())
+        if not group:
+            continue
+        if len(group) > MAX_GROUP_NAME:
+            raise RoundError("rounds.group_too_long", n=MAX_GROUP_NAME)
+        if group.casefold() not in (g.casefold() for g in cleaned):
+            cleaned.append(group)
+    if len(cleaned) > MAX_GROUPS:
+        raise RoundError("rounds.too_many_groups", n=MAX_GROUPS)
+    return cleaned
+
+
+def create(db: Database, user: User, department_id: int, title: str, opens_local: datetime,
+           closes_local: datetime, audience: str = "staff", groups=(), access_mode: str = "link",
+           code_count: int = 0) -> tuple[Round, list[str]]:
+    """Create a round; returns it and, in code mode, the plain codes (shown once)."""
+    departments = org.all_departments(db)
+    access.require(user, access.MANAGE_ROUNDS, department_id, departments)
+    dept = org.get(db, department_id)
+    if dept is None or dept.archived:
+        raise RoundError("rounds.department_archived")
+    title = " ".join((title or "").split())
+    if not title:
+        raise RoundError("rounds.title_required")
+    if len(title) > MAX_TITLE:
+        raise RoundError("rounds.title_too_long", n=MAX_TITLE)
+    opens_at, closes_at = local_to_utc(opens_local), local_to_utc(closes_local)
+    if closes_at <= opens_at:
+        raise RoundError("rounds.dates_order")
+    if audience not in ("group", "staff"):
+        raise RoundError("rounds.audience_invalid")
+    if access_mode not in ("link", "codes"):
+        raise RoundError("rounds.mode_invalid")
+    groups = _clean_groups(groups)
+    codes: list[str] = []
+    if access_mode == "codes":
+        if not isinstance(code_count, int) or not 1 <= code_count <= MAX_CODES:
+            raise RoundError("rounds.code_count_invalid", n=MAX_CODES)
+        codes_set: set[str] = set()
+        while len(codes_set) < code_count:
+            codes_set.add(new_code())
+        codes = sorted(codes_set)
+
+    def work(cur):
+        round_id = cur.execute(
+            "INSERT INTO rounds (department_id, title, opens_at, closes_at, audience, respondent_groups,"
+            " access_mode, token, created_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+            [department_id, title, opens_at, closes_at, audience, groups, access_mode, new_token(), user.username],
+        ).fetchone()[0]
+        if codes:
+            cur.executemany("INSERT INTO round_codes (round_id, code_hash) VALUES (?, ?)",
+                            [[round_id, _code_hash(round_id, c)] for c in codes])
+        return round_id
+
+    return get(db, db.transaction(work)), codes
+
+
+def _require_manage(db: Database, user: User, round_: Round) -> None:
+    access.require(user, access.MANAGE_ROUNDS, round_.department_id, org.all_departments(db))
+
+
+def close(db: Database, user: User, round_id: int) -> None:
+    round_ = get(db, round_id)
+    if round_ is None:
+        raise RoundError("rounds.unknown")
+    _require_manage(db, user, round_)
+    db.execute("UPDATE rounds SET closed_early = true WHERE id = ?", [round_id])
+    shuffle_storage(db, round_id)
+
+
+def reopen(db: Database, user: User, round_id: int, new_closes_local: datetime | None = None) -> None:
+    round_ = get(db, round_id)
+    if round_ is None:
+        raise RoundError("rounds.unknown")
+    _require_manage(db, user, round_)
+    closes_at = local_to_utc(new_closes_local) if new_closes_local else round_.closes_at
+    if closes_at <= utcnow():
+        raise RoundError("rounds.reopen_needs_future")
+    db.execute("UPDATE rounds SET closed_early = false, closes_at = ? WHERE id = ?", [closes_at, round_id])
+
+
+def shuffle_storage(db: Database, round_id: int) -> None:
+    """Rewrite a round's answers in random order.
+
+    DuckDB keeps rows in insertion order; rewriting them shuffled means not even the
+    physical storage tells who answered first.
+    """
+    def work(cur):
+        cur.execute("CREATE TEMP TABLE IF NOT EXISTS shuffle_buffer AS SELECT * FROM responses LIMIT 0")
+        cur.execute("DELETE FROM shuffle_buffer")
+        cur.execute("INSERT INTO shuffle_buffer SELECT * FROM responses WHERE round_id = ?", [round_id])
+        cur.execute("DELETE FROM responses WHERE round_id = ?", [round_id])
+        cur.execute("INSERT INTO responses SELECT * FROM shuffle_buffer ORDER BY random()")
+        cur.execute("DELETE FROM shuffle_buffer")
+
+    db.transaction(work)
+
+
+def check_available(db: Database, round_: Round | None, now: datetime | None = None) -> Round:
+    """The round if its form may be shown now; otherwise SubmissionRefused with the reason."""
+    if round_ is None:
+        raise SubmissionRefused("rate.unknown_link")
+    state = round_.state(now)
+    if state == "upcoming":
+        raise SubmissionRefused("rate.not_open", opens=utc_to_local(round_.opens_at).strftime("%d.%m.%Y %H:%M"))
+    if state == "closed":
+        raise SubmissionRefused("rate.closed")
+    dept = org.get(db, round_.department_id)
+    if dept is None or dept.archived:
+        raise SubmissionRefused("rate.archived")
+    return round_
+
+
+def validate_answer(round_: Round, scores, group, comment) -> Answer:
+    """Check one answer. Raises SubmissionRefused with a key per problem; never guesses."""
+    if not isinstance(scores, dict):
+        raise SubmissionRefused("rate.scores_missing", themes=", ".join(THEME_IDS))
+    missing = [t for t in THEME_IDS if scores.get(t) is None]
+    if missing:
+        raise SubmissionRefused("rate.scores_missing", themes=", ".join(missing))
+    unknown = set(scores) - set(THEME_IDS)
+    if unknown:
+        raise SubmissionRefused("rate.score_invalid")
+    clean: dict[str, int] = {}
+    for theme in THEME_IDS:
+        value = scores[theme]
+        # bool is an int in Python; a True/False score is a bug, not a 1 or 0.
+        if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 5:
+            raise SubmissionRefused("rate.score_invalid")
+        clean[theme] = value
+    if group in ("", None):
+        group = None
+    elif not isinstance(group, str) or group not in round_.respondent_groups:
+        raise SubmissionRefused("rate.group_invalid")
+    if comment is not None and not isinstance(comment, str):
+        raise SubmissionRefused("rate.comment_invalid")
+    comment = (comment or "").strip()
+    if len(comment) > MAX_COMMENT:
+        raise SubmissionRefused("rate.comment_too_long", n=MAX_COMMENT)
+    if "\x00" in comment:
+        raise SubmissionRefused("rate.comment_invalid")
+    return Answer(clean, group, comment or None)
+
+
+class _SessionGuard:
+    """Remembers, in memory only, which browser sessions already answered which round.
+
+    The marker is a hash and never reaches the database, so it cannot be joined to an
+    answer.
+    """
+
+    def __init__(self):
+        self._seen: set[str] = set()
+        self._lock = threading.Lock()
+
+    @staticmethod
+    def _marker(round_id: int, session_key: str) -> str:
+        return hashlib.sha256(f"{round_id}:{session_key}".encode()).hexdigest()
+
+    def seen(self, round_id: int, session_key: str) -> bool:
+        with self._lock:
+            return self._marker(round_id, session_key) in self._seen
+
+    def add(self, round_id: int, session_key: str) -> None:
+        with self._lock:
+            self._seen.add(self._marker(round_id, session_key))
+
+
+session_guard = _SessionGuard()
+
+
+def submit(db: Database, token: str, scores, group=None, comment=None, code: str | None = None,
+           session_key: str | None = None, now: datetime | None = None) -> None:
+    """Store one anonymous answer, or raise SubmissionRefused and store nothing."""
+    round_ = check_available(db, by_token(db, token), now)
+    answer = validate_answer(round_, scores, group, comment)
+    if session_key and session_guard.seen(round_.id, session_key):
+        raise SubmissionRefused("rate.already_answered")
+    if round_.access_mode == "codes" and not (code and str(code).strip()):
+        raise SubmissionRefused("rate.code_required")
+    code_hash = _code_hash(round_.id, code) if round_.access_mode == "codes" else None
+
+    def work(cur):
+        if code_hash is not None:
+            used = cur.execute("SELECT used FROM round_codes WHERE round_id = ? AND code_hash = ?",
+                               [round_.id, code_hash]).fetchone()
+            if used is None:
+                raise SubmissionRefused("rate.code_unknown")
+            if used[0]:
+                raise SubmissionRefused("rate.code_used")
+            cur.execute("UPDATE round_codes SET used = true WHERE round_id = ? AND code_hash = ?",
+                        [round_.id, code_hash])
+        s = answer.scores
+        cur.execute(
+            "INSERT INTO responses (round_id, cohesion, flexibility, availability, focus, trust, fairness,"
+            " respondent_group, comment) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [round_.id, *(s[t] for t in THEME_IDS), answer.group, answer.comment],
+        )
+
+    db.transaction(work)
+    if session_key:
+        session_guard.add(round_.id, session_key)
+
+
+def response_count(db: Database, round_id: int) -> int:
+    return db.query_one("SELECT count(*) FROM responses WHERE round_id = ?", [round_id])[0]
+
+
+def codes_used(db: Database, round_id: int) -> tuple[int, int]:
+    used, total = db.query_one(
+        "SELECT count(*) FILTER (WHERE used), count(*) FROM round_codes WHERE round_id = ?", [round_id])
+    return used, total
+
+
+def response_rate(count: int, headcount: int | None) -> float | None:
+    if not headcount:
+        return None
+    return min(1.0, count / headcount)

@@ -1,0 +1,56 @@
+"""Admin-configurable settings stored in the database, and the cookie secret."""
+
+from __future__ import annotations
+
+import os
+import secrets
+
+from servicetjek.db import Database
+from servicetjek.errors import DomainError
+
+DEFAULT_MIN_ANSWERS = 5
+DEFAULT_MIN_COMMENTS = 5
+ABSOLUTE_MIN_ANSWERS = 3  # never below this, whatever an admin sets
+COOKIE_EXPIRY_DAYS = 0.5  # twelve hours: the token cannot be revoked, so keep it short
+
+
+def get(db: Database, key: str, default: str | None = None) -> str | None:
+    row = db.query_one("SELECT value FROM settings WHERE key = ?", [key])
+    return row[0] if row else default
+
+
+def put(db: Database, key: str, value: str) -> None:
+    db.execute("INSERT OR REPLACE INTO settings VALUES (?, ?)", [key, str(value)])
+
+
+def min_answers(db: Database) -> int:
+    return max(ABSOLUTE_MIN_ANSWERS, int(get(db, "min_answers", str(DEFAULT_MIN_ANSWERS))))
+
+
+def min_comments(db: Database) -> int:
+    return max(min_answers(db), int(get(db, "min_comments", str(DEFAULT_MIN_COMMENTS))))
+
+
+def set_thresholds(db: Database, answers: int, comments: int) -> None:
+    try:
+        answers, comments = int(answers), int(comments)
+    except (TypeError, ValueError):
+        raise DomainError("settings.threshold_invalid", n=ABSOLUTE_MIN_ANSWERS) from None
+    if answers < ABSOLUTE_MIN_ANSWERS or answers > 100:
+        raise DomainError("settings.threshold_invalid", n=ABSOLUTE_MIN_ANSWERS)
+    if comments < answers or comments > 100:
+        raise DomainError("settings.comment_threshold_invalid")
+    put(db, "min_answers", str(answers))
+    put(db, "min_comments", str(comments))
+
+
+def cookie_key(db: Database, secrets_value: str | None = None) -> str:
+    """From secrets.toml or SERVICETJEK_COOKIE_KEY; otherwise generated once and stored."""
+    key = secrets_value or os.environ.get("SERVICETJEK_COOKIE_KEY")
+    if key:
+        return key
+    stored = get(db, "cookie_key")
+    if stored:
+        return stored
+    put(db, "cookie_key", secrets.token_urlsafe(48))
+    return get(db, "cookie_key")

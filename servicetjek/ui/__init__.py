@@ -1,0 +1,1 @@
+"""Shared Streamlit widgets: the only part of servicetjek that imports streamlit."""

@@ -1,0 +1,57 @@
+"""Helpers every page uses: language, the signed-in user, clear error messages."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from servicetjek import access, org, users
+from servicetjek.db import Database, get_db
+from servicetjek.errors import DomainError
+from servicetjek.i18n import normalise_lang, t
+
+
+def lang() -> str:
+    return normalise_lang(st.session_state.get("lang"))
+
+
+def T(key: str, **values) -> str:
+    return t(key, lang(), **values)
+
+
+def db() -> Database:
+    return get_db()
+
+
+def current_user() -> users.User | None:
+    """The signed-in user, re-read from the database on every run (deactivation is immediate)."""
+    return users.active_user(db(), st.session_state.get("username")) if st.session_state.get(
+        "authentication_status") else None
+
+
+def show_error(error: DomainError) -> None:
+    st.error(T(error.key, **error.params), icon=":material/error:")
+
+
+def require(action: str) -> users.User:
+    """Stop the page unless the signed-in user's role has `action` somewhere."""
+    user = current_user()
+    if not access.has_capability(user, action):
+        st.error(T("access.denied"), icon=":material/block:")
+        st.stop()
+    return user
+
+
+def department_picker(user: users.User, action: str, label_key: str, key: str) -> int | None:
+    """A select box of the departments the user may use for `action` (indented tree order)."""
+    departments = org.all_departments(db(), include_archived=False)
+    allowed = access.allowed_departments(user, action, departments)
+    options = [d for d, _depth in org.ordered_tree(departments) if d.id in allowed]
+    if not options:
+        st.info(T("common.no_departments"), icon=":material/info:")
+        return None
+    paths = {d.id: org.path_name(departments, d.id) for d in options}
+    return st.selectbox(T(label_key), [d.id for d in options], format_func=paths.get, key=key)
+
+
+def suppressed_note(n: int, k: int) -> None:
+    st.info(T("results.too_few", n=n, k=k), icon=":material/visibility_off:")

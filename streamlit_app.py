@@ -1,0 +1,66 @@
+"""Frame: page config, language, sign-in and a menu built from the user's role."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from servicetjek import access, users
+from servicetjek.content import LANGUAGES
+from servicetjek.ui.common import T, db
+
+st.set_page_config(page_title="Servicetjek", page_icon=":material/handshake:", layout="wide")
+
+if "lang" not in st.session_state:
+    st.session_state["lang"] = st.query_params.get("lang", "da") if st.query_params.get("lang") in LANGUAGES else "da"
+
+
+def page(path: str, title_key: str, icon: str, **kwargs) -> st.Page:
+    return st.Page(path, title=T(title_key), icon=f":material/{icon}:", **kwargs)
+
+
+def language_switch() -> None:
+    st.sidebar.segmented_control(
+        T("common.language"), options=list(LANGUAGES), key="lang",
+        format_func=lambda code: {"da": "Dansk", "en": "English"}[code],
+    )
+
+
+def menu(user: users.User | None) -> dict[str, list[st.Page]]:
+    home = page("pages/home.py", "nav.home", "home", default=True)
+    guide = page("pages/guide.py", "nav.guide", "menu_book")
+    if users.count(db()) == 0:
+        return {"": [page("pages/first_admin.py", "nav.first_admin", "person_add", default=True), guide]}
+    if user is None:
+        return {"": [home, guide, page("pages/login.py", "nav.login", "login")]}
+    work = []
+    if access.has_capability(user, access.MANAGE_ROUNDS):
+        work.append(page("pages/rounds.py", "nav.rounds", "how_to_vote"))
+    if access.has_capability(user, access.VIEW_RESULTS):
+        work.append(page("pages/results.py", "nav.results", "radar"))
+    if access.has_capability(user, access.VIEW_DASHBOARD):
+        work.append(page("pages/dashboard.py", "nav.dashboard", "grid_view"))
+    admin = []
+    if access.has_capability(user, access.ADMIN):
+        admin = [page("pages/admin_users.py", "nav.users", "group"),
+                 page("pages/admin_org.py", "nav.org", "account_tree"),
+                 page("pages/admin_settings.py", "nav.settings", "tune")]
+    sections = {"": [home, guide], T("nav.section_work"): work, T("nav.section_admin"): admin}
+    return {name: pages for name, pages in sections.items() if pages}
+
+
+def main() -> None:
+    language_switch()
+    if st.query_params.get("r") is not None:
+        # The public rating link: no sign-in, no authenticator (it would slow every run).
+        st.navigation([page("pages/rate.py", "nav.rate", "how_to_vote", default=True)], position="hidden").run()
+        return
+    from servicetjek.ui.auth import logout_button, resolve_user
+
+    user = resolve_user() if users.count(db()) else None
+    if user is not None:
+        st.sidebar.caption(T("common.signed_in_as", name=user.name, role=T(f"roles.{user.role}")))
+        logout_button()
+    st.navigation(menu(user)).run()
+
+
+main()
