@@ -38,7 +38,7 @@ def main() -> None:
         show_error(error)
         return
     for r in rows:
-        r["label"] = "\u2003" * r["depth"] + r["name"]
+        r["label"] = "\u00a0\u00a0\u00a0" * r["depth"] + ("↳ " if r["depth"] else "") + r["name"]
     st.subheader(T("dashboard.heatmap"))
     st.caption(T("dashboard.heatmap_note"))
     st.altair_chart(charts.heatmap(rows, names, T("results.too_few_cell")), width="stretch")

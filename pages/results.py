@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from servicetjek import access, charts, exports, org, results, rounds, routing
+from servicetjek import access, charts, exports, org, results, rounds, routing, settings
 from servicetjek.content import THEME_IDS, load
 from servicetjek.errors import DomainError
 from servicetjek.ui.common import T, db, department_picker, lang, require, show_error, suppressed_note
@@ -118,7 +118,11 @@ def main() -> None:
         st.info(T("results.no_rounds"), icon=":material/info:")
         return
     labels = {r.id: f"{r.title} · {org.path_name(departments, r.department_id)}" for r in available}
-    round_id = st.selectbox(T("results.round"), list(labels), format_func=labels.get, key="results_round")
+    counts = {r.id: rounds.response_count(db(), r.id) for r in available}
+    k = settings.min_answers(db())
+    default = next((i for i, r in enumerate(available) if counts[r.id] >= k), 0)  # newest round with figures
+    round_id = st.selectbox(T("results.round"), list(labels), index=default, format_func=labels.get,
+                            key="results_round")
     round_view(user, next(r for r in available if r.id == round_id))
 
 

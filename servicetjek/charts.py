@@ -78,8 +78,9 @@ def heatmap(rows: list[dict], theme_names: dict[str, str], too_few: str) -> alt.
                             "text": f"{r[t]:.1f}" if r[t] is not None else too_few, "n": r["n"]})
     data = pd.DataFrame(records)
     base = alt.Chart(data).encode(
-        x=alt.X("theme:N", sort=[theme_names[t] for t in THEME_IDS], title=None, axis=alt.Axis(orient="top", labelAngle=0)),
-        y=alt.Y("department:N", sort=[r["label"] for r in rows], title=None),
+        x=alt.X("theme:N", sort=[theme_names[t] for t in THEME_IDS], title=None, axis=alt.Axis(orient="top", labelAngle=0, labelLimit=160, labelOverlap=False, labelFontSize=12)),
+        y=alt.Y("department:N", sort=[r["label"] for r in rows], title=None,
+                axis=alt.Axis(labelLimit=260, labelFontSize=12)),
     )
     cells = base.mark_rect(stroke="white").encode(
         color=alt.condition("datum.mean === null", alt.value("#eaeef2"),

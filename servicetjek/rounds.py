@@ -289,16 +289,16 @@ class _SessionGuard:
         self._lock = threading.Lock()
 
     @staticmethod
-    def _marker(round_id: int, session_key: str) -> str:
-        return hashlib.sha256(f"{round_id}:{session_key}".encode()).hexdigest()
+    def _marker(round_token: str, session_key: str) -> str:
+        return hashlib.sha256(f"{round_token}:{session_key}".encode()).hexdigest()
 
-    def seen(self, round_id: int, session_key: str) -> bool:
+    def seen(self, round_token: str, session_key: str) -> bool:
         with self._lock:
-            return self._marker(round_id, session_key) in self._seen
+            return self._marker(round_token, session_key) in self._seen
 
-    def add(self, round_id: int, session_key: str) -> None:
+    def add(self, round_token: str, session_key: str) -> None:
         with self._lock:
-            self._seen.add(self._marker(round_id, session_key))
+            self._seen.add(self._marker(round_token, session_key))
 
 
 session_guard = _SessionGuard()
@@ -309,7 +309,7 @@ def submit(db: Database, token: str, scores, group=None, comment=None, code: str
     """Store one anonymous answer, or raise SubmissionRefused and store nothing."""
     round_ = check_available(db, by_token(db, token), now)
     answer = validate_answer(round_, scores, group, comment)
-    if session_key and session_guard.seen(round_.id, session_key):
+    if session_key and session_guard.seen(round_.token, session_key):
         raise SubmissionRefused("rate.already_answered")
     if round_.access_mode == "codes" and not (code and str(code).strip()):
         raise SubmissionRefused("rate.code_required")
@@ -334,7 +334,7 @@ def submit(db: Database, token: str, scores, group=None, comment=None, code: str
 
     db.transaction(work)
     if session_key:
-        session_guard.add(round_.id, session_key)
+        session_guard.add(round_.token, session_key)
 
 
 def response_count(db: Database, round_id: int) -> int:

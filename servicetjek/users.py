@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -45,7 +46,8 @@ def check_password(password: str) -> None:
 
 def hash_password(password: str) -> str:
     check_password(password)
-    return bcrypt.hashpw(password.encode("utf-8"), bcrypt.gensalt()).decode("ascii")
+    rounds = int(os.environ.get("SERVICETJEK_BCRYPT_ROUNDS", "12"))  # tests lower it for speed
+    return bcrypt.hashpw(password.encode("utf-8"), bcrypt.gensalt(rounds)).decode("ascii")
 
 
 def _clean_username(username: str) -> str:

@@ -87,7 +87,7 @@ def login_form() -> None:
 
 def logout_button() -> None:
     auth = st.session_state.get("_authenticator")
-    if st.sidebar.button(T("login.logout"), key="logout", icon=":material/logout:", width="stretch"):
+    if st.sidebar.button(T("login.logout"), key="logout_button", icon=":material/logout:", width="stretch"):
         if auth is not None:
             _sign_out(auth)
         st.rerun()

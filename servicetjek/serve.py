@@ -1,0 +1,31 @@
+"""Start the Streamlit server for streamlit_app.py: `python -m servicetjek.serve [options]`.
+
+Streamlit still treats a `pages/` folder beside the main script as a v1 multipage app
+and would serve each page script directly, skipping our frame (sign-in, role menu).
+We use st.navigation (v2) only, so we switch that legacy detection off before the
+server starts; streamlit_app.py refuses to run if it was started some other way.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from streamlit.runtime.pages_manager import PagesManager
+
+APP = Path(__file__).resolve().parent.parent / "streamlit_app.py"
+
+
+def disable_pages_folder_detection() -> None:
+    PagesManager.uses_pages_directory = False
+
+
+def main(argv: list[str]) -> None:
+    disable_pages_folder_detection()
+    from streamlit.web import cli
+
+    cli.main(args=["run", str(APP), *argv], prog_name="streamlit")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

@@ -1,0 +1,218 @@
+from datetime import datetime, timedelta
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from servicetjek import demo, org, results, rounds, routing
+from servicetjek import settings as app_settings
+from servicetjek.content import THEME_IDS
+from servicetjek.errors import PermissionDenied
+
+
+def fill(db, round_id, n, group=None, score=3, comment=None):
+    for i in range(n):
+        scores = dict.fromkeys(THEME_IDS, score)
+        db.execute("INSERT INTO responses (round_id, cohesion, flexibility, availability, focus, trust, fairness,"
+                   " respondent_group, comment) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                   [round_id, *scores.values(), group, comment])
+
+
+def make_round(db, user, dept, groups=(), days_ago=1):
+    opens = datetime.now() - timedelta(days=days_ago)
+    return rounds.create(db, user, dept, f"R{days_ago}", opens, opens + timedelta(days=14), groups=groups)[0]
+
+
+def test_nothing_shown_below_threshold_and_comments_need_their_own(db, org_tree, people):
+    r = make_round(db, people["admin"], org_tree["A1"])
+    fill(db, r.id, 4, comment="hej")
+    res = results.round_results(db, people["facilitator"], r.id)
+    assert res.suppressed and res.themes is None and res.comments is None and res.n == 4
+    fill(db, r.id, 1)
+    app_settings.set_thresholds(db, 5, 6)
+    res = results.round_results(db, people["facilitator"], r.id)
+    assert not res.suppressed and res.comments is None
+    fill(db, r.id, 1)
+    assert results.round_results(db, people["facilitator"], r.id).comments == ["hej"] * 4
+
+
+def test_facilitator_cannot_read_other_departments_results(db, org_tree, people):
+    r = make_round(db, people["admin"], org_tree["B1"])
+    with pytest.raises(PermissionDenied):
+        results.round_results(db, people["facilitator"], r.id)
+    with pytest.raises(PermissionDenied):
+        results.round_results(db, people["member"], r.id)
+    assert results.round_results(db, people["manager"], r.id).n == 0
+    with pytest.raises(PermissionDenied):
+        results.trend(db, people["facilitator"], org_tree["B"])
+    rows = results.unit_rollup(db, people["facilitator"], datetime(2000, 1, 1), datetime(2100, 1, 1))
+    assert {r["department_id"] for r in rows} == {org_tree["A"], org_tree["A1"], org_tree["A2"]}
+
+
+def test_small_group_is_hidden_together_with_a_complement(db, org_tree, people):
+    r = make_round(db, people["admin"], org_tree["A1"], groups=["Leder", "Ny", "Medarbejder"])
+    fill(db, r.id, 6, "Medarbejder", 4)
+    fill(db, r.id, 5, "Ny", 2)
+    fill(db, r.id, 2, "Leder", 5)
+    res = results.round_results(db, people["admin"], r.id)
+    # Leder (2) alone would be total − visible; Ny (5) must be hidden too.
+    assert res.groups["Leder"] is None and res.groups["Ny"] is None
+    assert res.groups["Medarbejder"] == dict.fromkeys(THEME_IDS, 4.0)
+
+
+def test_small_rounds_are_left_out_of_every_rollup(db, org_tree, people):
+    big = make_round(db, people["admin"], org_tree["A1"])
+    small = make_round(db, people["admin"], org_tree["A2"])
+    fill(db, big.id, 6, score=4)
+    fill(db, small.id, 2, score=1)
+    rows = {r["department_id"]: r for r in results.unit_rollup(
+        db, people["manager"], datetime(2000, 1, 1), datetime(2100, 1, 1))}
+    assert rows[org_tree["A"]]["n"] == 6 and rows[org_tree["A"]]["answers_total"] == 8
+    assert rows[org_tree["A"]]["cohesion"] == 4.0  # the two 1-scores are not mixed in
+    assert rows[org_tree["A2"]]["cohesion"] is None
+    assert [p["round_id"] for p in results.trend(db, people["manager"], org_tree["A"])] == [big.id]
+
+
+def test_export_table_keeps_suppression_and_neutralises_formulas(db, org_tree, people):
+    from servicetjek import exports
+
+    r = make_round(db, people["admin"], org_tree["A1"], groups=["=HYPERLINK(\"x\")", "B"])
+    fill(db, r.id, 5, "B")
+    fill(db, r.id, 1, "=HYPERLINK(\"x\")")
+    res = results.round_results(db, people["admin"], r.id)
+    labels = {"theme": "Tema", "mean": "Snit", "sd": "Spredning", "group": "Gruppe", "too_few": "for få"}
+    header, rows = results.export_table(res, {t: t for t in THEME_IDS}, labels)
+    hyperlink_column = header.index('Gruppe: =HYPERLINK("x")')
+    assert all(row[hyperlink_column] == "for få" for row in rows)  # 1 answer: suppressed
+    csv_text = exports.to_csv(["=HYPERLINK(\"http://evil\")"], [["@SUM(A1)", "ok"]]).decode("utf-8-sig")
+    assert csv_text.splitlines() == ["'=HYPERLINK(\"\"http://evil\"\")", "'@SUM(A1);ok"]
+    assert exports.safe_cell("=1+1") == "'=1+1" and exports.safe_cell("@SUM(A1)") == "'@SUM(A1)"
+    assert exports.safe_cell("+cmd") == "'+cmd" and exports.safe_cell("-2") == "'-2" and exports.safe_cell(3) == 3
+
+
+# --- property: nothing computed from fewer than k answers can be derived ----------------
+
+def _blocks_are_safe(displayed_sets: list[frozenset], sizes: dict, k: int) -> bool:
+    """Every block of respondents that the shown figures can separate holds ≥ k answers.
+
+    Shown figures are sums over sets of cells; any integer combination of them is constant
+    on the blocks of cells that belong to exactly the same shown sets, so if every block
+    inside their union has ≥ k answers, no derivable figure rests on fewer than k.
+    """
+    universe = set().union(*displayed_sets) if displayed_sets else set()
+    blocks: dict[tuple, int] = {}
+    for cell in universe:
+        signature = tuple(cell in s for s in displayed_sets)
+        blocks[signature] = blocks.get(signature, 0) + sizes[cell]
+    return all(n == 0 or n >= k for n in blocks.values())
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_property_no_suppressed_value_is_derivable(tmp_path_factory, data):
+    from servicetjek import db as dbmod
+
+    k = data.draw(st.integers(3, 6), label="k")
+    path = tmp_path_factory.mktemp("prop") / "p.duckdb"
+    database = dbmod.Database(path)
+    app_settings.set_thresholds(database, k, k)
+    from servicetjek import users
+
+    admin = users.create(database, "admin", "A", "correct-horse-battery", "admin")
+    # a random tree of up to 7 departments
+    ids = []
+    for i in range(data.draw(st.integers(1, 7), label="departments")):
+        parent = data.draw(st.sampled_from([None, *ids]), label="parent") if ids else None
+        ids.append(org.create(database, f"D{i}", parent))
+    groups = ["g1", "g2", "g3"]
+    sizes, round_cells = {}, {}
+    for j in range(data.draw(st.integers(1, 6), label="rounds")):
+        dept = data.draw(st.sampled_from(ids), label="dept")
+        r = make_round(database, admin, dept, groups, days_ago=data.draw(st.integers(1, 400), label="age"))
+        cells = set()
+        for g in [*groups, None]:
+            n = data.draw(st.integers(0, 7), label="n")
+            fill(database, r.id, n, g)
+            sizes[(r.id, g)] = n
+            cells.add((r.id, g))
+        round_cells[r.id] = cells
+
+    shown: list[frozenset] = []
+    # every per-round view (total and visible groups)
+    for rid, cells in round_cells.items():
+        res = results.round_results(database, admin, rid)
+        if not res.suppressed:
+            shown.append(frozenset(cells))
+            shown += [frozenset({(rid, g)}) for g, m in res.groups.items() if m is not None]
+    # roll-ups for several periods, trends for every unit
+    for start_days, end_days in [(500, 0), (200, 0), (500, 150), (100, 50)]:
+        start = datetime.now() - timedelta(days=start_days)
+        end = datetime.now() - timedelta(days=end_days) + timedelta(seconds=1)
+        for row in results.unit_rollup(database, admin, start, end):
+            if row["n"]:
+                subtree = org.subtree_ids(org.all_departments(database), row["department_id"])
+                chosen = [rid for rid in round_cells if rounds.get(database, rid).department_id in subtree
+                          and start <= rounds.get(database, rid).opens_at < end
+                          and rounds.response_count(database, rid) >= k]
+                assert sum(rounds.response_count(database, rid) for rid in chosen) == row["n"]
+                shown.append(frozenset().union(*(round_cells[rid] for rid in chosen)))
+    for dept in ids:
+        for point in results.trend(database, admin, dept):
+            shown.append(frozenset(round_cells[point["round_id"]]))
+    database.close()
+    assert _blocks_are_safe(shown, sizes, k)
+
+
+def test_block_check_catches_a_subtraction_leak():
+    sizes = {"a": 6, "b": 1}
+    assert not _blocks_are_safe([frozenset({"a", "b"}), frozenset({"a"})], sizes, 5)
+    assert _blocks_are_safe([frozenset({"a", "b"})], sizes, 5)
+
+
+# --- routing -----------------------------------------------------------------------------
+
+def means(**values):
+    return {t: values.get(t, 2.0) for t in THEME_IDS}
+
+
+def test_routing_clear_winner_gives_single_theme_meeting():
+    rec = routing.recommend(means(focus=4.4, availability=3.6))
+    assert rec.kind == "single" and rec.themes == ("focus",)
+    assert rec.reasons[0].key == "routing.clear_top"
+    assert ("focus", "availability") in rec.tensions
+
+
+def test_routing_close_themes_give_dialogue_meeting():
+    rec = routing.recommend(means(cohesion=4.1, flexibility=4.0, fairness=3.7))
+    assert rec.kind == "dialogue" and rec.themes == ("cohesion", "flexibility", "fairness")
+    assert set(rec.tensions) == {("flexibility", "cohesion"), ("flexibility", "fairness")}
+
+
+def test_routing_borderline_and_ties():
+    exactly_gap = routing.recommend(means(trust=4.0, fairness=3.5))
+    assert exactly_gap.kind == "single" and exactly_gap.themes == ("trust",)
+    just_under = routing.recommend(means(trust=4.0, fairness=3.51))
+    assert just_under.kind == "dialogue" and just_under.themes == ("trust", "fairness")
+    tie = routing.recommend(means(focus=4.0, cohesion=4.0))
+    assert tie.kind == "dialogue" and tie.themes == ("cohesion", "focus")  # method order breaks ties
+    low_tie = routing.recommend(means(focus=2.9, cohesion=2.8))
+    assert low_tie.kind == "single" and {r.key for r in low_tie.reasons} >= {"routing.small_lead", "routing.all_low"}
+
+
+def test_routing_groups_with_different_priorities_give_dialogue():
+    rec = routing.recommend(means(focus=4.5, cohesion=3.2),
+                            {"Ny": means(cohesion=4.6), "Erfaren": means(focus=4.8)})
+    assert rec.kind == "dialogue" and set(rec.themes) == {"focus", "cohesion"}
+
+
+def test_demo_generator_is_deterministic(tmp_path):
+    from servicetjek import db as dbmod
+
+    sums = []
+    for name in ("a", "b"):
+        database = dbmod.Database(tmp_path / f"{name}.duckdb")
+        demo.generate(database, seed=3)
+        sums.append(database.query("SELECT round_id, count(*), sum(focus), sum(trust) FROM responses"
+                                   " GROUP BY 1 ORDER BY 1"))
+        database.close()
+    assert sums[0] == sums[1] and len(sums[0]) == 24
