@@ -72,7 +72,7 @@ def main() -> None:
     if not full:
         st.caption(T("guide.public_note"))
     tabs = st.tabs([t.name for t in content.themes] + [content.dialogue.name, T("guide.trials")])
-    for tab, theme in zip(tabs, content.themes):
+    for tab, theme in zip(tabs, content.themes, strict=False):
         with tab:
             theme_tab(theme, full)
     with tabs[6]:

@@ -5,7 +5,15 @@ import streamlit as st
 from servicetjek import access, charts, exports, org, results, rounds, routing, settings
 from servicetjek.content import THEME_IDS, load
 from servicetjek.errors import DomainError
-from servicetjek.ui.common import T, db, department_picker, lang, require, show_error, suppressed_note
+from servicetjek.ui.common import (
+    T,
+    db,
+    department_picker,
+    lang,
+    require,
+    show_error,
+    suppressed_note,
+)
 
 
 def recommendation_box(result: results.RoundResults, names: dict[str, str]) -> None:

@@ -94,7 +94,8 @@ def round_card(user, round_: rounds.Round, departments) -> None:
             m3.metric(T("rounds.codes_used"), f"{used} / {total}")
         share(round_)
         try:
-            if state != "closed" and st.button(T("rounds.close"), key=f"close_{round_.id}", icon=":material/stop_circle:"):
+            if state != "closed" and st.button(T("rounds.close"), key=f"close_{round_.id}",
+                                               icon=":material/stop_circle:"):
                 rounds.close(db(), user, round_.id)
                 st.rerun()
             if state == "closed" and st.button(T("rounds.reopen"), key=f"reopen_{round_.id}",

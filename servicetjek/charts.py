@@ -57,8 +57,8 @@ def radar(series: dict[str, dict[str, float]], theme_names: dict[str, str], size
 def distribution(stats: dict[str, tuple[int, ...]], theme_names: dict[str, str],
                  scale_labels: list[str]) -> alt.Chart:
     """Stacked bars: how many answered 1..5 per theme."""
-    rows = [{"theme": theme_names[t], "order": i, "score": f"{v} – {scale_labels[v - 1]}", "value": v,
-             "count": counts[v - 1]} for i, t in enumerate(THEME_IDS) for v, counts in [(v, stats[t]) for v in range(1, 6)]]
+    rows = [{"theme": theme_names[t], "score": f"{v} – {scale_labels[v - 1]}", "value": v, "count": stats[t][v - 1]}
+            for t in THEME_IDS for v in range(1, 6)]
     data = pd.DataFrame(rows)
     return alt.Chart(data).mark_bar().encode(
         y=alt.Y("theme:N", sort=[theme_names[t] for t in THEME_IDS], title=None),
@@ -78,7 +78,8 @@ def heatmap(rows: list[dict], theme_names: dict[str, str], too_few: str) -> alt.
                             "text": f"{r[t]:.1f}" if r[t] is not None else too_few, "n": r["n"]})
     data = pd.DataFrame(records)
     base = alt.Chart(data).encode(
-        x=alt.X("theme:N", sort=[theme_names[t] for t in THEME_IDS], title=None, axis=alt.Axis(orient="top", labelAngle=0, labelLimit=160, labelOverlap=False, labelFontSize=12)),
+        x=alt.X("theme:N", sort=[theme_names[t] for t in THEME_IDS], title=None,
+                axis=alt.Axis(orient="top", labelAngle=0, labelLimit=160, labelOverlap=False, labelFontSize=12)),
         y=alt.Y("department:N", sort=[r["label"] for r in rows], title=None,
                 axis=alt.Axis(labelLimit=260, labelFontSize=12)),
     )

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import tomllib
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 CONTENT_DIR = Path(__file__).resolve().parent.parent / "content"
@@ -144,7 +144,7 @@ def _runbook(raw: dict, where: str) -> Runbook:
     )
 
 
-@lru_cache(maxsize=None)
+@cache
 def load(lang: str = "da") -> Content:
     if lang not in LANGUAGES:
         raise ContentError(f"unknown language {lang!r}")
@@ -198,7 +198,7 @@ def validate_all() -> list[Content]:
         missing = set(first.ui) ^ set(other.ui)
         if missing:
             raise ContentError(f"UI strings not in both languages: {sorted(missing)}")
-        for ta, tb in zip(first.themes, other.themes):
+        for ta, tb in zip(first.themes, other.themes, strict=True):
             if len(ta.reflection) != len(tb.reflection):
                 raise ContentError(f"theme {ta.id}: reflection questions differ in number")
     return loaded

@@ -12,9 +12,10 @@ import os
 import random
 import threading
 import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Callable, Iterator, TypeVar
+from typing import Any, TypeVar
 
 import duckdb
 
@@ -61,7 +62,7 @@ class Database:
         with self.cursor() as cur:
             rel = cur.execute(sql, params)
             names = [d[0] for d in rel.description]
-            return [dict(zip(names, row)) for row in rel.fetchall()]
+            return [dict(zip(names, row, strict=True)) for row in rel.fetchall()]
 
     def query_one(self, sql: str, params: list | tuple = ()) -> tuple | None:
         rows = self.query(sql, params)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
-from typing import Iterable, Sequence
+from collections.abc import Iterable, Sequence
 
 import segno
 from fpdf import FPDF

@@ -114,7 +114,7 @@ def round_results(db: Database, user: User, round_id: int) -> RoundResults:
     for g, c, *means in group_rows:
         if g == NO_GROUP:
             continue
-        result.groups[g] = dict(zip(THEME_IDS, map(float, means))) if g in visible else None
+        result.groups[g] = dict(zip(THEME_IDS, map(float, means), strict=True)) if g in visible else None
         if g in visible:
             result.group_counts_shown[g] = c
     for g in round_.respondent_groups:

@@ -7,7 +7,7 @@ import re
 import secrets
 import threading
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from servicetjek import access, org
@@ -66,18 +66,18 @@ class Answer:
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc).replace(tzinfo=None)
+    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def local_to_utc(value: datetime) -> datetime:
     """A wall-clock time in Copenhagen (naive or aware) as naive UTC for storage."""
     if value.tzinfo is None:
         value = value.replace(tzinfo=LOCAL_TZ)
-    return value.astimezone(timezone.utc).replace(tzinfo=None)
+    return value.astimezone(UTC).replace(tzinfo=None)
 
 
 def utc_to_local(value: datetime) -> datetime:
-    return value.replace(tzinfo=timezone.utc).astimezone(LOCAL_TZ)
+    return value.replace(tzinfo=UTC).astimezone(LOCAL_TZ)
 
 
 def new_token() -> str:

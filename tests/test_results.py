@@ -11,7 +11,7 @@ from servicetjek.errors import PermissionDenied
 
 
 def fill(db, round_id, n, group=None, score=3, comment=None):
-    for i in range(n):
+    for _ in range(n):
         scores = dict.fromkeys(THEME_IDS, score)
         db.execute("INSERT INTO responses (round_id, cohesion, flexibility, availability, focus, trust, fairness,"
                    " respondent_group, comment) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -85,7 +85,7 @@ def test_export_table_keeps_suppression_and_neutralises_formulas(db, org_tree, p
     hyperlink_column = header.index('Gruppe: =HYPERLINK("x")')
     assert all(row[hyperlink_column] == "for få" for row in rows)  # 1 answer: suppressed
     csv_text = exports.to_csv(["=HYPERLINK(\"http://evil\")"], [["@SUM(A1)", "ok"]]).decode("utf-8-sig")
-    assert csv_text.splitlines() == ["'=HYPERLINK(\"\"http://evil\"\")", "'@SUM(A1);ok"]
+    assert csv_text.splitlines() == ['"\'=HYPERLINK(""http://evil"")"', "'@SUM(A1);ok"]
     assert exports.safe_cell("=1+1") == "'=1+1" and exports.safe_cell("@SUM(A1)") == "'@SUM(A1)"
     assert exports.safe_cell("+cmd") == "'+cmd" and exports.safe_cell("-2") == "'-2" and exports.safe_cell(3) == 3
 
@@ -126,7 +126,7 @@ def test_property_no_suppressed_value_is_derivable(tmp_path_factory, data):
         ids.append(org.create(database, f"D{i}", parent))
     groups = ["g1", "g2", "g3"]
     sizes, round_cells = {}, {}
-    for j in range(data.draw(st.integers(1, 6), label="rounds")):
+    for _ in range(data.draw(st.integers(1, 6), label="rounds")):
         dept = data.draw(st.sampled_from(ids), label="dept")
         r = make_round(database, admin, dept, groups, days_ago=data.draw(st.integers(1, 400), label="age"))
         cells = set()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import streamlit as st
 import streamlit_authenticator as stauth
+from streamlit.errors import StreamlitSecretNotFoundError
 from streamlit_authenticator.utilities.exceptions import LoginError
 
 from servicetjek import settings, users
@@ -22,7 +23,7 @@ COOKIE_NAME = "servicetjek_auth"
 def _secret_cookie_key() -> str | None:
     try:
         return st.secrets.get("cookie_key")
-    except (FileNotFoundError, KeyError, AttributeError, Exception):  # no secrets.toml is fine
+    except (FileNotFoundError, KeyError, AttributeError, StreamlitSecretNotFoundError):  # no secrets.toml
         return None
 
 
