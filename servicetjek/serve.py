@@ -17,6 +17,17 @@ APP = Path(__file__).resolve().parent.parent / "streamlit_app.py"
 
 
 def disable_pages_folder_detection() -> None:
+    """Make every PagesManager treat this app as st.navigation-only (AppTest resets the flag)."""
+    if getattr(PagesManager.__init__, "_servicetjek", False):
+        return
+    original = PagesManager.__init__
+
+    def init(self, *args, **kwargs):
+        original(self, *args, **kwargs)
+        PagesManager.uses_pages_directory = False
+
+    init._servicetjek = True
+    PagesManager.__init__ = init
     PagesManager.uses_pages_directory = False
 
 

@@ -1,0 +1,234 @@
+"""AppTest of the frame and every page, per role."""
+
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from servicetjek import rounds, users
+from servicetjek.content import THEME_IDS
+from tests.conftest import PASSWORD
+
+ROOT = Path(__file__).resolve().parent.parent
+APP = str(ROOT / "streamlit_app.py")
+
+
+def app() -> AppTest:
+    return AppTest.from_file(APP, default_timeout=30)
+
+
+def test_first_start_shows_create_admin_and_then_login(db):
+    at = app().run()
+    assert not at.exception
+    assert at.title[0].value == "Velkommen til Servicetjek"
+    at.text_input(key="fa_name").input("Anna Admin")
+    at.text_input(key="fa_username").input("anna")
+    at.text_input(key="fa_password").input(PASSWORD)
+    at.text_input(key="fa_repeat").input(PASSWORD)
+    at.button[0].click().run()
+    assert not at.exception
+    assert users.get(db, "anna").role == "admin"
+    assert at.title[0].value != "Velkommen til Servicetjek"
+
+
+def test_first_admin_password_mismatch_is_explained(db):
+    at = app().run()
+    at.text_input(key="fa_name").input("Anna")
+    at.text_input(key="fa_username").input("anna")
+    at.text_input(key="fa_password").input(PASSWORD)
+    at.text_input(key="fa_repeat").input(PASSWORD + "x")
+    at.button[0].click().run()
+    assert "ikke ens" in at.error[0].value and users.count(db) == 0
+
+
+def test_login_wrong_password_and_logout(db, people):
+    at = app().run()
+    at.switch_page("pages/login.py").run()
+    at.text_input(key="login_username").input("tovholder")
+    at.text_input(key="login_password").input("wrong-password!")
+    at.button[0].click().run()
+    assert "Forkert brugernavn" in at.error[0].value
+    at.text_input(key="login_password").input(PASSWORD)
+    at.button[0].click().run()
+    assert not at.exception and at.session_state["username"] == "tovholder"
+    assert any("Tina Tovholder" in c.value for c in at.sidebar.caption)
+    at.sidebar.button(key="logout_button").click().run()
+    assert not at.session_state["authentication_status"]
+
+
+def login(db, username):
+    at = app().run()
+    at.switch_page("pages/login.py").run()
+    at.text_input(key="login_username").input(username)
+    at.text_input(key="login_password").input(PASSWORD)
+    at.button[0].click().run()
+    assert not at.exception
+    return at
+
+
+MENUS = {
+    "admin": {"pages/rounds.py", "pages/results.py", "pages/dashboard.py", "pages/admin_users.py",
+              "pages/admin_org.py", "pages/admin_settings.py"},
+    "leder": {"pages/results.py", "pages/dashboard.py"},
+    "tovholder": {"pages/rounds.py", "pages/results.py"},
+    "medlem": set(),
+}
+ALL_WORK = {"pages/rounds.py", "pages/results.py", "pages/dashboard.py", "pages/admin_users.py",
+            "pages/admin_org.py", "pages/admin_settings.py"}
+
+
+@pytest.mark.parametrize("username", list(MENUS))
+def test_each_role_sees_its_menu_and_is_refused_the_rest(db, people, username):
+    at = login(db, username)
+    for page in MENUS[username]:
+        at.switch_page(page).run()
+        assert not at.exception, page
+        assert not [e for e in at.error if "adgang" in e.value], page
+    for page in ALL_WORK - MENUS[username]:
+        with pytest.raises(ValueError, match="Could not find a navigation page"):
+            at.switch_page(page).run()
+
+
+def test_page_script_run_outside_the_frame_refuses(db, people):
+    at = AppTest.from_file(str(ROOT / "pages/admin_users.py")).run()
+    assert "adgang" in at.error[0].value
+
+
+def test_language_switch_to_english(db, people):
+    at = app().run()
+    at.sidebar.segmented_control(key="lang").set_value("en").run()
+    assert not at.exception
+    assert at.title[0].value == "Give your hybrid workplace a service check"
+
+
+def test_deactivated_user_is_signed_out_on_next_run(db, people):
+    at = login(db, "tovholder")
+    users.update(db, "tovholder", "Tina", "facilitator", [], active=False)
+    at.run()
+    assert not at.session_state["authentication_status"]
+
+
+# --- the rating form -------------------------------------------------------------------
+
+def rating_app(token: str) -> AppTest:
+    at = app()
+    at.query_params["r"] = token
+    return at.run()
+
+
+def make_open_round(db, people, org_tree, **kwargs):
+    now = datetime.now()
+    return rounds.create(db, people["admin"], org_tree["A1"], "Forår", now - timedelta(hours=1),
+                         now + timedelta(days=3), groups=["Leder", "Medarbejder"], **kwargs)
+
+
+def answer_all(at: AppTest, skip: str | None = None) -> None:
+    for theme in THEME_IDS:
+        if theme != skip:
+            at.radio(key=f"score_{theme}").set_value(4)
+
+
+def test_rating_link_form_submit_receipt_and_second_submit(db, org_tree, people):
+    r, _ = make_open_round(db, people, org_tree)
+    at = rating_app(r.token)
+    assert not at.exception
+    assert len(at.radio) == 6 and "anonyme" in at.info[0].value
+    answer_all(at)
+    at.selectbox(key="group").set_value("Leder")
+    at.text_area(key="comment").input("Mere ro om morgenen")
+    at.button[0].click().run()
+    assert not at.exception
+    assert at.title[0].value == "Tak for dine svar"
+    assert rounds.response_count(db, r.id) == 1
+    at.run()
+    assert at.title[0].value == "Tak for dine svar"  # a reload shows the receipt, no new form
+    assert rounds.response_count(db, r.id) == 1
+
+
+def test_rating_form_points_out_missing_theme(db, org_tree, people):
+    r, _ = make_open_round(db, people, org_tree)
+    at = rating_app(r.token)
+    answer_all(at, skip="trust")
+    at.button[0].click().run()
+    assert "Mangler: Tillid" in at.error[0].value
+    assert rounds.response_count(db, r.id) == 0
+
+
+@pytest.mark.parametrize("token", ["", "kort", "A" * 32, "<script>alert(1)</script>"])
+def test_rating_bad_link_gets_clear_page(db, token):
+    at = rating_app(token)
+    assert not at.exception
+    assert "Linket virker ikke" in at.warning[0].value
+
+
+def test_rating_closed_and_not_yet_open(db, org_tree, people):
+    r, _ = make_open_round(db, people, org_tree)
+    rounds.close(db, people["admin"], r.id)
+    assert "lukket" in rating_app(r.token).warning[0].value
+    now = datetime.now()
+    later, _ = rounds.create(db, people["admin"], org_tree["A1"], "Senere", now + timedelta(days=2),
+                             now + timedelta(days=3))
+    assert "ikke åben endnu" in rating_app(later.token).warning[0].value
+
+
+def test_rating_with_used_code_is_refused(db, org_tree, people):
+    r, codes = make_open_round(db, people, org_tree, access_mode="codes", code_count=2)
+    rounds.submit(db, r.token, dict.fromkeys(THEME_IDS, 2), code=codes[0])
+    at = rating_app(r.token)
+    answer_all(at)
+    at.text_input(key="code").input(codes[0])
+    at.button[0].click().run()
+    assert "allerede brugt" in at.error[0].value
+    assert rounds.response_count(db, r.id) == 1
+
+
+# --- facilitator and manager pages --------------------------------------------------------
+
+def test_rounds_page_creates_round_with_link(db, org_tree, people):
+    at = login(db, "tovholder")
+    at.switch_page("pages/rounds.py").run()
+    at.text_input(key="new_round_title").input("Servicetjek vinter")
+    at.button(key="FormSubmitter:new_round-Opret runde").click().run()
+    assert not at.exception
+    created = rounds.for_departments(db, {org_tree["A"], org_tree["A1"], org_tree["A2"]})
+    assert [r.title for r in created] == ["Servicetjek vinter"]
+    assert any(created[0].token in c.value for c in at.code)
+
+
+def test_results_page_shows_recommendation_when_enough_answers(db, org_tree, people):
+    r, _ = make_open_round(db, people, org_tree)
+    for i in range(6):
+        scores = dict.fromkeys(THEME_IDS, 2) | {"focus": 5}
+        rounds.submit(db, r.token, scores, comment="<img src=http://evil/x.png> **hej**", session_key=f"s{i}")
+    at = login(db, "tovholder")
+    at.switch_page("pages/results.py").run()
+    assert not at.exception
+    assert any("Hold et møde om ét tema: Fordybelse" in m.value for m in at.markdown)
+    assert [t.value for t in at.text] == ["<img src=http://evil/x.png> **hej**"] * 6  # shown as plain text
+
+
+def test_results_page_hides_figures_below_threshold(db, org_tree, people):
+    r, _ = make_open_round(db, people, org_tree)
+    rounds.submit(db, r.token, dict.fromkeys(THEME_IDS, 3))
+    at = login(db, "tovholder")
+    at.switch_page("pages/results.py").run()
+    assert "For få besvarelser" in at.info[0].value
+    assert not at.get("arrow_vega_lite_chart")
+
+
+def test_dashboard_for_manager(db, org_tree, people):
+    r, _ = make_open_round(db, people, org_tree)
+    for i in range(5):
+        rounds.submit(db, r.token, dict.fromkeys(THEME_IDS, 4), session_key=f"d{i}")
+    at = login(db, "leder")
+    at.switch_page("pages/dashboard.py").run()
+    assert not at.exception
+    assert at.title[0].value == "Overblik over organisationen"
+
+
+def test_admin_pages_load(db, org_tree, people):
+    at = login(db, "admin")
+    for page in ("pages/admin_users.py", "pages/admin_org.py", "pages/admin_settings.py", "pages/guide.py"):
+        at.switch_page(page).run()
+        assert not at.exception, page
