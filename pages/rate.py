@@ -4,37 +4,38 @@ import secrets
 
 import streamlit as st
 
-from servicetjek import rounds
+from servicetjek import rounds, settings
 from servicetjek.content import THEME_IDS, load
 from servicetjek.ui.common import T, db, lang
 
 
 def refusal(error: rounds.SubmissionRefused) -> None:
-    st.title(T("rate.title"))
+    st.header(T("rate.title"))
     st.warning(T(error.key, **error.params), icon=":material/info:")
 
 
 def receipt() -> None:
-    st.title(T("rate.thanks_title"))
+    st.header(T("rate.thanks_title"))
     st.success(T("rate.thanks"), icon=":material/check_circle:")
     st.write(T("rate.thanks_next"))
 
 
 def form(round_: rounds.Round) -> None:
     content = load(lang())
-    st.title(T("rate.title"))
+    st.header(T("rate.title"))
     st.caption(round_.title)
-    st.info(T("rate.intro"), icon=":material/lock:")
+    st.info(T("rate.intro", k=settings.min_answers(db())), icon=":material/lock:")
     scale = content.scale
     with st.form("rating", border=False):
-        st.markdown(f"**{T('rate.scale_hint', low=scale['low'], high=scale['high'])}**")
+        st.markdown(f"**{T('rate.scale_hint')}**")
+        scale_label = T("rate.scale_label", low=scale["low"].lower(), high=scale["high"].lower())
         for theme in content.themes:
             with st.container(border=True):
                 st.markdown(f"#### {theme.name}")
                 st.markdown(f"*{theme.question}*")
                 st.caption(theme.summary)
-                st.radio(T("rate.importance", theme=theme.name), options=[1, 2, 3, 4, 5], index=None,
-                         horizontal=True, key=f"score_{theme.id}", label_visibility="collapsed")
+                st.radio(scale_label, options=[1, 2, 3, 4, 5], index=None, horizontal=True,
+                         key=f"score_{theme.id}")
         group = None
         if round_.respondent_groups:
             group = st.selectbox(T("rate.group"), round_.respondent_groups, index=None,

@@ -19,7 +19,8 @@ PALETTE = ["#1f6f8b", "#e07a5f", "#81b29a", "#9c6ade"]
 
 def _xy(index: int, value: float) -> tuple[float, float]:
     angle = 2 * math.pi * index / len(THEME_IDS) - math.pi / 2
-    return value * math.cos(angle), value * math.sin(angle)
+    # Vega's y axis points up: negate so the first theme sits at the top, then clockwise.
+    return value * math.cos(angle), -value * math.sin(angle)
 
 
 def radar(series: dict[str, dict[str, float]], theme_names: dict[str, str], size: int = 420) -> alt.LayerChart:
@@ -36,7 +37,7 @@ def radar(series: dict[str, dict[str, float]], theme_names: dict[str, str], size
     spokes = pd.DataFrame([{"theme": t, "end": e, "x": _xy(i, e * SCALE_MAX)[0], "y": _xy(i, e * SCALE_MAX)[1]}
                            for i, t in enumerate(THEME_IDS) for e in (0, 1)])
     labels = pd.DataFrame([{"label": theme_names[t], "x": _xy(i, SCALE_MAX + 0.9)[0],
-                            "y": _xy(i, SCALE_MAX + 0.75)[1]} for i, t in enumerate(THEME_IDS)])
+                            "y": _xy(i, SCALE_MAX + 0.6)[1]} for i, t in enumerate(THEME_IDS)])
     domain = [-(SCALE_MAX + 1.6), SCALE_MAX + 1.6]
     x = alt.X("x:Q", scale=alt.Scale(domain=domain), axis=None)
     y = alt.Y("y:Q", scale=alt.Scale(domain=domain), axis=None)

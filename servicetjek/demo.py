@@ -32,6 +32,7 @@ class DemoResult:
     department_ids: list[int]
     round_ids: list[int]
     logins: dict[str, str]
+    live_token: str
 
 
 def _profile(rng: random.Random) -> np.ndarray:
@@ -109,7 +110,7 @@ def generate(db: Database, seed: int = 7, size: int = 1, responses_per_round: in
     live, _ = rounds.create(db, admin, leaf_ids[0], "Servicetjek vinter 2026", datetime.now() - timedelta(days=1),
                             datetime.now() + timedelta(days=13), groups=GROUPS)
     round_ids.append(live.id)
-    return DemoResult(department_ids, round_ids, logins)
+    return DemoResult(department_ids, round_ids, logins, live.token)
 
 
 def main() -> None:
@@ -131,6 +132,7 @@ def main() -> None:
     print(f"Demo database: {path}")
     for role, username in result.logins.items():
         print(f"  {role:12} {username:10} / {DEMO_PASSWORD}")
+    print(f"Open rating link: http://localhost:8501/?r={result.live_token}")
 
 
 if __name__ == "__main__":

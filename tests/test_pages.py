@@ -139,10 +139,10 @@ def test_rating_link_form_submit_receipt_and_second_submit(db, org_tree, people)
     at.text_area(key="comment").input("Mere ro om morgenen")
     at.button[0].click().run()
     assert not at.exception
-    assert at.title[0].value == "Tak for dine svar"
+    assert at.header[0].value == "Tak for dine svar"
     assert rounds.response_count(db, r.id) == 1
     at.run()
-    assert at.title[0].value == "Tak for dine svar"  # a reload shows the receipt, no new form
+    assert at.header[0].value == "Tak for dine svar"  # a reload shows the receipt, no new form
     assert rounds.response_count(db, r.id) == 1
 
 
