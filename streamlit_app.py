@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import streamlit as st
+from streamlit.runtime.pages_manager import PagesManager
 
 from servicetjek import access, users
 from servicetjek.content import LANGUAGES
+from servicetjek.ui.auth import logout_button, resolve_user
 from servicetjek.ui.common import T, db
 
 st.set_page_config(page_title="Servicetjek", page_icon=":material/handshake:", layout="wide")
@@ -49,19 +51,15 @@ def menu(user: users.User | None) -> dict[str, list[st.Page]]:
 
 
 def main() -> None:
-    from streamlit.runtime.pages_manager import PagesManager
-
     if PagesManager.uses_pages_directory:
         # Started with plain `streamlit run`: page scripts would be reachable without this frame.
         st.error("Start Servicetjek with `make run` (python -m servicetjek.serve).")
         st.stop()
-    language_switch()
     if st.query_params.get("r") is not None:
         # The public rating link: no sign-in, no authenticator (it would slow every run).
         st.navigation([page("pages/rate.py", "nav.rate", "how_to_vote", default=True)], position="hidden").run()
         return
-    from servicetjek.ui.auth import logout_button, resolve_user
-
+    language_switch()
     user = resolve_user() if users.count(db()) else None
     if user is not None:
         st.sidebar.caption(T("common.signed_in_as", name=user.name, role=T(f"roles.{user.role}")))

@@ -20,46 +20,57 @@ def receipt() -> None:
     st.write(T("rate.thanks_next"))
 
 
+def store_answer(token: str) -> None:
+    """Submit callback: runs before the page is drawn, so a submission costs one light run."""
+    state = st.session_state
+    scores = {t: state.get(f"score_{t}") for t in THEME_IDS}
+    try:
+        rounds.submit(db(), token, scores, state.get("group"), state.get("comment"), code=state.get("code"),
+                      session_key=state["_rate_session"])
+    except rounds.SubmissionRefused as error:
+        params = dict(error.params)
+        if error.key == "rate.scores_missing":
+            names = load(lang()).theme_names()
+            params["themes"] = ", ".join(names[t] for t in THEME_IDS if scores.get(t) is None)
+        state["_rate_error"] = T(error.key, **params)
+        return
+    state[f"_answered_{token}"] = True
+
+
+def language_link(token: str) -> None:
+    """A plain link instead of a widget: one light element on a page 200 people load at once."""
+    other = "en" if lang() == "da" else "da"
+    st.markdown(f":material/translate: [{T('rate.other_language')}](?r={token}&lang={other})")
+
+
 def form(round_: rounds.Round) -> None:
     content = load(lang())
+    language_link(round_.token)
     st.header(T("rate.title"))
     st.caption(round_.title)
     st.info(T("rate.intro", k=settings.min_answers(db())), icon=":material/lock:")
     scale = content.scale
+    scale_label = T("rate.scale_label", low=scale["low"].lower(), high=scale["high"].lower())
     with st.form("rating", border=False):
         st.markdown(f"**{T('rate.scale_hint')}**")
-        scale_label = T("rate.scale_label", low=scale["low"].lower(), high=scale["high"].lower())
         for theme in content.themes:
-            with st.container(border=True):
-                st.markdown(f"#### {theme.name}")
-                st.markdown(f"*{theme.question}*")
-                st.caption(theme.summary)
-                st.radio(scale_label, options=[1, 2, 3, 4, 5], index=None, horizontal=True,
-                         key=f"score_{theme.id}")
-        group = None
+            # Two elements per theme and no bordered boxes: every element is a websocket message,
+            # and a 200-person burst renders the form 200 times at once (docs/benchmarks.md).
+            st.markdown(f"##### {theme.name}\n*{theme.question}*\n\n:gray[{theme.summary}]")
+            st.radio(scale_label, options=[1, 2, 3, 4, 5], index=None, horizontal=True,
+                     key=f"score_{theme.id}")
         if round_.respondent_groups:
-            group = st.selectbox(T("rate.group"), round_.respondent_groups, index=None,
-                                 placeholder=T("rate.group_placeholder"), key="group")
-        comment = st.text_area(T("rate.comment"), max_chars=rounds.MAX_COMMENT, key="comment",
-                               help=T("rate.comment_help"))
+            st.selectbox(T("rate.group"), round_.respondent_groups, index=None,
+                         placeholder=T("rate.group_placeholder"), key="group")
+        st.text_area(T("rate.comment"), max_chars=rounds.MAX_COMMENT, key="comment", help=T("rate.comment_help"))
         st.caption(T("rate.comment_warning"))
-        code = st.text_input(T("rate.code"), key="code", max_chars=12) if round_.access_mode == "codes" else None
-        submitted = st.form_submit_button(T("rate.submit"), type="primary", width="stretch")
-    if not submitted:
-        return
-    scores = {t: st.session_state.get(f"score_{t}") for t in THEME_IDS}
-    try:
-        rounds.submit(db(), round_.token, scores, group, comment, code=code,
-                      session_key=st.session_state["_rate_session"])
-    except rounds.SubmissionRefused as error:
-        params = dict(error.params)
-        if error.key == "rate.scores_missing":
-            names = content.theme_names()
-            params["themes"] = ", ".join(names[t] for t in THEME_IDS if scores.get(t) is None)
-        st.error(T(error.key, **params), icon=":material/error:")
-        return
-    st.session_state[f"_answered_{round_.token}"] = True
-    st.rerun()
+        if round_.access_mode == "codes":
+            st.text_input(T("rate.code"), key="code", max_chars=12)
+        error = st.session_state.pop("_rate_error", None)
+        if error:
+            st.error(error, icon=":material/error:")
+        st.form_submit_button(T("rate.submit"), type="primary", width="stretch",
+                              on_click=store_answer, args=(round_.token,))
 
 
 def main() -> None:
@@ -69,7 +80,7 @@ def main() -> None:
         receipt()
         return
     try:
-        round_ = rounds.check_available(db(), rounds.by_token(db(), token))
+        round_ = rounds.open_for_answers(db(), token)
     except rounds.SubmissionRefused as error:
         refusal(error)
         return

@@ -145,6 +145,9 @@ _instance: Database | None = None
 def get_db() -> Database:
     """The process-wide database, opened (and migrated) on first use."""
     global _instance
+    current = _instance
+    if current is not None and current.path == str(database_path()):
+        return current  # lock-free fast path: a lock here convoys hundreds of sessions
     with _lock:
         if _instance is None or _instance.path != str(database_path()):
             if _instance is not None:

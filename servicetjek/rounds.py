@@ -231,7 +231,8 @@ def shuffle_storage(db: Database, round_id: int) -> None:
     db.transaction(work)
 
 
-def check_available(db: Database, round_: Round | None, now: datetime | None = None) -> Round:
+def check_available(db: Database, round_: Round | None, now: datetime | None = None,
+                    department_archived: bool | None = None) -> Round:
     """The round if its form may be shown now; otherwise SubmissionRefused with the reason."""
     if round_ is None:
         raise SubmissionRefused("rate.unknown_link")
@@ -240,10 +241,24 @@ def check_available(db: Database, round_: Round | None, now: datetime | None = N
         raise SubmissionRefused("rate.not_open", opens=utc_to_local(round_.opens_at).strftime("%d.%m.%Y %H:%M"))
     if state == "closed":
         raise SubmissionRefused("rate.closed")
-    dept = org.get(db, round_.department_id)
-    if dept is None or dept.archived:
+    if department_archived is None:
+        dept = org.get(db, round_.department_id)
+        department_archived = dept is None or dept.archived
+    if department_archived:
         raise SubmissionRefused("rate.archived")
     return round_
+
+
+def open_for_answers(db: Database, token: str | None, now: datetime | None = None) -> Round:
+    """The round behind a rating link, checked in one query (this runs on every form load)."""
+    if not isinstance(token, str) or not TOKEN_RE.match(token):
+        raise SubmissionRefused("rate.unknown_link")
+    columns = ", ".join(f"r.{c.strip()}" for c in _COLUMNS.split(","))
+    row = db.query_one(f"SELECT {columns}, coalesce(d.archived, true) FROM rounds r"
+                       " LEFT JOIN departments d ON d.id = r.department_id WHERE r.token = ?", [token])
+    if row is None:
+        raise SubmissionRefused("rate.unknown_link")
+    return check_available(db, _row_to_round(row[:-1]), now, department_archived=row[-1])
 
 
 def validate_answer(round_: Round, scores, group, comment) -> Answer:
@@ -307,7 +322,7 @@ session_guard = _SessionGuard()
 def submit(db: Database, token: str, scores, group=None, comment=None, code: str | None = None,
            session_key: str | None = None, now: datetime | None = None) -> None:
     """Store one anonymous answer, or raise SubmissionRefused and store nothing."""
-    round_ = check_available(db, by_token(db, token), now)
+    round_ = open_for_answers(db, token, now)
     answer = validate_answer(round_, scores, group, comment)
     if session_key and session_guard.seen(round_.token, session_key):
         raise SubmissionRefused("rate.already_answered")

@@ -31,8 +31,22 @@ def disable_pages_folder_detection() -> None:
     PagesManager.uses_pages_directory = False
 
 
+def warm_up() -> None:
+    """Import what the pages use and open the database before the first visitor.
+
+    Otherwise the first sessions of a burst all wait on Python's import lock while one
+    of them imports streamlit-authenticator, and the first one also runs migrations.
+    """
+    from servicetjek import content, db, rounds  # noqa: F401
+    from servicetjek.ui import auth, common  # noqa: F401
+
+    content.validate_all()
+    db.get_db()
+
+
 def main(argv: list[str]) -> None:
     disable_pages_folder_detection()
+    warm_up()
     from streamlit.web import cli
 
     cli.main(args=["run", str(APP), *argv], prog_name="streamlit")

@@ -1,0 +1,225 @@
+"""A staff meeting scans the QR code at once: N websocket sessions load the rating form,
+then all submit at the same instant. The same burst runs against a trivial one-button
+Streamlit page in the same run, so the ratio to that floor is printed.
+
+    .venv/bin/python bench/burst.py [--sessions 200]
+
+Speaks Streamlit's own protocol (DESIGN §7): BackMsg.rerun_script with widget states,
+ForwardMsgs read until script_finished.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import websockets
+from streamlit.proto.BackMsg_pb2 import BackMsg
+from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+PRODUCTION_FLAGS = ["--runner.postScriptGC", "false", "--server.fileWatcherType", "none",
+                    "--server.headless", "true", "--server.address", "127.0.0.1"]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def rss_kb(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    return 0
+
+
+def start_server(args: list[str], port: int, env: dict) -> subprocess.Popen:
+    proc = subprocess.Popen([sys.executable, *args, "--server.port", str(port), *PRODUCTION_FLAGS],
+                            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                time.sleep(0.5)
+                return proc
+        except OSError:
+            time.sleep(0.2)
+    proc.kill()
+    raise RuntimeError(f"server on {port} did not start: {proc.stderr.read().decode()[-2000:]}")
+
+
+class Session:
+    def __init__(self, url: str, query: str):
+        self.url, self.query = url, query
+        self.ws = None
+        self.page_hash = ""
+        self.widgets: dict[str, list[str]] = {"radio": [], "button": []}
+        self.texts: list[str] = []
+
+    async def connect_and_render(self) -> None:
+        self.ws = await websockets.connect(self.url, subprotocols=["streamlit"], max_size=None, open_timeout=60)
+        await self.rerun(None)
+
+    async def rerun(self, widget_states) -> None:
+        msg = BackMsg()
+        msg.rerun_script.query_string = self.query
+        msg.rerun_script.page_script_hash = self.page_hash
+        if widget_states is not None:
+            msg.rerun_script.widget_states.widgets.extend(widget_states)
+        await self.ws.send(msg.SerializeToString())
+        self.texts = []
+        while True:
+            fwd = ForwardMsg()
+            fwd.ParseFromString(await asyncio.wait_for(self.ws.recv(), 60))
+            kind = fwd.WhichOneof("type")
+            if kind == "new_session" and fwd.new_session.page_script_hash:
+                self.page_hash = fwd.new_session.page_script_hash
+            elif kind == "delta" and fwd.delta.WhichOneof("type") == "new_element":
+                element = fwd.delta.new_element
+                etype = element.WhichOneof("type")
+                if etype in self.widgets:
+                    widget_id = getattr(element, etype).id
+                    if widget_id not in self.widgets[etype]:
+                        self.widgets[etype].append(widget_id)
+                elif etype == "heading":
+                    self.texts.append(element.heading.body)
+            elif kind == "script_finished" and fwd.script_finished != ForwardMsg.FINISHED_EARLY_FOR_RERUN:
+                return  # a st.rerun() ends one run early and starts the next: wait for the last
+
+    async def close(self) -> None:
+        if self.ws is not None:
+            await self.ws.close()
+
+
+def rating_states(session: Session):
+    from streamlit.proto.WidgetStates_pb2 import WidgetState
+
+    states = []
+    for i, widget_id in enumerate(session.widgets["radio"][:6]):
+        state = WidgetState(id=widget_id)
+        state.string_value = str(1 + i % 5)  # st.radio sends the chosen option as text
+        states.append(state)
+    submit = WidgetState(id=session.widgets["button"][-1])
+    submit.trigger_value = True
+    states.append(submit)
+    return states
+
+
+def button_states(session: Session):
+    from streamlit.proto.WidgetStates_pb2 import WidgetState
+
+    state = WidgetState(id=session.widgets["button"][0])
+    state.trigger_value = True
+    return [state]
+
+
+async def burst(url: str, query: str, n: int, make_states, receipt: str | None) -> dict:
+    sessions = [Session(url, query) for _ in range(n)]
+    t0 = time.perf_counter()
+    connect_results = await asyncio.gather(*(s.connect_and_render() for s in sessions), return_exceptions=True)
+    connect_wall = time.perf_counter() - t0
+    connect_errors = sum(isinstance(r, Exception) for r in connect_results)
+    ready = [s for s, r in zip(sessions, connect_results, strict=True) if not isinstance(r, Exception)]
+
+    latencies: list[float] = []
+
+    async def submit(s: Session) -> bool:
+        start = time.perf_counter()
+        await s.rerun(make_states(s))
+        latencies.append(time.perf_counter() - start)
+        return receipt is None or any(receipt in t for t in s.texts)
+
+    t1 = time.perf_counter()
+    submit_results = await asyncio.gather(*(submit(s) for s in ready), return_exceptions=True)
+    submit_wall = time.perf_counter() - t1
+    await asyncio.gather(*(s.close() for s in sessions), return_exceptions=True)
+    acknowledged = sum(r is True for r in submit_results)
+    latencies.sort()
+
+    def pct(p: float) -> float:
+        return latencies[min(len(latencies) - 1, int(p * len(latencies)))] if latencies else float("nan")
+
+    return {"connect_wall": connect_wall, "connect_errors": connect_errors, "submit_wall": submit_wall,
+            "acknowledged": acknowledged, "submit_errors": sum(isinstance(r, Exception) for r in submit_results),
+            "p50": pct(0.50), "p99": pct(0.99),
+            "mean": statistics.mean(latencies) if latencies else float("nan")}
+
+
+def seed_database(path: Path) -> str:
+    from servicetjek import org, rounds, users
+    from servicetjek.db import Database
+
+    db = Database(path)
+    dept = org.create(db, "Personalemøde", headcount=400)
+    admin = users.create(db, "bench", "Bench", "benchmark-password", "admin")
+    now = datetime.now()
+    round_, _ = rounds.create(db, admin, dept, "Burst", now - timedelta(hours=1), now + timedelta(hours=2))
+    db.close()
+    return round_.token
+
+
+def count_rows(path: Path) -> int:
+    from servicetjek.db import Database
+
+    db = Database(path)
+    n = db.query_one("SELECT count(*) FROM responses")[0]
+    db.close()
+    return n
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--sessions", type=int, default=200)
+    args = parser.parse_args()
+    tmp = Path(tempfile.mkdtemp(prefix="servicetjek-bench-"))
+    db_path = tmp / "burst.duckdb"
+    token = seed_database(db_path)
+    env = os.environ | {"SERVICETJEK_DB": str(db_path)}
+
+    floor_port = free_port()
+    floor = start_server(["-m", "streamlit", "run", str(ROOT / "bench" / "trivial_app.py")], floor_port, env)
+    try:
+        floor_result = asyncio.run(burst(f"ws://127.0.0.1:{floor_port}/_stcore/stream", "", args.sessions,
+                                         button_states, None))
+    finally:
+        floor.terminate()
+        floor.wait()
+
+    port = free_port()
+    app = start_server(["-m", "servicetjek.serve"], port, env)
+    try:
+        rss_before = rss_kb(app.pid)
+        result = asyncio.run(burst(f"ws://127.0.0.1:{port}/_stcore/stream", f"r={token}", args.sessions,
+                                   rating_states, "Tak for dine svar"))
+        rss_after = rss_kb(app.pid)
+    finally:
+        app.terminate()
+        app.wait()
+    stored = count_rows(db_path)
+
+    print(f"sessions: {args.sessions}  (python {sys.version.split()[0]}, {os.cpu_count()} cpus)")
+    print(f"{'':28}{'rating form':>14}{'trivial page':>14}{'ratio':>8}")
+    for key, label in (("connect_wall", "connect + first render (s)"), ("submit_wall", "burst submit wall (s)"),
+                       ("p50", "submit p50 (s)"), ("p99", "submit p99 (s)")):
+        ratio = result[key] / floor_result[key] if floor_result[key] else float("nan")
+        print(f"{label:28}{result[key]:14.3f}{floor_result[key]:14.3f}{ratio:8.2f}")
+    print(f"acknowledged: {result['acknowledged']} / {args.sessions}, rows stored: {stored}, "
+          f"errors: connect {result['connect_errors']}, submit {result['submit_errors']}")
+    print(f"server RSS: {rss_before / 1024:.0f} MB before, {rss_after / 1024:.0f} MB after "
+          f"({(rss_after - rss_before) / max(1, args.sessions):.0f} KB per session)")
+
+
+if __name__ == "__main__":
+    main()
