@@ -37,8 +37,11 @@ def warm_up() -> None:
     Otherwise the first sessions of a burst all wait on Python's import lock while one
     of them imports streamlit-authenticator, and the first one also runs migrations.
     """
+    # streamlit-authenticator itself must be imported inside the runtime (it declares a
+    # component); its heavy dependencies can be loaded now.
+    import bcrypt, captcha.image, cryptography.fernet, jwt, requests, yaml  # noqa: F401, E401, I001
+
     from servicetjek import content, db, rounds  # noqa: F401
-    from servicetjek.ui import auth, common  # noqa: F401
 
     content.validate_all()
     db.get_db()
