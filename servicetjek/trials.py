@@ -1,0 +1,410 @@
+"""The trial board (handleplan): six-week trials, check-ins, decisions, history.
+
+Every change names the version it was based on; a stale save raises TrialConflict with
+the current version, so two people editing at once never silently overwrite each other.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from dataclasses import asdict, dataclass
+from datetime import date, datetime, timedelta
+
+from servicetjek import access, org, settings
+from servicetjek.content import THEME_IDS
+from servicetjek.db import Database
+from servicetjek.errors import DomainError
+from servicetjek.users import User
+
+STATUSES = ("proposed", "decided", "running", "decision", "permanent", "extended", "stopped")
+TRANSITIONS = {
+    "proposed": {"decided", "stopped"},
+    "decided": {"running", "stopped"},
+    "running": {"decision", "stopped"},
+    "decision": {"permanent", "extended", "stopped"},
+    "extended": {"running", "stopped"},
+    "permanent": set(),
+    "stopped": set(),
+}
+TEXT_FIELDS = ("what", "why", "how", "who", "adjustments")
+MAX_WHAT = 200
+MAX_TEXT = 1000
+RHYTHMS = ("weeks_2_4", "every_14")
+DEFAULT_HOLIDAY_WEEKS = "7,27,28,29,30,31,32,42,52,1"  # winter, summer, autumn, Christmas
+
+
+class TrialError(DomainError):
+    pass
+
+
+class TrialConflict(DomainError):
+    def __init__(self, current: Trial):
+        super().__init__("trials.conflict")
+        self.current = current
+
+
+@dataclass(frozen=True)
+class Trial:
+    id: int
+    department_id: int
+    meeting_id: int | None
+    theme: str
+    what: str
+    why: str
+    how: str
+    who: str
+    adjustments: str
+    status: str
+    purpose: str | None
+    timing: str | None
+    chosen: bool
+    start_date: date | None
+    weeks: int
+    rhythm: str
+    follow_up: date | None
+    outcome_reason: str
+    version: int
+    updated_by: str
+
+
+_COLUMNS = ("id, department_id, meeting_id, theme, what, why, how, who, adjustments, status, purpose, timing,"
+            " chosen, start_date, weeks, rhythm, follow_up, outcome_reason, version, updated_by")
+
+
+def get(db: Database, trial_id: int) -> Trial | None:
+    row = db.query_one(f"SELECT {_COLUMNS} FROM trials WHERE id = ?", [trial_id])
+    return Trial(*row) if row else None
+
+
+def for_departments(db: Database, department_ids: set[int]) -> list[Trial]:
+    if not department_ids:
+        return []
+    rows = db.query(f"SELECT {_COLUMNS} FROM trials WHERE list_contains(?, department_id) ORDER BY id",
+                    [sorted(department_ids)])
+    return [Trial(*r) for r in rows]
+
+
+def for_meeting(db: Database, meeting_id: int) -> list[Trial]:
+    rows = db.query(f"SELECT {_COLUMNS} FROM trials WHERE meeting_id = ? ORDER BY id", [meeting_id])
+    return [Trial(*r) for r in rows]
+
+
+def _clean_texts(values: dict) -> dict:
+    clean = {}
+    for name in TEXT_FIELDS:
+        if name in values:
+            text = values[name]
+            if not isinstance(text, str):
+                raise TrialError("trials.text_invalid")
+            text = text.strip().replace("\x00", "")
+            limit = MAX_WHAT if name == "what" else MAX_TEXT
+            if len(text) > limit:
+                raise TrialError("trials.text_too_long", field=name, n=limit)
+            clean[name] = text
+    if "what" in clean and not clean["what"]:
+        raise TrialError("trials.what_required")
+    return clean
+
+
+def _require_edit(db: Database, user: User | None, department_id: int) -> None:
+    access.require(user, access.EDIT_BOARD, department_id, org.all_departments(db))
+
+
+def _now() -> datetime:
+    return datetime.now().replace(microsecond=0)
+
+
+def create(db: Database, user: User, department_id: int, theme: str, what: str, why: str = "", how: str = "",
+           who: str = "", meeting_id: int | None = None, status: str = "proposed") -> Trial:
+    _require_edit(db, user, department_id)
+    if theme not in THEME_IDS:
+        raise TrialError("trials.theme_invalid")
+    if status not in ("proposed", "decided"):
+        raise TrialError("trials.status_invalid")
+    texts = _clean_texts({"what": what, "why": why, "how": how, "who": who})
+
+    def work(cur):
+        trial_id = cur.execute(
+            "INSERT INTO trials (department_id, meeting_id, theme, what, why, how, who, status, updated_by)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+            [department_id, meeting_id, theme, texts["what"], texts["why"], texts["how"], texts["who"], status,
+             user.username]).fetchone()[0]
+        cur.execute("INSERT INTO trial_history VALUES (?, 1, ?, ?, ?)",
+                    [trial_id, user.username, _now(), json.dumps({"created": texts | {"status": status}})])
+        return trial_id
+
+    return get(db, db.transaction(work))
+
+
+def _save(db: Database, user: User, trial: Trial, base_version: int, changes: dict,
+          extra_sql=None, note: dict | None = None) -> Trial:
+    """Apply `changes` if nobody saved since `base_version`; record them in the history.
+
+    `extra_sql(cur)` runs in the same transaction; `note` adds to the history entry.
+    """
+    entry = changes | (note or {})
+    if not entry:
+        return trial
+    assignments = "".join(f", {k} = ?" for k in changes)
+
+    def work(cur):
+        updated = cur.execute(
+            f"UPDATE trials SET version = version + 1, updated_by = ?, updated_at = ?{assignments}"
+            " WHERE id = ? AND version = ? RETURNING version",
+            [user.username, _now(), *changes.values(), trial.id, base_version]).fetchone()
+        if updated is None:
+            return None
+        cur.execute("INSERT INTO trial_history VALUES (?, ?, ?, ?, ?)",
+                    [trial.id, updated[0], user.username, _now(), json.dumps(entry, default=str)])
+        if extra_sql:
+            extra_sql(cur)
+        return updated[0]
+
+    if db.transaction(work) is None:
+        raise TrialConflict(get(db, trial.id))
+    return get(db, trial.id)
+
+
+def _load_for_edit(db: Database, user: User, trial_id: int) -> Trial:
+    trial = get(db, trial_id)
+    if trial is None:
+        raise TrialError("trials.unknown")
+    _require_edit(db, user, trial.department_id)
+    return trial
+
+
+def update(db: Database, user: User, trial_id: int, base_version: int, **values) -> Trial:
+    """Change the action-plan texts (what, why, how, who, adjustments) and follow-up date."""
+    trial = _load_for_edit(db, user, trial_id)
+    changes = _clean_texts(values)
+    if "follow_up" in values:
+        changes["follow_up"] = values["follow_up"]
+    changes = {k: v for k, v in changes.items() if getattr(trial, k) != v}
+    return _save(db, user, trial, base_version, changes)
+
+
+def change_status(db: Database, user: User, trial_id: int, base_version: int, status: str,
+                  reason: str = "") -> Trial:
+    trial = _load_for_edit(db, user, trial_id)
+    if status not in TRANSITIONS.get(trial.status, set()):
+        raise TrialError("trials.transition_invalid", current=trial.status, new=status)
+    if status == "running":
+        raise TrialError("trials.start_needs_date")
+    changes = {"status": status}
+    if reason:
+        if len(reason) > MAX_TEXT:
+            raise TrialError("trials.text_too_long", field="reason", n=MAX_TEXT)
+        changes["outcome_reason"] = reason.strip()
+    return _save(db, user, trial, base_version, changes)
+
+
+def checkpoints(start: date, weeks: int = 6, rhythm: str = "weeks_2_4") -> list[tuple[date, str]]:
+    """Check-ins after weeks 2 and 4 (or every 14 days) and the decision after the last week."""
+    if rhythm not in RHYTHMS:
+        raise TrialError("trials.rhythm_invalid")
+    end = start + timedelta(weeks=weeks)
+    if rhythm == "weeks_2_4":
+        checkins = [start + timedelta(weeks=w) for w in (2, 4) if w < weeks]
+    else:
+        checkins = [start + timedelta(days=d) for d in range(14, weeks * 7, 14)]
+    return [(d, "checkin") for d in checkins] + [(end, "decision")]
+
+
+def start(db: Database, user: User, trial_id: int, base_version: int, start_date: date, weeks: int = 6,
+          rhythm: str = "weeks_2_4") -> Trial:
+    trial = _load_for_edit(db, user, trial_id)
+    if "running" not in TRANSITIONS[trial.status]:
+        raise TrialError("trials.transition_invalid", current=trial.status, new="running")
+    if not isinstance(weeks, int) or not 1 <= weeks <= 26:
+        raise TrialError("trials.weeks_invalid")
+    plan = checkpoints(start_date, weeks, rhythm)
+
+    def schedule(cur):
+        cur.execute("DELETE FROM trial_checkins WHERE trial_id = ? AND done_at IS NULL", [trial.id])
+        for due, kind in plan:
+            cur.execute("INSERT OR IGNORE INTO trial_checkins (trial_id, due, kind) VALUES (?, ?, ?)",
+                        [trial.id, due, kind])
+
+    changes = {"status": "running", "start_date": start_date, "weeks": weeks, "rhythm": rhythm}
+    return _save(db, user, trial, base_version, changes, schedule)
+
+
+@dataclass(frozen=True)
+class Checkpoint:
+    trial_id: int
+    due: date
+    kind: str
+    done_at: datetime | None
+    learned: str
+    continue_with: str
+    adjust: str
+
+
+def checkpoints_for(db: Database, trial_ids: list[int]) -> list[Checkpoint]:
+    if not trial_ids:
+        return []
+    rows = db.query("SELECT trial_id, due, kind, done_at, learned, continue_with, adjust FROM trial_checkins"
+                    " WHERE list_contains(?, trial_id) ORDER BY due, kind", [trial_ids])
+    return [Checkpoint(*r) for r in rows]
+
+
+def record_checkin(db: Database, user: User, trial_id: int, base_version: int, due: date, learned: str,
+                   continue_with: str, adjust: str, today: date | None = None, **changes) -> Trial:
+    """Answer the three questions at a check-in; optional changes to the trial go with it."""
+    trial = _load_for_edit(db, user, trial_id)
+    today = today or date.today()
+    if trial.status != "running" or trial.start_date is None:
+        raise TrialError("trials.checkin_not_running")
+    if today < trial.start_date:
+        raise TrialError("trials.checkin_before_start")
+    answers = {"learned": learned, "continue_with": continue_with, "adjust": adjust}
+    for value in answers.values():
+        if not isinstance(value, str) or len(value) > MAX_TEXT:
+            raise TrialError("trials.text_too_long", field="checkin", n=MAX_TEXT)
+    if not any(v.strip() for v in answers.values()):
+        raise TrialError("trials.checkin_empty")
+    known = db.query_one("SELECT done_at FROM trial_checkins WHERE trial_id = ? AND due = ? AND kind = 'checkin'",
+                         [trial_id, due])
+    if known is None:
+        raise TrialError("trials.checkin_unknown")
+    text_changes = _clean_texts(changes)
+
+    def mark(cur):
+        cur.execute("UPDATE trial_checkins SET done_by = ?, done_at = ?, learned = ?, continue_with = ?, adjust = ?"
+                    " WHERE trial_id = ? AND due = ? AND kind = 'checkin'",
+                    [user.username, _now(), *(answers[k].strip() for k in answers), trial_id, due])
+
+    changed = {k: v for k, v in text_changes.items() if getattr(trial, k) != v}
+    return _save(db, user, trial, base_version, changed, mark, note={"checkin": str(due)})
+
+
+def decide(db: Database, user: User, trial_id: int, base_version: int, outcome: str, reason: str) -> Trial:
+    """After the trial period: make permanent, extend with adjustments, or stop – and why."""
+    if outcome not in ("permanent", "extended", "stopped"):
+        raise TrialError("trials.outcome_invalid")
+    if not (reason or "").strip():
+        raise TrialError("trials.reason_required")
+    trial = _load_for_edit(db, user, trial_id)
+    if trial.status == "running":
+        trial = change_status(db, user, trial_id, base_version, "decision")
+        base_version = trial.version
+    return change_status(db, user, trial_id, base_version, outcome, reason)
+
+
+def history(db: Database, user: User, trial_id: int) -> list[dict]:
+    trial = get(db, trial_id)
+    if trial is None:
+        raise TrialError("trials.unknown")
+    access.require(user, access.VIEW_BOARD, trial.department_id, org.all_departments(db))
+    rows = db.query("SELECT version, changed_by, changed_at, change FROM trial_history WHERE trial_id = ?"
+                    " ORDER BY version DESC", [trial_id])
+    return [{"version": v, "by": by, "at": at, "change": json.loads(c)} for v, by, at, c in rows]
+
+
+def overdue(db: Database, trial_ids: list[int], today: date | None = None) -> list[Checkpoint]:
+    today = today or date.today()
+    return [c for c in checkpoints_for(db, trial_ids) if c.done_at is None and c.due < today]
+
+
+# --- holidays ---------------------------------------------------------------------------
+
+def easter(year: int) -> date:
+    """Easter Sunday (Anonymous Gregorian algorithm)."""
+    a, b, c = year % 19, year // 100, year % 100
+    d, e = b // 4, b % 4
+    f = (b + 8) // 25
+    g = (b - f + 1) // 3
+    h = (19 * a + b - d - g + 15) % 30
+    i, k = c // 4, c % 4
+    ell = (32 + 2 * e + 2 * i - h - k) % 7
+    m = (a + 11 * h + 22 * ell) // 451
+    month = (h + ell - 7 * m + 114) // 31
+    day = (h + ell - 7 * m + 114) % 31 + 1
+    return date(year, month, day)
+
+
+def public_holidays(year: int) -> dict[date, str]:
+    """Danish public holidays (Store Bededag was abolished from 2024)."""
+    e = easter(year)
+    days = {date(year, 1, 1): "nytaarsdag", e - timedelta(days=3): "skaertorsdag", e - timedelta(days=2): "langfredag",
+            e: "paaskedag", e + timedelta(days=1): "anden_paaskedag", e + timedelta(days=39): "kristi_himmelfart",
+            e + timedelta(days=49): "pinsedag", e + timedelta(days=50): "anden_pinsedag",
+            date(year, 6, 5): "grundlovsdag", date(year, 12, 24): "juleaften", date(year, 12, 25): "juledag",
+            date(year, 12, 26): "anden_juledag"}
+    if year < 2024:
+        days[e + timedelta(days=26)] = "store_bededag"
+    return days
+
+
+def holiday_weeks(db: Database | None = None) -> set[int]:
+    raw = settings.get(db, "holiday_weeks", DEFAULT_HOLIDAY_WEEKS) if db is not None else DEFAULT_HOLIDAY_WEEKS
+    return {int(w) for w in raw.split(",") if w.strip().isdigit() and 1 <= int(w) <= 53}
+
+
+def set_holiday_weeks(db: Database, text: str) -> None:
+    weeks = [w.strip() for w in (text or "").split(",") if w.strip()]
+    if any(not w.isdigit() or not 1 <= int(w) <= 53 for w in weeks):
+        raise TrialError("trials.holiday_weeks_invalid")
+    settings.put(db, "holiday_weeks", ",".join(str(int(w)) for w in weeks))
+
+
+def holiday_clashes(start_date: date, weeks: int = 6, school_weeks: set[int] | None = None) -> list[tuple[date, str]]:
+    """Public holidays, Easter week and school-holiday weeks inside the trial window."""
+    school_weeks = DEFAULT_HOLIDAY_WEEKS_SET if school_weeks is None else school_weeks
+    end = start_date + timedelta(weeks=weeks)
+    clashes, seen_weeks = [], set()
+    day = start_date
+    holidays = public_holidays(start_date.year) | public_holidays(end.year)
+    while day < end:
+        if day in holidays:
+            clashes.append((day, holidays[day]))
+        year_week = day.isocalendar()[:2]
+        if day.isocalendar()[1] in school_weeks and year_week not in seen_weeks:
+            seen_weeks.add(year_week)
+            clashes.append((day, f"week_{year_week[1]}"))
+        day += timedelta(days=1)
+    return clashes
+
+
+def next_clean_window(start_date: date, weeks: int = 6, school_weeks: set[int] | None = None,
+                      search_weeks: int = 60) -> date | None:
+    """The first Monday from `start_date` whose window has no holiday of any kind."""
+    monday = start_date + timedelta(days=(7 - start_date.weekday()) % 7)
+    for offset in range(search_weeks):
+        candidate = monday + timedelta(weeks=offset)
+        if not holiday_clashes(candidate, weeks, school_weeks):
+            return candidate
+    return None
+
+
+DEFAULT_HOLIDAY_WEEKS_SET = {int(w) for w in DEFAULT_HOLIDAY_WEEKS.split(",")}
+
+
+# --- read-only board link ----------------------------------------------------------------
+
+def board_token(db: Database, user: User, department_id: int, renew: bool = False) -> str:
+    _require_edit(db, user, department_id)
+    current = db.query_one("SELECT token FROM board_links WHERE department_id = ?", [department_id])
+    if current and not renew:
+        return current[0]
+    token = secrets.token_urlsafe(24)
+    db.execute("INSERT INTO board_links VALUES (?, ?) ON CONFLICT (department_id) DO UPDATE SET token = excluded.token",
+               [department_id, token])
+    return token
+
+
+def revoke_board_token(db: Database, user: User, department_id: int) -> None:
+    _require_edit(db, user, department_id)
+    db.execute("DELETE FROM board_links WHERE department_id = ?", [department_id])
+
+
+def department_for_board_token(db: Database, token: str | None) -> int | None:
+    if not isinstance(token, str) or len(token) != 32:
+        return None
+    row = db.query_one("SELECT department_id FROM board_links WHERE token = ?", [token])
+    return row[0] if row else None
+
+
+def as_dict(trial: Trial) -> dict:
+    return asdict(trial)
