@@ -85,3 +85,70 @@ def code_slips_pdf(title: str, codes: Sequence[str], intro: str) -> bytes:
         pdf.set_font("courier", "B", 16)
         pdf.cell(w - 4, 7, code, align="C")
     return bytes(pdf.output())
+
+
+def agenda_markdown(title: str, when: str, place: str, facilitators: str, items, labels: dict) -> str:
+    """The agenda as Markdown to paste into an invitation."""
+    lines = [f"# {title}", "", f"**{labels['when']}:** {when}"]
+    if place:
+        lines.append(f"**{labels['place']}:** {place}")
+    if facilitators:
+        lines.append(f"**{labels['facilitators']}:** {facilitators}")
+    lines += ["", f"| {labels['time']} | {labels['step']} | {labels['minutes']} |", "|---|---|---|"]
+    for item in items:
+        number = f"{item.number}. " if item.number else ""
+        lines.append(f"| {item.start:%H:%M}–{item.end:%H:%M} | {number}{item.title} | {item.minutes} |")
+    return "\n".join(lines) + "\n"
+
+
+def _pdf_table(pdf: FPDF, header: Sequence[str], rows: Iterable[Sequence], widths: Sequence[int]) -> None:
+    pdf.set_font("helvetica", "B", 11)
+    for text, width in zip(header, widths, strict=True):
+        pdf.cell(width, 8, pdf_text(str(text)), border="B")
+    pdf.ln()
+    pdf.set_font("helvetica", "", 11)
+    for row in rows:
+        for text, width in zip(row, widths, strict=True):
+            pdf.cell(width, 8, pdf_text(str(text))[:70], border="B")
+        pdf.ln()
+
+
+def simple_pdf(title: str, lines: Sequence[str], header: Sequence[str], rows: Iterable[Sequence],
+               widths: Sequence[int], after: Sequence[str] = ()) -> bytes:
+    """A one-page printable document: title, intro lines, a table, closing lines."""
+    pdf = FPDF(format="A4")
+    pdf.compress = False  # one small page; plain streams keep the text searchable and testable
+    pdf.add_page()
+    pdf.set_font("helvetica", "B", 18)
+    pdf.multi_cell(0, 10, pdf_text(title), new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("helvetica", "", 11)
+    for line in lines:
+        pdf.multi_cell(0, 6, pdf_text(line), new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(4)
+    _pdf_table(pdf, header, rows, widths)
+    pdf.ln(4)
+    for line in after:
+        pdf.multi_cell(0, 6, pdf_text(line), new_x="LMARGIN", new_y="NEXT")
+    return bytes(pdf.output())
+
+
+def meeting_ics(uid: str, title: str, start, end, place: str, description: str) -> bytes:
+    """An iCalendar invitation; times are Europe/Copenhagen wall-clock times."""
+    from zoneinfo import ZoneInfo
+
+    from icalendar import Calendar, Event
+
+    tz = ZoneInfo("Europe/Copenhagen")
+    cal = Calendar()
+    cal.add("prodid", "-//Servicetjek//DA")
+    cal.add("version", "2.0")
+    event = Event()
+    event.add("uid", uid)
+    event.add("summary", title)
+    event.add("dtstart", start.replace(tzinfo=tz))
+    event.add("dtend", end.replace(tzinfo=tz))
+    if place:
+        event.add("location", place)
+    event.add("description", description)
+    cal.add_component(event)
+    return cal.to_ical()

@@ -1,0 +1,272 @@
+"""Planned meetings, meeting mode (steps, time per step), proposals and decisions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from servicetjek import access, agenda, org, trials
+from servicetjek.content import THEME_IDS, Content
+from servicetjek.db import Database
+from servicetjek.errors import DomainError
+from servicetjek.users import User
+
+MAX_TITLE = 120
+MAX_FIELD = 200
+
+
+class MeetingError(DomainError):
+    pass
+
+
+@dataclass(frozen=True)
+class Meeting:
+    id: int
+    department_id: int
+    kind: str
+    title: str
+    starts_at: datetime  # local wall-clock time
+    place: str
+    facilitators: str
+    participants: int
+    themes: tuple[str, ...]
+    decision: str
+    welcome_minutes: int
+    break_minutes: int
+    facilitator_chosen: bool
+    agenda_sent: bool
+    status: str
+    current_step: int
+    decision_note: str
+    created_by: str
+
+
+_COLUMNS = ("id, department_id, kind, title, starts_at, place, facilitators, participants, themes, decision,"
+            " welcome_minutes, break_minutes, facilitator_chosen, agenda_sent, status, current_step, decision_note,"
+            " created_by")
+
+
+def _row(row) -> Meeting:
+    values = list(row)
+    values[8] = tuple(values[8])
+    return Meeting(*values)
+
+
+def get(db: Database, meeting_id: int) -> Meeting | None:
+    row = db.query_one(f"SELECT {_COLUMNS} FROM meetings WHERE id = ?", [meeting_id])
+    return _row(row) if row else None
+
+
+def for_departments(db: Database, department_ids: set[int]) -> list[Meeting]:
+    if not department_ids:
+        return []
+    rows = db.query(f"SELECT {_COLUMNS} FROM meetings WHERE list_contains(?, department_id)"
+                    " ORDER BY starts_at DESC, id DESC", [sorted(department_ids)])
+    return [_row(r) for r in rows]
+
+
+def _require(db: Database, user: User, department_id: int) -> None:
+    access.require(user, access.PLAN_MEETINGS, department_id, org.all_departments(db))
+
+
+def _text(value: str, limit: int, key: str) -> str:
+    value = " ".join((value or "").split())
+    if len(value) > limit:
+        raise MeetingError(key, n=limit)
+    return value
+
+
+def plan(db: Database, user: User, department_id: int, kind: str, title: str, starts_at: datetime,
+         participants: int, themes: list[str], decision: str = "A", place: str = "", facilitators: str = "",
+         welcome_minutes: int = 5, break_minutes: int = 0) -> Meeting:
+    _require(db, user, department_id)
+    if kind not in ("single", "dialogue"):
+        raise MeetingError("meetings.kind_invalid")
+    themes = [t for t in dict.fromkeys(themes) if t in THEME_IDS]
+    if not themes:
+        raise MeetingError("agenda.themes_required")
+    if kind == "single" and len(themes) != 1:
+        raise MeetingError("meetings.single_one_theme")
+    if kind == "dialogue" and len(themes) < 2:
+        raise MeetingError("meetings.dialogue_two_themes")
+    title = _text(title, MAX_TITLE, "meetings.title_too_long")
+    if not title:
+        raise MeetingError("meetings.title_required")
+    place = _text(place, MAX_FIELD, "meetings.field_too_long")
+    facilitators = _text(facilitators, MAX_FIELD, "meetings.field_too_long")
+    if not isinstance(participants, int) or not 1 <= participants <= agenda.MAX_PARTICIPANTS:
+        raise DomainError("agenda.participants_invalid", n=agenda.MAX_PARTICIPANTS)
+    if decision not in ("A", "B"):
+        raise DomainError("agenda.decision_invalid")
+    if not 0 <= welcome_minutes <= 60 or not 0 <= break_minutes <= 60:
+        raise DomainError("agenda.minutes_invalid")
+
+    def work(cur):
+        return cur.execute(
+            "INSERT INTO meetings (department_id, kind, title, starts_at, place, facilitators, participants, themes,"
+            " decision, welcome_minutes, break_minutes, facilitator_chosen, created_by)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+            [department_id, kind, title, starts_at, place, facilitators, participants, themes, decision,
+             welcome_minutes, break_minutes, bool(facilitators), user.username]).fetchone()[0]
+
+    return get(db, db.transaction(work))
+
+
+def meeting_agenda(meeting: Meeting, content: Content) -> agenda.Agenda:
+    book = content.single if meeting.kind == "single" else content.dialogue
+    return agenda.build(book, meeting.kind, meeting.starts_at, meeting.participants, list(meeting.themes),
+                        meeting.decision, meeting.welcome_minutes, meeting.break_minutes,
+                        break_title=content.ui.get("meetings.break", "Pause"))
+
+
+def set_checklist(db: Database, user: User, meeting_id: int, facilitator_chosen: bool, agenda_sent: bool) -> None:
+    meeting = _load(db, user, meeting_id)
+    db.execute("UPDATE meetings SET facilitator_chosen = ?, agenda_sent = ? WHERE id = ?",
+               [bool(facilitator_chosen), bool(agenda_sent), meeting.id])
+
+
+def _load(db: Database, user: User, meeting_id: int) -> Meeting:
+    meeting = get(db, meeting_id)
+    if meeting is None:
+        raise MeetingError("meetings.unknown")
+    _require(db, user, meeting.department_id)
+    return meeting
+
+
+# --- meeting mode ------------------------------------------------------------------------
+
+def go_to_step(db: Database, user: User, meeting_id: int, step_index: int, now: datetime | None = None) -> Meeting:
+    """Move the meeting to `step_index` (0-based over the agenda items) and time the steps.
+
+    The step being left gets its end time; the step entered gets a start time the first
+    time it is entered, so estimates can be compared with reality afterwards.
+    """
+    meeting = _load(db, user, meeting_id)
+    if meeting.status == "done":
+        raise MeetingError("meetings.already_done")
+    now = now or datetime.now().replace(microsecond=0)
+    if step_index < 0:
+        raise MeetingError("meetings.step_invalid")
+
+    def work(cur):
+        if meeting.status == "running":
+            cur.execute("UPDATE meeting_step_times SET ended_at = ? WHERE meeting_id = ? AND step_index = ?",
+                        [now, meeting.id, meeting.current_step])
+        cur.execute("INSERT INTO meeting_step_times (meeting_id, step_index, started_at) VALUES (?, ?, ?)"
+                    " ON CONFLICT DO UPDATE SET started_at = started_at, ended_at = NULL",
+                    [meeting.id, step_index, now])
+        cur.execute("UPDATE meetings SET status = 'running', current_step = ? WHERE id = ?", [step_index, meeting.id])
+
+    db.transaction(work)
+    return get(db, meeting.id)
+
+
+def finish(db: Database, user: User, meeting_id: int, now: datetime | None = None) -> Meeting:
+    meeting = _load(db, user, meeting_id)
+    now = now or datetime.now().replace(microsecond=0)
+
+    def work(cur):
+        cur.execute("UPDATE meeting_step_times SET ended_at = ? WHERE meeting_id = ? AND step_index = ?"
+                    " AND ended_at IS NULL", [now, meeting.id, meeting.current_step])
+        cur.execute("UPDATE meetings SET status = 'done' WHERE id = ?", [meeting.id])
+
+    db.transaction(work)
+    return get(db, meeting.id)
+
+
+def step_times(db: Database, meeting_id: int) -> dict[int, float]:
+    """Minutes actually spent per agenda item (finished items only)."""
+    rows = db.query("SELECT step_index, date_diff('second', started_at, ended_at) FROM meeting_step_times"
+                    " WHERE meeting_id = ? AND ended_at IS NOT NULL", [meeting_id])
+    return {i: seconds / 60 for i, seconds in rows}
+
+
+def countdown(started_at: datetime, minutes: int, now: datetime) -> tuple[int, bool]:
+    """Seconds left of a step (negative when over time) and whether it is over time."""
+    left = int(minutes * 60 - (now - started_at).total_seconds())
+    return left, left < 0
+
+
+def speaker(started_at: datetime, participants: int, per_participant: int, now: datetime) -> tuple[int, int, bool]:
+    """During a round: (0-based speaker, seconds left for them, whole round over time)."""
+    elapsed = max(0, int((now - started_at).total_seconds()))
+    slot = per_participant * 60
+    index = elapsed // slot
+    if index >= participants:
+        return participants - 1, -(elapsed - participants * slot), True
+    return index, slot - elapsed % slot, False
+
+
+def step_started_at(db: Database, meeting_id: int, step_index: int) -> datetime | None:
+    row = db.query_one("SELECT started_at FROM meeting_step_times WHERE meeting_id = ? AND step_index = ?",
+                       [meeting_id, step_index])
+    return row[0] if row else None
+
+
+# --- proposals and decision --------------------------------------------------------------
+
+def add_proposal(db: Database, user: User, meeting_id: int, what: str, theme: str, who: str = "") -> trials.Trial:
+    meeting = _load(db, user, meeting_id)
+    if theme not in meeting.themes:
+        raise MeetingError("meetings.theme_not_in_meeting")
+    return trials.create(db, user, meeting.department_id, theme, what, who=who, meeting_id=meeting.id)
+
+
+def sort_proposal(db: Database, user: User, meeting_id: int, trial_id: int, purpose: str | None,
+                  timing: str | None, chosen: bool) -> None:
+    """Place a proposal on the 2×2 (similar/different purpose × same/different time)."""
+    meeting = _load(db, user, meeting_id)
+    if purpose not in (None, "similar", "different") or timing not in (None, "same", "different"):
+        raise MeetingError("meetings.quadrant_invalid")
+    proposal = trials.get(db, trial_id)
+    if proposal is None or proposal.meeting_id != meeting.id:
+        raise MeetingError("meetings.proposal_unknown")
+    if chosen and not proposal.chosen:
+        already = sum(p.chosen for p in trials.for_meeting(db, meeting.id))
+        if already >= 3:
+            raise MeetingError("meetings.choose_max")
+    db.execute("UPDATE trials SET purpose = ?, timing = ?, chosen = ? WHERE id = ?",
+               [purpose, timing, bool(chosen), trial_id])
+
+
+def decide(db: Database, user: User, meeting_id: int, form: str, chosen: dict[int, tuple[str, date | None]],
+           note: str = "") -> Meeting:
+    """Decision A: the chosen proposals become decided trials with who and a follow-up date.
+    Decision B: the working-environment group takes the proposals on (noted)."""
+    meeting = _load(db, user, meeting_id)
+    note = (note or "").strip()
+    if len(note) > 1000:
+        raise MeetingError("meetings.field_too_long", n=1000)
+    proposals = {p.id: p for p in trials.for_meeting(db, meeting.id)}
+    if form == "A":
+        if not chosen:
+            raise MeetingError("meetings.decide_needs_trial")
+        for trial_id, (who, follow_up) in chosen.items():
+            proposal = proposals.get(trial_id)
+            if proposal is None:
+                raise MeetingError("meetings.proposal_unknown")
+            if not (who or "").strip() or follow_up is None:
+                raise MeetingError("meetings.decide_needs_who_and_date")
+            updated = trials.update(db, user, trial_id, proposal.version, who=who, follow_up=follow_up)
+            trials.change_status(db, user, trial_id, updated.version, "decided")
+    elif form != "B":
+        raise DomainError("agenda.decision_invalid")
+    db.execute("UPDATE meetings SET decision_note = ? WHERE id = ?", [note or form, meeting.id])
+    return finish(db, user, meeting.id)
+
+
+def summary(db: Database, meeting: Meeting, content: Content) -> dict:
+    names = content.theme_names()
+    planned = meeting_agenda(meeting, content)
+    actual = step_times(db, meeting.id)
+    return {
+        "title": meeting.title,
+        "kind": meeting.kind,
+        "starts_at": meeting.starts_at,
+        "themes": [names[t] for t in meeting.themes],
+        "participants": meeting.participants,
+        "decision": meeting.decision,
+        "decision_note": meeting.decision_note,
+        "steps": [(item.title, item.minutes, actual.get(i)) for i, item in enumerate(planned.items)],
+        "proposals": [(names[p.theme], p.what, p.who, p.status) for p in trials.for_meeting(db, meeting.id)],
+    }
