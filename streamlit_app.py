@@ -39,6 +39,11 @@ def menu(user: users.User | None) -> dict[str, list[st.Page]]:
         work.append(page("pages/rounds.py", "nav.rounds", "how_to_vote"))
     if access.has_capability(user, access.VIEW_RESULTS):
         work.append(page("pages/results.py", "nav.results", "radar"))
+    if access.has_capability(user, access.PLAN_MEETINGS):
+        work.append(page("pages/meetings.py", "nav.meetings", "event"))
+        work.append(page("pages/meeting_mode.py", "nav.meeting_mode", "co_present"))
+    if access.has_capability(user, access.VIEW_BOARD):
+        work.append(page("pages/board.py", "nav.board", "view_kanban"))
     if access.has_capability(user, access.VIEW_DASHBOARD):
         work.append(page("pages/dashboard.py", "nav.dashboard", "grid_view"))
     admin = []
@@ -58,6 +63,11 @@ def main() -> None:
     if st.query_params.get("r") is not None:
         # The public rating link: no sign-in, no authenticator (it would slow every run).
         st.navigation([page("pages/rate.py", "nav.rate", "how_to_vote", default=True)], position="hidden").run()
+        return
+    if st.query_params.get("board") is not None:
+        # The read-only board link: anyone in the department, no account.
+        st.navigation([page("pages/public_board.py", "nav.board", "view_kanban", default=True)],
+                      position="hidden").run()
         return
     language_switch()
     user = resolve_user() if users.count(db()) else None

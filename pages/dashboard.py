@@ -4,7 +4,7 @@ from datetime import date, datetime, timedelta
 
 import streamlit as st
 
-from servicetjek import access, charts, org, results
+from servicetjek import access, charts, org, results, trials
 from servicetjek.content import THEME_IDS, load
 from servicetjek.errors import DomainError
 from servicetjek.ui.common import T, db, lang, require, show_error
@@ -76,7 +76,14 @@ def main() -> None:
         else:
             st.info(T("dashboard.no_data"))
     st.subheader(T("dashboard.trials"))
-    st.info(T("dashboard.trials_placeholder"), icon=":material/construction:")
+    overview = trials.overview(db(), user, [r["department_id"] for r in rows])
+    if not overview:
+        st.info(T("dashboard.no_trials"), icon=":material/science:")
+    else:
+        paths = {r["department_id"]: r["path"] for r in rows}
+        st.dataframe([{T("dashboard.department"): paths[o["department_id"]],
+                       T("board.theme"): names[o["theme"]], T("board.status"): T(f"status.{o['status']}"),
+                       T("dashboard.trial_count"): o["n"]} for o in overview], hide_index=True, width="stretch")
 
 
 main()

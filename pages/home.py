@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from servicetjek import access, org, rounds
+from servicetjek import access, org, rounds, trials
 from servicetjek.content import load
 from servicetjek.ui.common import T, current_user, db, lang
 
@@ -23,9 +23,14 @@ def next_steps(user) -> None:
             st.info(T("home.next_open_rounds", n=len(open_rounds)), icon=":material/how_to_vote:")
         else:
             st.info(T("home.next_start_round"), icon=":material/how_to_vote:")
-    elif access.has_capability(user, access.VIEW_DASHBOARD):
+    board_depts = access.allowed_departments(user, access.EDIT_BOARD, departments)
+    own_trials = [t.id for t in trials.for_departments(db(), board_depts)]
+    late = trials.overdue(db(), own_trials)
+    if late:
+        st.warning(T("home.overdue", n=len(late)), icon=":material/alarm:")
+    if access.has_capability(user, access.VIEW_DASHBOARD) and not access.has_capability(user, access.MANAGE_ROUNDS):
         st.info(T("home.next_dashboard"), icon=":material/grid_view:")
-    else:
+    elif user.role == "member":
         st.info(T("home.next_member"), icon=":material/checklist:")
 
 

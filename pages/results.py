@@ -5,15 +5,7 @@ import streamlit as st
 from servicetjek import access, charts, exports, org, results, rounds, routing, settings
 from servicetjek.content import THEME_IDS, load
 from servicetjek.errors import DomainError
-from servicetjek.ui.common import (
-    T,
-    db,
-    department_picker,
-    lang,
-    require,
-    show_error,
-    suppressed_note,
-)
+from servicetjek.ui.common import T, current_user, db, department_picker, lang, require, show_error, suppressed_note
 
 
 def recommendation_box(result: results.RoundResults, names: dict[str, str]) -> None:
@@ -34,6 +26,10 @@ def recommendation_box(result: results.RoundResults, names: dict[str, str]) -> N
             st.markdown(f"- {T(reason.key, **params)}")
         for a, b in rec.tensions:
             st.markdown(f"- :material/balance: {T('routing.tension', a=names[a], b=names[b])}")
+        if access.can(current_user(), access.PLAN_MEETINGS, result.round.department_id, org.all_departments(db())):
+            if st.button(T("routing.plan_it"), type="primary", key="plan_it", icon=":material/event:"):
+                st.session_state["_plan_prefill"] = {"kind": rec.kind, "themes": rec.themes}
+                st.switch_page("pages/meetings.py")
         st.page_link("pages/guide.py", label=T("routing.open_guide"), icon=":material/menu_book:")
 
 

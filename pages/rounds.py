@@ -6,17 +6,7 @@ import streamlit as st
 
 from servicetjek import access, exports, org, rounds
 from servicetjek.errors import DomainError
-from servicetjek.ui.common import T, db, department_picker, require, show_error
-
-
-def base_url() -> str:
-    import os
-
-    configured = os.environ.get("SERVICETJEK_BASE_URL")
-    if configured:
-        return configured.rstrip("/")
-    url = getattr(st.context, "url", None) or "http://localhost:8501"
-    return url.split("?")[0].rstrip("/").rsplit("/", 1)[0] if url.count("/") > 2 else url
+from servicetjek.ui.common import T, base_url, db, department_picker, require, show_error
 
 
 def round_link(round_: rounds.Round) -> str:

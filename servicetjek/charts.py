@@ -102,3 +102,26 @@ def trend(points: list[dict], theme_names: dict[str, str]) -> alt.Chart:
         x=alt.X("when:T", title=None), y=alt.Y("mean:Q", scale=alt.Scale(domain=[1, 5]), title="⌀"),
         color=alt.Color("theme:N", title=None), tooltip=["round:N", "theme:N", alt.Tooltip("mean:Q", format=".2f")],
     ).properties(height=300)
+
+
+def timeline(rows: list[dict], today, labels: dict[str, str]) -> alt.LayerChart:
+    """One bar per running trial, its check-ins and decision point, and a 'today' line.
+
+    `rows`: {what, start, end, status, points: [(date, kind)]}.
+    """
+    bars = pd.DataFrame([{"trial": r["what"], "start": r["start"], "end": r["end"], "status": r["status"]}
+                         for r in rows])
+    points = pd.DataFrame([{"trial": r["what"], "date": d, "kind": labels[k], "done": done}
+                           for r in rows for d, k, done in r["points"]])
+    y = alt.Y("trial:N", title=None, sort=[r["what"] for r in rows], axis=alt.Axis(labelLimit=260, labelFontSize=12))
+    bar = alt.Chart(bars).mark_bar(cornerRadius=4, height=18, opacity=0.75).encode(
+        x=alt.X("start:T", title=None, axis=alt.Axis(format="%d.%m")), x2="end:T", y=y,
+        color=alt.Color("status:N", title=None, legend=alt.Legend(orient="bottom")),
+        tooltip=["trial:N", alt.Tooltip("start:T", format="%d.%m.%Y"), alt.Tooltip("end:T", format="%d.%m.%Y")])
+    marks = alt.Chart(points).mark_point(size=140, filled=True, color="#24292f").encode(
+        x="date:T", y=y, shape=alt.Shape("kind:N", title=None, legend=alt.Legend(orient="bottom")),
+        opacity=alt.condition("datum.done", alt.value(0.35), alt.value(1)),
+        tooltip=["trial:N", "kind:N", alt.Tooltip("date:T", format="%d.%m.%Y")])
+    rule = alt.Chart(pd.DataFrame([{"today": pd.Timestamp(today), "label": labels["today"]}])).mark_rule(
+        color="#e07a5f", strokeWidth=2, strokeDash=[4, 3]).encode(x="today:T", tooltip=["label:N"])
+    return alt.layer(bar, marks, rule).properties(height=max(120, 44 * len(rows)))

@@ -152,3 +152,19 @@ def meeting_ics(uid: str, title: str, start, end, place: str, description: str) 
     event.add("description", description)
     cal.add_component(event)
     return cal.to_ical()
+
+
+def dates_ics(events: Sequence[tuple[str, object]]) -> bytes:
+    """All-day calendar entries, e.g. every check-in and decision of the trials."""
+    from icalendar import Calendar, Event
+
+    cal = Calendar()
+    cal.add("prodid", "-//Servicetjek//DA")
+    cal.add("version", "2.0")
+    for i, (title, day) in enumerate(events):
+        event = Event()
+        event.add("uid", f"{day}-{i}@servicetjek")
+        event.add("summary", title)
+        event.add("dtstart", day)
+        cal.add_component(event)
+    return cal.to_ical()

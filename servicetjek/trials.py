@@ -307,6 +307,17 @@ def overdue(db: Database, trial_ids: list[int], today: date | None = None) -> li
     return [c for c in checkpoints_for(db, trial_ids) if c.done_at is None and c.due < today]
 
 
+def overview(db: Database, user: User, department_ids: list[int]) -> list[dict]:
+    """Trials per department, theme and stage, for the organisation dashboard."""
+    allowed = access.allowed_departments(user, access.VIEW_BOARD, org.all_departments(db))
+    wanted = sorted(set(department_ids) & allowed)
+    if not wanted:
+        return []
+    return db.query_dicts("SELECT department_id, theme, status, count(*) AS n FROM trials"
+                          " WHERE list_contains(?, department_id) GROUP BY ALL ORDER BY department_id, theme, status",
+                          [wanted])
+
+
 # --- holidays ---------------------------------------------------------------------------
 
 def easter(year: int) -> date:

@@ -66,7 +66,7 @@ def test_every_ui_key_used_in_code_exists():
     used = set()
     for path in [*root.glob("pages/*.py"), *root.glob("servicetjek/**/*.py"), root / "streamlit_app.py"]:
         text = path.read_text(encoding="utf-8")
-        used |= set(re.findall(r'\bT\("([a-z_]+\.[a-z_0-9]+)"', text))
+        used |= set(re.findall(r'\bT\(["\x27]([a-z_]+\.[a-z_0-9]+)["\x27]', text))
         used |= set(re.findall(r'(?:Error|Refused|Reason|Denied)\("([a-z_]+\.[a-z_0-9]+)"', text))
     missing = sorted(k for k in used if k not in load("da").ui)
     assert not missing

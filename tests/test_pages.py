@@ -67,15 +67,16 @@ def login(db, username):
     return at
 
 
+ALL_WORK = {"pages/rounds.py", "pages/results.py", "pages/dashboard.py", "pages/meetings.py",
+            "pages/meeting_mode.py", "pages/board.py", "pages/admin_users.py", "pages/admin_org.py",
+            "pages/admin_settings.py"}
 MENUS = {
-    "admin": {"pages/rounds.py", "pages/results.py", "pages/dashboard.py", "pages/admin_users.py",
-              "pages/admin_org.py", "pages/admin_settings.py"},
-    "leder": {"pages/results.py", "pages/dashboard.py"},
-    "tovholder": {"pages/rounds.py", "pages/results.py"},
-    "medlem": set(),
+    "admin": ALL_WORK,
+    "leder": {"pages/results.py", "pages/dashboard.py", "pages/board.py"},
+    "tovholder": {"pages/rounds.py", "pages/results.py", "pages/meetings.py", "pages/meeting_mode.py",
+                  "pages/board.py"},
+    "medlem": {"pages/board.py"},
 }
-ALL_WORK = {"pages/rounds.py", "pages/results.py", "pages/dashboard.py", "pages/admin_users.py",
-            "pages/admin_org.py", "pages/admin_settings.py"}
 
 
 @pytest.mark.parametrize("username", list(MENUS))

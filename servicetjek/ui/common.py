@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+from urllib.parse import urlsplit
+
 import streamlit as st
 
 from servicetjek import access, org, users
@@ -51,6 +54,16 @@ def department_picker(user: users.User, action: str, label_key: str, key: str) -
         return None
     paths = {d.id: org.path_name(departments, d.id) for d in options}
     return st.selectbox(T(label_key), [d.id for d in options], format_func=paths.get, key=key)
+
+
+def base_url() -> str:
+    """Where rating and board links point: SERVICETJEK_BASE_URL, else the address in use."""
+    configured = os.environ.get("SERVICETJEK_BASE_URL")
+    if configured:
+        return configured.rstrip("/")
+    url = getattr(st.context, "url", None) or "http://localhost:8501"
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
 
 
 def suppressed_note(n: int, k: int) -> None:

@@ -1,0 +1,243 @@
+"""The trial board (handleplan): the method's columns, cards by status, a timeline."""
+
+from datetime import date, timedelta
+
+import streamlit as st
+
+from servicetjek import access, charts, exports, org, trials
+from servicetjek.content import THEME_IDS, load
+from servicetjek.errors import DomainError
+from servicetjek.ui.common import T, base_url, db, department_picker, lang, require, show_error
+
+COLUMNS = ("what", "why", "how", "who", "adjustments")
+
+
+def plan_rows(board: list[trials.Trial], names: dict) -> tuple[list[str], list[list]]:
+    content = load(lang())
+    header = [T("board.theme"), *content.action_plan["columns"]]
+    rows = [[names[t.theme], t.what, t.why, t.how, t.who, t.adjustments, T(f"status.{t.status}")] for t in board]
+    return header, rows
+
+
+def next_checkpoint(trial: trials.Trial, points: list[trials.Checkpoint]) -> trials.Checkpoint | None:
+    pending = [c for c in points if c.trial_id == trial.id and c.done_at is None]
+    return pending[0] if pending else None
+
+
+def timeline_view(board, points) -> None:
+    running = [t for t in board if t.start_date]
+    if not running:
+        st.info(T("board.no_timeline"), icon=":material/timeline:")
+        return
+    rows = [{"what": t.what, "start": t.start_date, "end": t.start_date + timedelta(weeks=t.weeks),
+             "status": T(f"status.{t.status}"),
+             "points": [(c.due, c.kind, c.done_at is not None) for c in points if c.trial_id == t.id]}
+            for t in running]
+    labels = {"checkin": T("board.checkin"), "decision": T("board.decision_point"), "today": T("board.today")}
+    st.altair_chart(charts.timeline(rows, date.today(), labels), width="stretch")
+
+
+def cards_view(board, points, names) -> None:
+    groups = [("proposed",), ("decided",), ("running", "decision"), ("permanent", "extended", "stopped")]
+    cols = st.columns(len(groups))
+    for col, statuses in zip(cols, groups, strict=True):
+        col.markdown(f"**{' / '.join(T(f'status.{s}') for s in statuses)}**")
+        for t in [t for t in board if t.status in statuses]:
+            nxt = next_checkpoint(t, points)
+            with col.container(border=True):
+                st.markdown(f"**{t.what}**")
+                st.caption(f"{names[t.theme]}" + (f" · {t.who}" if t.who else ""))
+                if nxt:
+                    late = nxt.due < date.today()
+                    st.markdown((":red[" if late else "") + T("board.next", kind=T(f"board.{nxt.kind}"),
+                                                              date=f"{nxt.due:%d.%m.%Y}") + ("]" if late else ""))
+
+
+def load_form(trial: trials.Trial) -> None:
+    """Put the trial's current texts in the form and remember the version they came from."""
+    for field in COLUMNS:
+        st.session_state[f"{field}_{trial.id}"] = getattr(trial, field)
+    st.session_state[f"_base_{trial.id}"] = trial.version
+    st.session_state.pop(f"_conflict_{trial.id}", None)
+
+
+def keep_mine(trial_id: int) -> None:
+    """Merge choice: keep my texts, now based on the version that is saved."""
+    st.session_state[f"_base_{trial_id}"] = trials.get(db(), trial_id).version
+    st.session_state.pop(f"_conflict_{trial_id}", None)
+
+
+def edit_trial(user, trial: trials.Trial, points, can_edit: bool) -> None:
+    content = load(lang())
+    with st.expander(f"{trial.what} · {T(f'status.{trial.status}')}"):
+        if not can_edit:
+            for field, label in zip(COLUMNS, content.action_plan["columns"][:5], strict=True):
+                st.markdown(f"**{label}** {getattr(trial, field) or '–'}")
+            return
+        if f"_base_{trial.id}" not in st.session_state:
+            load_form(trial)
+        conflict = st.session_state.get(f"_conflict_{trial.id}")
+        if conflict:
+            st.error(T("trials.conflict"), icon=":material/sync_problem:")
+            mine, theirs = st.columns(2)
+            mine.markdown(f"**{T('board.mine')}**")
+            theirs.markdown(f"**{T('board.theirs', who=trial.updated_by)}**")
+            for field, label in zip(COLUMNS, content.action_plan["columns"][:5], strict=True):
+                mine.caption(f"{label} {conflict[field] or '–'}")
+                theirs.caption(f"{label} {getattr(trial, field) or '–'}")
+            mine.button(T("board.keep_mine"), key=f"keep_{trial.id}", on_click=keep_mine, args=(trial.id,))
+            theirs.button(T("board.take_theirs"), key=f"take_{trial.id}", on_click=load_form, args=(trial,))
+        with st.form(f"edit_{trial.id}"):
+            for field, label in zip(COLUMNS, content.action_plan["columns"][:5], strict=True):
+                st.text_input(label, key=f"{field}_{trial.id}")
+            if st.form_submit_button(T("common.save")):
+                save(user, trial.id, {f: st.session_state[f"{f}_{trial.id}"] for f in COLUMNS})
+        status_actions(user, trial)
+        if trial.status == "running":
+            checkin_form(user, trial, points)
+        history = trials.history(db(), user, trial.id)
+        st.caption(T("board.history"))
+        st.dataframe([{T("board.when"): h["at"], T("board.by"): h["by"], T("board.change"): str(h["change"])}
+                      for h in history], hide_index=True, width="stretch")
+
+
+def save(user, trial_id: int, values: dict) -> None:
+    try:
+        saved = trials.update(db(), user, trial_id, st.session_state[f"_base_{trial_id}"], **values)
+    except trials.TrialConflict:
+        st.session_state[f"_conflict_{trial_id}"] = values
+        st.rerun()
+    except DomainError as error:
+        show_error(error)
+        return
+    st.session_state[f"_base_{trial_id}"] = saved.version
+    st.session_state.pop(f"_conflict_{trial_id}", None)
+    st.rerun()
+
+
+def status_actions(user, trial: trials.Trial) -> None:
+    allowed = trials.TRANSITIONS[trial.status]
+    if "running" in allowed:
+        c1, c2, c3 = st.columns(3)
+        start = c1.date_input(T("board.start"), date.today() + timedelta(days=7), key=f"start_{trial.id}",
+                              format="DD.MM.YYYY")
+        weeks = c2.number_input(T("board.weeks"), 1, 26, trial.weeks, key=f"weeks_{trial.id}")
+        rhythm = c3.selectbox(T("board.rhythm"), trials.RHYTHMS, key=f"rhythm_{trial.id}",
+                              format_func=lambda r: T(f"board.rhythm_{r}"))
+        clashes = trials.holiday_clashes(start, int(weeks), trials.holiday_weeks(db()))
+        if clashes:
+            clean = trials.next_clean_window(start, int(weeks), trials.holiday_weeks(db()))
+            st.warning(T("board.holidays", list=", ".join(f"{d:%d.%m} ({T(f'holiday.{k}')})"
+                                                           if not k.startswith("week_") else
+                                                           T("holiday.week", n=k[5:]) for d, k in clashes),
+                         clean=f"{clean:%d.%m.%Y}" if clean else "–"), icon=":material/beach_access:")
+        if st.button(T("board.start_trial"), key=f"go_{trial.id}", icon=":material/play_arrow:"):
+            act(lambda: trials.start(db(), user, trial.id, trial.version, start, int(weeks), rhythm))
+    others = [s for s in ("decided", "stopped") if s in allowed]
+    cols = st.columns(max(1, len(others)))
+    for col, status in zip(cols, others, strict=False):
+        if col.button(T(f"board.to_{status}"), key=f"{status}_{trial.id}"):
+            act(lambda status=status: trials.change_status(db(), user, trial.id, trial.version, status))
+    if trial.status in ("running", "decision"):
+        with st.form(f"decide_{trial.id}"):
+            outcome = st.radio(T("board.outcome"), ["permanent", "extended", "stopped"], horizontal=True,
+                               key=f"outcome_{trial.id}", format_func=lambda s: T(f"status.{s}"))
+            reason = st.text_input(T("board.reason"), key=f"reason_{trial.id}")
+            if st.form_submit_button(T("board.decide")):
+                act(lambda: trials.decide(db(), user, trial.id, trial.version, outcome, reason))
+
+
+def checkin_form(user, trial, points) -> None:
+    due = [c for c in points if c.trial_id == trial.id and c.kind == "checkin" and c.done_at is None]
+    if not due:
+        return
+    questions = load(lang()).trials["checkin_questions"]
+    with st.form(f"checkin_{trial.id}"):
+        st.markdown(f"**{T('board.checkin_title', date=f'{due[0].due:%d.%m.%Y}')}**")
+        answers = [st.text_area(q, key=f"ci_{i}_{trial.id}", height=68) for i, q in enumerate(questions)]
+        adjustments = st.text_input(load(lang()).action_plan["columns"][4], trial.adjustments,
+                                    key=f"ci_adj_{trial.id}")
+        if st.form_submit_button(T("board.save_checkin")):
+            act(lambda: trials.record_checkin(db(), user, trial.id, trial.version, due[0].due, *answers,
+                                              adjustments=adjustments))
+
+
+def act(change) -> None:
+    try:
+        change()
+    except trials.TrialConflict:
+        st.error(T("trials.conflict"), icon=":material/sync_problem:")
+        return
+    except DomainError as error:
+        show_error(error)
+        return
+    st.rerun()
+
+
+def add_form(user, dept_id: int, names: dict) -> None:
+    with st.expander(T("board.add"), icon=":material/add:"), st.form("add_trial", clear_on_submit=True):
+        what = st.text_input(load(lang()).action_plan["columns"][0], key="add_what", max_chars=trials.MAX_WHAT)
+        theme = st.selectbox(T("board.theme"), list(THEME_IDS), format_func=names.get, key="add_theme")
+        why = st.text_input(load(lang()).action_plan["columns"][1], key="add_why")
+        if st.form_submit_button(T("board.add_submit"), type="primary"):
+            try:
+                trials.create(db(), user, dept_id, theme, what, why)
+                st.rerun()
+            except DomainError as error:
+                show_error(error)
+
+
+def sharing(user, dept_id: int, board, points) -> None:
+    names = load(lang()).theme_names()
+    header, rows = plan_rows(board, names)
+    c1, c2, c3 = st.columns(3)
+    pdf = exports.simple_pdf(T("board.pdf_title"), [load(lang()).action_plan["intro"]], header, rows,
+                             [24, 40, 28, 28, 22, 24, 24])
+    c1.download_button(T("board.pdf"), pdf, "handleplan.pdf", "application/pdf", icon=":material/print:",
+                       key="board_pdf")
+    events = [(f"{t.what}: {T(f'board.{c.kind}')}", c.due) for t in board for c in points if c.trial_id == t.id]
+    c2.download_button(T("board.ics"), exports.dates_ics(events), "forsoeg.ics", "text/calendar",
+                       icon=":material/calendar_month:", key="board_ics")
+    if access.can(user, access.EDIT_BOARD, dept_id, org.all_departments(db())):
+        with c3.popover(T("board.share")):
+            token = trials.board_token(db(), user, dept_id)
+            st.code(f"{base_url()}/?board={token}", language=None)
+            st.caption(T("board.share_help"))
+            if st.button(T("board.revoke"), key="revoke_link"):
+                trials.revoke_board_token(db(), user, dept_id)
+                st.rerun()
+
+
+def main() -> None:
+    user = require(access.VIEW_BOARD)
+    names = load(lang()).theme_names()
+    st.title(T("board.page_title"))
+    st.caption(load(lang()).action_plan["intro"])
+    dept_id = department_picker(user, access.VIEW_BOARD, "board.department", "board_dept")
+    if dept_id is None:
+        return
+    can_edit = access.can(user, access.EDIT_BOARD, dept_id, org.all_departments(db()))
+    board = trials.for_departments(db(), {dept_id})
+    points = trials.checkpoints_for(db(), [t.id for t in board])
+    late = trials.overdue(db(), [t.id for t in board])
+    if late:
+        st.warning(T("board.overdue", n=len(late)), icon=":material/alarm:")
+    if can_edit:
+        add_form(user, dept_id, names)
+    if not board:
+        st.info(T("board.empty"), icon=":material/info:")
+        return
+    table, cards, timeline = st.tabs([T("board.tab_table"), T("board.tab_cards"), T("board.tab_timeline")])
+    with table:
+        header, rows = plan_rows(board, names)
+        st.dataframe([dict(zip(header, r, strict=True)) for r in rows], hide_index=True, width="stretch")
+        for trial in board:
+            edit_trial(user, trial, points, can_edit)
+    with cards:
+        cards_view(board, points, names)
+    with timeline:
+        timeline_view(board, points)
+    sharing(user, dept_id, board, points)
+
+
+main()

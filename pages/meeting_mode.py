@@ -1,0 +1,198 @@
+"""Meeting mode: one step at a time in large type, timers, proposals and the decision."""
+
+from datetime import date, datetime, timedelta
+
+import streamlit as st
+
+from servicetjek import access, exports, meetings, org, trials
+from servicetjek.content import load
+from servicetjek.errors import DomainError
+from servicetjek.ui.common import T, db, lang, require, show_error
+
+
+def clock(seconds: int) -> str:
+    sign = "−" if seconds < 0 else ""
+    seconds = abs(seconds)
+    return f"{sign}{seconds // 60}:{seconds % 60:02d}"
+
+
+@st.fragment(run_every=1)
+def timers(meeting_id: int, step_index: int, minutes: int, participants: int, per_participant: int | None) -> None:
+    started = meetings.step_started_at(db(), meeting_id, step_index)
+    if started is None:
+        return
+    now = datetime.now()
+    left, over = meetings.countdown(started, minutes, now)
+    c1, c2 = st.columns(2)
+    c1.metric(T("mode.time_left"), clock(left), delta=T("mode.over_time") if over else None, delta_color="inverse")
+    if per_participant:
+        who, speaker_left, round_over = meetings.speaker(started, participants, per_participant, now)
+        label = T("mode.speaker", n=who + 1, of=participants)
+        c2.metric(label, clock(speaker_left), delta=T("mode.over_time") if round_over else None,
+                  delta_color="inverse")
+
+
+def proposal_capture(user, meeting: meetings.Meeting, names: dict) -> None:
+    with st.form(f"proposal_{meeting.id}", clear_on_submit=True, border=True):
+        st.markdown(f"**{T('mode.add_proposal')}**")
+        what = st.text_input(T("mode.what"), key="prop_what", max_chars=trials.MAX_WHAT)
+        c1, c2 = st.columns(2)
+        theme = c1.selectbox(T("mode.theme"), list(meeting.themes), format_func=names.get, key="prop_theme")
+        who = c2.text_input(T("mode.who"), key="prop_who")
+        if st.form_submit_button(T("mode.add"), type="primary"):
+            try:
+                meetings.add_proposal(db(), user, meeting.id, what, theme, who)
+            except DomainError as error:
+                show_error(error)
+
+
+def proposal_list(user, meeting: meetings.Meeting, names: dict, sortable: bool) -> None:
+    proposals = trials.for_meeting(db(), meeting.id)
+    if not proposals:
+        st.caption(T("mode.no_proposals"))
+        return
+    for p in proposals:
+        if not sortable:
+            st.markdown(f"- **{p.what}** · {names[p.theme]}" + (f" · {p.who}" if p.who else ""))
+            continue
+        c1, c2, c3, c4 = st.columns([3, 2, 2, 1])
+        c1.markdown(f"**{p.what}** · {names[p.theme]}")
+        purpose = c2.selectbox(T("mode.purpose"), [None, "similar", "different"], key=f"pur_{p.id}",
+                               index=[None, "similar", "different"].index(p.purpose),
+                               format_func=lambda v: T(f"mode.purpose_{v}"))
+        timing = c3.selectbox(T("mode.timing"), [None, "same", "different"], key=f"tim_{p.id}",
+                              index=[None, "same", "different"].index(p.timing),
+                              format_func=lambda v: T(f"mode.timing_{v}"))
+        chosen = c4.checkbox(T("mode.chosen"), p.chosen, key=f"cho_{p.id}")
+        if (purpose, timing, chosen) != (p.purpose, p.timing, p.chosen):
+            try:
+                meetings.sort_proposal(db(), user, meeting.id, p.id, purpose, timing, chosen)
+            except DomainError as error:
+                show_error(error)
+
+
+def decision_step(user, meeting: meetings.Meeting, step, names: dict) -> None:
+    st.markdown(f"### {meeting.decision}. {step.option_texts[meeting.decision]}")
+    proposals = trials.for_meeting(db(), meeting.id)
+    if meeting.decision == "B":
+        note = st.text_area(T("mode.b_note"), key="b_note", placeholder=T("mode.b_placeholder"))
+        if st.button(T("mode.finish"), type="primary", key="finish_b"):
+            finish(user, meeting, "B", {}, note)
+        return
+    options = {p.id: p for p in proposals}
+    picked = st.multiselect(T("mode.decided_trials"), list(options), key="a_pick",
+                            default=[p.id for p in proposals if p.chosen][:3],
+                            format_func=lambda i: options[i].what)
+    chosen = {}
+    for trial_id in picked:
+        c1, c2 = st.columns(2)
+        who = c1.text_input(T("mode.who_does_what", what=options[trial_id].what), options[trial_id].who,
+                            key=f"a_who_{trial_id}")
+        follow = c2.date_input(T("mode.follow_up"), date.today() + timedelta(days=14), key=f"a_fu_{trial_id}",
+                               format="DD.MM.YYYY")
+        chosen[trial_id] = (who, follow)
+    if st.button(T("mode.finish"), type="primary", key="finish_a"):
+        finish(user, meeting, "A", chosen, "")
+
+
+def finish(user, meeting, form, chosen, note) -> None:
+    try:
+        meetings.decide(db(), user, meeting.id, form, chosen, note)
+    except DomainError as error:
+        show_error(error)
+        return
+    st.rerun()
+
+
+def summary_view(meeting: meetings.Meeting) -> None:
+    content = load(lang())
+    s = meetings.summary(db(), meeting, content)
+    st.success(T("mode.done"), icon=":material/flag:")
+    st.markdown(f"**{T('mode.themes')}:** {', '.join(s['themes'])} · **{T('meetings.participants')}:** "
+                f"{s['participants']} · **{T('meetings.decision')}:** {s['decision_note']}")
+    rows = [(title, planned, f"{actual:.0f}" if actual is not None else "–") for title, planned, actual in s["steps"]]
+    st.dataframe([{T("meetings.step"): r[0], T("mode.planned"): r[1], T("mode.actual"): r[2]} for r in rows],
+                 hide_index=True, width="stretch")
+    st.markdown(f"**{T('mode.proposals')}**")
+    for theme, what, who, status in s["proposals"]:
+        st.markdown(f"- {what} · {theme}" + (f" · {who}" if who else "") + f" · {T(f'status.{status}')}")
+    pdf = exports.simple_pdf(s["title"], [f"{T('mode.themes')}: {', '.join(s['themes'])}",
+                                          f"{T('meetings.participants')}: {s['participants']}",
+                                          f"{T('meetings.decision')}: {s['decision_note']}"],
+                             [T("meetings.step"), T("mode.planned"), T("mode.actual")], rows, [120, 30, 30],
+                             [f"- {what} ({theme}) {who} [{T(f'status.{status}')}]"
+                              for theme, what, who, status in s["proposals"]])
+    st.download_button(T("mode.summary_pdf"), pdf, f"referat-{meeting.id}.pdf", "application/pdf",
+                       icon=":material/print:", key="summary_pdf")
+    st.page_link("pages/board.py", label=T("mode.to_board"), icon=":material/view_kanban:")
+
+
+def run(user, meeting: meetings.Meeting) -> None:
+    content = load(lang())
+    names = content.theme_names()
+    book = content.single if meeting.kind == "single" else content.dialogue
+    plan = meetings.meeting_agenda(meeting, content)
+    items = plan.items
+    if meeting.status == "planned":
+        if st.button(T("mode.begin"), type="primary", key="begin", icon=":material/play_arrow:"):
+            meetings.go_to_step(db(), user, meeting.id, 0)
+            st.rerun()
+        return
+    index = min(meeting.current_step, len(items) - 1)
+    item = items[index]
+    step = next((s for s in book.steps if s.key == item.key), None)
+    st.progress((index + 1) / len(items), text=T("mode.progress", n=index + 1, of=len(items)))
+    number = f"{item.number}. " if item.number else ""
+    st.markdown(f"# {number}{item.title}")
+    st.markdown(f"### {T('meetings.minutes')}: {item.minutes} · {item.start:%H:%M}–{item.end:%H:%M}")
+    per_participant = step.per_participant if step and step.per_participant else None
+    timers(meeting.id, index, item.minutes, meeting.participants, per_participant)
+    if step is not None:
+        st.markdown(f"#### {step.text}")
+        theme = content.theme(meeting.themes[0])
+        if step.shows == "reflection" and meeting.kind == "single":
+            st.markdown("\n".join(f"## • {q}" for q in theme.reflection))
+        if step.shows == "proposal" and meeting.kind == "single":
+            st.markdown(f"## {theme.proposal_question}")
+        if step.shows == "connections":
+            st.markdown("\n".join(f"### • {q}" for q in book.connection_questions))
+        if step.shows == "tables":
+            st.markdown("### " + " · ".join(f"{names[t]}: {n}" for t, n in plan.tables.items()))
+        if step.captures_proposals:
+            proposal_capture(user, meeting, names)
+            proposal_list(user, meeting, names, sortable=meeting.kind == "dialogue")
+        if step.options:
+            decision_step(user, meeting, step, names)
+    c1, c2 = st.columns(2)
+    if index > 0 and c1.button(T("mode.previous"), key="prev", icon=":material/arrow_back:", width="stretch"):
+        meetings.go_to_step(db(), user, meeting.id, index - 1)
+        st.rerun()
+    if index < len(items) - 1 and c2.button(T("mode.next"), key="next", type="primary",
+                                            icon=":material/arrow_forward:", width="stretch"):
+        meetings.go_to_step(db(), user, meeting.id, index + 1)
+        st.rerun()
+
+
+def main() -> None:
+    user = require(access.PLAN_MEETINGS)
+    departments = org.all_departments(db())
+    mine = access.allowed_departments(user, access.PLAN_MEETINGS, departments)
+    listed = meetings.for_departments(db(), mine)
+    if not listed:
+        st.title(T("mode.page_title"))
+        st.info(T("meetings.none"), icon=":material/event:")
+        return
+    ids = [m.id for m in listed]
+    wanted = st.session_state.get("meeting_mode_id")
+    meeting_id = st.selectbox(T("mode.meeting"), ids, index=ids.index(wanted) if wanted in ids else 0,
+                              format_func=lambda i: next(f"{m.starts_at:%d.%m.%Y} · {m.title}" for m in listed
+                                                         if m.id == i), key="mode_meeting")
+    meeting = meetings.get(db(), meeting_id)
+    if meeting.status == "done":
+        st.title(meeting.title)
+        summary_view(meeting)
+    else:
+        run(user, meeting)
+
+
+main()

@@ -1,0 +1,174 @@
+"""Meeting planner: plan a single-theme or dialogue meeting with a computed agenda."""
+
+from datetime import date, datetime, time, timedelta
+
+import streamlit as st
+
+from servicetjek import access, agenda, exports, meetings
+from servicetjek.content import THEME_IDS, load
+from servicetjek.errors import DomainError
+from servicetjek.ui.common import T, db, department_picker, lang, require, show_error
+
+
+def advice_text(advice: agenda.Advice) -> str:
+    return T(advice.key, **advice.params)
+
+
+def agenda_table(a: agenda.Agenda) -> None:
+    st.dataframe([{T("meetings.time"): f"{i.start:%H:%M}–{i.end:%H:%M}",
+                   T("meetings.step"): f"{i.number}. {i.title}" if i.number else i.title,
+                   T("meetings.minutes"): i.minutes} for i in a.items], hide_index=True, width="stretch")
+    st.markdown(T("meetings.total", minutes=a.total_minutes, end=f"{a.end:%H:%M}"))
+    if a.advice:
+        st.warning("\n".join(f"- {advice_text(x)}" for x in a.advice), icon=":material/schedule:")
+    if a.kind == "dialogue":
+        names = load(lang()).theme_names()
+        st.caption(T("meetings.tables", tables=", ".join(f"{names[t]}: {n}" for t, n in a.tables.items())))
+
+
+def planner(user) -> None:
+    content = load(lang())
+    names = content.theme_names()
+    prefill = st.session_state.pop("_plan_prefill", None)
+    if prefill:
+        st.session_state["plan_kind"] = prefill["kind"]
+        st.session_state["plan_themes"] = list(prefill["themes"])
+        st.info(T("meetings.prefilled"), icon=":material/auto_awesome:")
+    dept_id = department_picker(user, access.PLAN_MEETINGS, "meetings.department", "plan_dept")
+    if dept_id is None:
+        return
+    kind = st.radio(T("meetings.kind"), ["single", "dialogue"], horizontal=True, key="plan_kind",
+                    format_func=lambda k: getattr(content, k).name)
+    c1, c2, c3 = st.columns(3)
+    day = c1.date_input(T("meetings.date"), date.today() + timedelta(days=14), key="plan_date", format="DD.MM.YYYY")
+    start = c2.time_input(T("meetings.start"), time(9, 0), key="plan_time", step=300)
+    participants = c3.number_input(T("meetings.participants"), 1, agenda.MAX_PARTICIPANTS, 8, key="plan_n")
+    st.session_state.setdefault("plan_themes", [])
+    themes = st.multiselect(T("meetings.themes"), list(THEME_IDS), key="plan_themes", format_func=names.get,
+                            max_selections=1 if kind == "single" else 6)
+    decision = st.radio(T("meetings.decision"), ["A", "B"], horizontal=True, key="plan_decision",
+                        format_func=lambda o: f"{o}: {content.single.steps[-1].options[o]} min." if kind == "single"
+                        else o, help=" ".join(f"{o}: {t}" for o, t in (content.single if kind == "single" else
+                                                                      content.dialogue).steps[-1].option_texts.items()))
+    c4, c5 = st.columns(2)
+    default_title = T("meetings.default_title", themes=", ".join(names[t] for t in themes))
+    title = c4.text_input(T("meetings.title"), key="plan_title", placeholder=default_title) or default_title
+    place = c5.text_input(T("meetings.place"), key="plan_place", placeholder=T("meetings.place_hint"))
+    facilitators = c4.text_input(T("meetings.facilitators"), key="plan_facilitators")
+    c6, c7 = c5.columns(2)
+    welcome = c6.number_input(T("meetings.welcome"), 0, 60, 5, key="plan_welcome")
+    pause = c7.number_input(T("meetings.break_minutes"), 0, 60, 0, key="plan_break")
+    if not themes:
+        st.info(T("meetings.choose_themes"), icon=":material/info:")
+        return
+    book = content.single if kind == "single" else content.dialogue
+    try:
+        preview = agenda.build(book, kind, datetime.combine(day, start), int(participants), themes, decision,
+                               int(welcome), int(pause), break_title=T("meetings.break"))
+    except DomainError as error:
+        show_error(error)
+        return
+    st.subheader(T("meetings.agenda"))
+    agenda_table(preview)
+    if st.button(T("meetings.save"), type="primary", key="plan_save", icon=":material/event_available:"):
+        try:
+            meetings.plan(db(), user, dept_id, kind, title, datetime.combine(day, start), int(participants), themes,
+                          decision, place, facilitators, int(welcome), int(pause))
+        except DomainError as error:
+            show_error(error)
+            return
+        st.success(T("meetings.saved"), icon=":material/check:")
+
+
+def outputs(meeting: meetings.Meeting, a: agenda.Agenda) -> None:
+    labels = {k: T(f"meetings.{k}") for k in ("when", "place", "facilitators", "time", "step", "minutes")}
+    when = f"{meeting.starts_at:%d.%m.%Y %H:%M}–{a.end:%H:%M}"
+    md = exports.agenda_markdown(meeting.title, when, meeting.place, meeting.facilitators, a.items, labels)
+    pdf = exports.simple_pdf(meeting.title, [f"{labels['when']}: {when}", f"{labels['place']}: {meeting.place}",
+                                             f"{labels['facilitators']}: {meeting.facilitators}"],
+                             [labels["time"], labels["step"], labels["minutes"]],
+                             [(f"{i.start:%H:%M}-{i.end:%H:%M}", f"{i.number or ''} {i.title}", i.minutes)
+                              for i in a.items], [34, 126, 20])
+    ics = exports.meeting_ics(f"meeting-{meeting.id}@servicetjek", meeting.title, a.items[0].start, a.end,
+                              meeting.place, md)
+    c1, c2, c3 = st.columns(3)
+    c1.download_button(T("meetings.pdf"), pdf, f"dagsorden-{meeting.id}.pdf", "application/pdf",
+                       key=f"pdf_{meeting.id}", icon=":material/print:")
+    c2.download_button(T("meetings.ics"), ics, f"invitation-{meeting.id}.ics", "text/calendar",
+                       key=f"ics_{meeting.id}", icon=":material/calendar_month:")
+    c3.download_button(T("meetings.markdown"), md.encode(), f"dagsorden-{meeting.id}.md", "text/markdown",
+                       key=f"md_{meeting.id}", icon=":material/description:")
+    with st.popover(T("meetings.copy_text")):
+        st.code(md, language="markdown")
+
+
+def table_cards(meeting: meetings.Meeting) -> None:
+    content = load(lang())
+    names = content.theme_names()
+    st.markdown(f"**{T('meetings.seating')}**")
+    raw = st.text_area(T("meetings.seating_input"), key=f"seating_{meeting.id}", help=T("meetings.seating_help"))
+    people = []
+    for line in raw.splitlines():
+        name, _, prefs = line.partition(":")
+        wanted = [t for p in prefs.split(",") for t in THEME_IDS if p.strip().lower() in
+                  (t, names[t].lower())]
+        if name.strip():
+            people.append((name.strip(), wanted))
+    if not people:
+        return
+    seating = agenda.assign_tables(people, list(meeting.themes))
+    rows, number = [], 0
+    for theme, tables in seating.items():
+        for table in tables:
+            number += 1
+            rows.append((number, names[theme], ", ".join(table)))
+    st.dataframe([{T("meetings.table"): n, T("meetings.theme"): t, T("meetings.people"): p} for n, t, p in rows],
+                 hide_index=True, width="stretch")
+    steps = content.single.steps[1:5]
+    cards = exports.simple_pdf(T("meetings.table_cards"), [meeting.title],
+                               [T("meetings.table"), T("meetings.theme"), T("meetings.people")], rows, [20, 45, 125],
+                               [f"{i}. {s.title}: {s.text}" for i, s in enumerate(steps, start=2)])
+    st.download_button(T("meetings.table_cards"), cards, f"bordkort-{meeting.id}.pdf", "application/pdf",
+                       key=f"cards_{meeting.id}", icon=":material/table_restaurant:")
+
+
+def planned_list(user) -> None:
+    from servicetjek import org
+
+    departments = org.all_departments(db())
+    mine = access.allowed_departments(user, access.PLAN_MEETINGS, departments)
+    listed = meetings.for_departments(db(), mine)
+    st.subheader(T("meetings.planned"))
+    if not listed:
+        st.info(T("meetings.none"), icon=":material/event:")
+        return
+    content = load(lang())
+    for meeting in listed:
+        a = meetings.meeting_agenda(meeting, content)
+        state = T(f"meetings.status_{meeting.status}")
+        with st.expander(f"{meeting.starts_at:%d.%m.%Y %H:%M} · {meeting.title} · {state}"):
+            agenda_table(a)
+            c1, c2 = st.columns(2)
+            chosen = c1.checkbox(T("meetings.check_facilitator"), meeting.facilitator_chosen, key=f"fc_{meeting.id}")
+            sent = c2.checkbox(T("meetings.check_agenda"), meeting.agenda_sent, key=f"as_{meeting.id}")
+            if (chosen, sent) != (meeting.facilitator_chosen, meeting.agenda_sent):
+                meetings.set_checklist(db(), user, meeting.id, chosen, sent)
+            outputs(meeting, a)
+            if meeting.kind == "dialogue":
+                table_cards(meeting)
+            if meeting.status != "done" and st.button(T("meetings.start_mode"), key=f"run_{meeting.id}",
+                                                      type="primary", icon=":material/play_arrow:"):
+                st.session_state["meeting_mode_id"] = meeting.id
+                st.switch_page("pages/meeting_mode.py")
+
+
+def main() -> None:
+    user = require(access.PLAN_MEETINGS)
+    st.title(T("meetings.page_title"))
+    st.caption(T("meetings.page_intro"))
+    with st.container(border=True):
+        planner(user)
+    planned_list(user)
+
+
+main()

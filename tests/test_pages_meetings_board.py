@@ -1,0 +1,121 @@
+"""AppTest of the planner, meeting mode, trial board and read-only board link."""
+
+from datetime import date, datetime, timedelta
+
+from servicetjek import meetings, rounds, trials
+from servicetjek.content import THEME_IDS
+from tests.test_pages import app, login
+
+
+def test_results_recommendation_opens_planner_with_themes(db, org_tree, people):
+    now = datetime.now()
+    r, _ = rounds.create(db, people["admin"], org_tree["A1"], "Forår", now - timedelta(hours=1),
+                         now + timedelta(days=3))
+    for i in range(6):
+        rounds.submit(db, r.token, dict.fromkeys(THEME_IDS, 2) | {"focus": 5, "trust": 5}, session_key=f"p{i}")
+    at = login(db, "tovholder")
+    at.switch_page("pages/results.py").run()
+    at.button(key="plan_it").click().run()
+    assert not at.exception
+    assert at.session_state["plan_kind"] == "dialogue"
+    assert at.session_state["plan_themes"] == ["focus", "trust"]
+    assert any("udfyldt fra anbefalingen" in i.value for i in at.info)
+
+
+def test_planner_warns_with_advice_and_saves(db, org_tree, people):
+    at = login(db, "tovholder")
+    at.switch_page("pages/meetings.py").run()
+    at.multiselect(key="plan_themes").select("focus").run()
+    at.number_input(key="plan_n").set_value(14).run()
+    assert not at.exception
+    warning = at.warning[0].value
+    assert "111 minutter" in warning and "2 grupper" in warning and "beslutningsform B" in warning
+    at.button(key="plan_save").click().run()
+    saved = meetings.for_departments(db, {org_tree["A"], org_tree["A1"], org_tree["A2"]})
+    assert len(saved) == 1 and saved[0].participants == 14 and saved[0].themes == ("focus",)
+
+
+def test_meeting_mode_steps_proposals_and_decision(db, org_tree, people):
+    m = meetings.plan(db, people["facilitator"], org_tree["A1"], "single", "Fordybelse", datetime.now(), 3,
+                      ["focus"], "A")
+    at = login(db, "tovholder")
+    at.switch_page("pages/meeting_mode.py").run()
+    at.button(key="begin").click().run()
+    assert not at.exception and at.markdown[0].value.startswith("# 1. Velkomst")
+    for _ in range(4):
+        at.button(key="next").click().run()
+    assert "5. Fælles runde: forslag" in at.markdown[0].value
+    at.text_input(key="prop_what").input("Stilletid 8–10")
+    at.button(key="FormSubmitter:proposal_%d-Tilføj forslag" % m.id).click().run()
+    assert [t.what for t in trials.for_meeting(db, m.id)] == ["Stilletid 8–10"]
+    at.button(key="next").click().run()
+    proposal = trials.for_meeting(db, m.id)[0]
+    at.multiselect(key="a_pick").select(proposal.id).run()
+    at.text_input(key=f"a_who_{proposal.id}").input("Tina")
+    at.button(key="finish_a").click().run()
+    assert not at.exception
+    assert trials.get(db, proposal.id).status == "decided"
+    assert meetings.get(db, m.id).status == "done"
+    assert any("afsluttet" in s.value for s in at.success)
+
+
+def test_board_member_edits_manager_reads(db, org_tree, people):
+    t = trials.create(db, people["member"], org_tree["A1"], "focus", "Stilletid")
+    at = login(db, "medlem")
+    at.switch_page("pages/board.py").run()
+    assert not at.exception
+    at.text_input(key=f"how_{t.id}").input("Telefon på lydløs")
+    at.button(key=f"FormSubmitter:edit_{t.id}-Gem").click().run()
+    assert trials.get(db, t.id).how == "Telefon på lydløs"
+    manager = login(db, "leder")
+    manager.switch_page("pages/board.py").run()
+    manager.selectbox(key="board_dept").set_value(org_tree["A1"]).run()
+    assert not manager.exception
+    assert not [w for w in manager.text_input if w.key and w.key.startswith("how_")]  # no edit form
+    assert any("Stilletid" in str(df.value) for df in manager.dataframe)
+
+
+def test_board_shows_conflict_when_someone_else_saved(db, org_tree, people):
+    t = trials.create(db, people["member"], org_tree["A1"], "focus", "Stilletid")
+    at = login(db, "medlem")
+    at.switch_page("pages/board.py").run()
+    trials.update(db, people["facilitator"], t.id, t.version, how="Tinas version")
+    at.text_input(key=f"how_{t.id}").input("Mads' version")
+    at.button(key=f"FormSubmitter:edit_{t.id}-Gem").click().run()
+    assert trials.get(db, t.id).how == "Tinas version"  # nothing overwritten
+    assert any("En anden har gemt" in e.value for e in at.error)
+    assert any("Tinas version" in c.value for c in at.caption) and any("Mads' version" in c.value for c in at.caption)
+    at.button(key=f"keep_{t.id}").click().run()  # merge: keep mine, based on the saved version
+    at.button(key=f"FormSubmitter:edit_{t.id}-Gem").click().run()
+    assert trials.get(db, t.id).how == "Mads' version"
+    assert [h["by"] for h in trials.history(db, people["admin"], t.id)][:2] == ["medlem", "tovholder"]
+
+
+def test_checkin_and_decision_flow_on_board(db, org_tree, people):
+    t = trials.create(db, people["member"], org_tree["A1"], "focus", "Stilletid", status="decided")
+    t = trials.start(db, people["member"], t.id, t.version, date.today() - timedelta(days=15))
+    at = login(db, "medlem")
+    at.switch_page("pages/board.py").run()
+    assert any("overskredet" in w.value for w in at.warning)
+    at.text_area(key=f"ci_0_{t.id}").input("Ro om morgenen virker")
+    at.button(key=f"FormSubmitter:checkin_{t.id}-Gem stop op").click().run()
+    assert not at.exception
+    assert trials.overdue(db, [t.id]) == []
+    at.text_input(key=f"reason_{t.id}").input("Alle vil fortsætte")
+    at.button(key=f"FormSubmitter:decide_{t.id}-Gem beslutningen").click().run()
+    assert trials.get(db, t.id).status == "permanent"
+
+
+def test_read_only_board_link(db, org_tree, people):
+    trials.create(db, people["member"], org_tree["A1"], "trust", "Ugentligt tjek ind")
+    token = trials.board_token(db, people["member"], org_tree["A1"])
+    at = app()
+    at.query_params["board"] = token
+    at.run()
+    assert not at.exception
+    assert any("Ugentligt tjek ind" in str(df.value) for df in at.dataframe)
+    assert not at.button and not at.text_input  # nothing to edit
+    bad = app()
+    bad.query_params["board"] = "x" * 32
+    bad.run()
+    assert "virker ikke" in bad.warning[0].value
