@@ -10,12 +10,15 @@ from servicetjek.errors import DomainError
 from servicetjek.ui.common import T, base_url, db, department_picker, lang, require, show_error
 
 COLUMNS = ("what", "why", "how", "who", "adjustments")
+KIND_LABELS = {"checkin": "board.checkin", "decision": "board.decision_point"}
 
 
 def plan_rows(board: list[trials.Trial], names: dict) -> tuple[list[str], list[list]]:
     content = load(lang())
-    header = [T("board.theme"), *content.action_plan["columns"]]
-    rows = [[names[t.theme], t.what, t.why, t.how, t.who, t.adjustments, T(f"status.{t.status}")] for t in board]
+    departments = {d.id: d.name for d in org.all_departments(db())}
+    header = [T("board.department"), T("board.theme"), *content.action_plan["columns"]]
+    rows = [[departments.get(t.department_id, ""), names[t.theme], t.what, t.why, t.how, t.who, t.adjustments,
+             T(f"status.{t.status}")] for t in board]
     return header, rows
 
 
@@ -49,7 +52,7 @@ def cards_view(board, points, names) -> None:
                 st.caption(f"{names[t.theme]}" + (f" · {t.who}" if t.who else ""))
                 if nxt:
                     late = nxt.due < date.today()
-                    st.markdown((":red[" if late else "") + T("board.next", kind=T(f"board.{nxt.kind}"),
+                    st.markdown((":red[" if late else "") + T("board.next", kind=T(KIND_LABELS[nxt.kind]),
                                                               date=f"{nxt.due:%d.%m.%Y}") + ("]" if late else ""))
 
 
@@ -192,10 +195,10 @@ def sharing(user, dept_id: int, board, points) -> None:
     header, rows = plan_rows(board, names)
     c1, c2, c3 = st.columns(3)
     pdf = exports.simple_pdf(T("board.pdf_title"), [load(lang()).action_plan["intro"]], header, rows,
-                             [24, 40, 28, 28, 22, 24, 24])
+                             [34, 28, 52, 40, 40, 28, 30, 25], landscape=True)
     c1.download_button(T("board.pdf"), pdf, "handleplan.pdf", "application/pdf", icon=":material/print:",
                        key="board_pdf")
-    events = [(f"{t.what}: {T(f'board.{c.kind}')}", c.due) for t in board for c in points if c.trial_id == t.id]
+    events = [(f"{t.what}: {T(KIND_LABELS[c.kind])}", c.due) for t in board for c in points if c.trial_id == t.id]
     c2.download_button(T("board.ics"), exports.dates_ics(events), "forsoeg.ics", "text/calendar",
                        icon=":material/calendar_month:", key="board_ics")
     if access.can(user, access.EDIT_BOARD, dept_id, org.all_departments(db())):
@@ -216,8 +219,10 @@ def main() -> None:
     dept_id = department_picker(user, access.VIEW_BOARD, "board.department", "board_dept")
     if dept_id is None:
         return
-    can_edit = access.can(user, access.EDIT_BOARD, dept_id, org.all_departments(db()))
-    board = trials.for_departments(db(), {dept_id})
+    departments = org.all_departments(db())
+    can_edit = access.can(user, access.EDIT_BOARD, dept_id, departments)
+    # The board of a unit includes its sub-units' trials, like its results do.
+    board = trials.for_departments(db(), org.subtree_ids(departments, dept_id))
     points = trials.checkpoints_for(db(), [t.id for t in board])
     late = trials.overdue(db(), [t.id for t in board])
     if late:

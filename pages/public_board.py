@@ -20,7 +20,8 @@ def main() -> None:
     names = content.theme_names()
     st.header(f"{T('board.page_title')} · {dept.name}")
     st.caption(content.action_plan["intro"])
-    board = [t for t in trials.for_departments(db(), {dept_id}) if t.status != "stopped"]
+    board = [t for t in trials.for_departments(db(), org.subtree_ids(org.all_departments(db()), dept_id))
+             if t.status != "stopped"]
     if not board:
         st.info(T("board.empty_public"), icon=":material/info:")
         return
@@ -32,8 +33,10 @@ def main() -> None:
         if t.start_date:
             upcoming = [c for c in points if c.trial_id == t.id and c.done_at is None]
             end = t.start_date + timedelta(weeks=t.weeks)
-            nxt = f" · {T('board.next', kind=T(f'board.{upcoming[0].kind}'), date=f'{upcoming[0].due:%d.%m.%Y}')}" \
-                if upcoming else ""
+            nxt = ""
+            if upcoming:
+                kind = T("board.checkin" if upcoming[0].kind == "checkin" else "board.decision_point")
+                nxt = " · " + T("board.next", kind=kind, date=f"{upcoming[0].due:%d.%m.%Y}")
             st.markdown(f"- **{t.what}**: {t.start_date:%d.%m.%Y}–{end:%d.%m.%Y}{nxt}")
 
 

@@ -124,4 +124,4 @@ def timeline(rows: list[dict], today, labels: dict[str, str]) -> alt.LayerChart:
         tooltip=["trial:N", "kind:N", alt.Tooltip("date:T", format="%d.%m.%Y")])
     rule = alt.Chart(pd.DataFrame([{"today": pd.Timestamp(today), "label": labels["today"]}])).mark_rule(
         color="#e07a5f", strokeWidth=2, strokeDash=[4, 3]).encode(x="today:T", tooltip=["label:N"])
-    return alt.layer(bar, marks, rule).properties(height=max(120, 44 * len(rows)))
+    return alt.layer(bar, marks, rule).properties(height=alt.Step(44))

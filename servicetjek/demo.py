@@ -106,11 +106,54 @@ def generate(db: Database, seed: int = 7, size: int = 1, responses_per_round: in
             insert_frame(db, frame)
             profile = np.clip(profile + nprng.normal(0, 0.25, len(THEME_IDS)), 1, 5)
             round_ids.append(round_.id)
+    _meetings_and_trials(db, admin, leaf_ids, now)
     # One open round for the facilitator's first department, to show a live round.
     live, _ = rounds.create(db, admin, leaf_ids[0], "Servicetjek vinter 2026", datetime.now() - timedelta(days=1),
                             datetime.now() + timedelta(days=13), groups=GROUPS)
     round_ids.append(live.id)
     return DemoResult(department_ids, round_ids, logins, live.token)
+
+
+TRIAL_IDEAS = [
+    ("focus", "Fordybelsestid kl. 8–10 uden møder og chat", "Ro til sagsbehandling", "Teams-status på »fokus«"),
+    ("availability", "Fast kernetid kl. 10–14, hvor alle kan nås", "Færre flaskehalse", "Fælles kalender"),
+    ("cohesion", "Fælles kontordag om tirsdagen med frokost", "Et fælles vi", "Alle møder ind tirsdag"),
+    ("trust", "Ugentligt tjek ind mandag kl. 9", "Mindre »jeg er her«-kommunikation", "15 min. på Teams"),
+    ("fairness", "Rotation af de attraktive opgaver", "Lige adgang til goderne", "Fordeles på tavlemødet"),
+]
+
+
+EXTRA_PROPOSALS = ["Stillerum på kontoret kan bookes", "Svartid på chat aftales til 2 timer",
+                   "Månedlig faglig eftermiddag", "Lederen ringer til nye hver fredag"]
+
+
+def _meetings_and_trials(db: Database, admin, leaf_ids: list[int], now: datetime) -> None:
+    """Meetings and trials in every stage for the first departments, so the board looks lived-in."""
+    from servicetjek import meetings, trials
+
+    today = now.date()
+    for i, dept in enumerate(leaf_ids[:4]):
+        theme, what, why, how = TRIAL_IDEAS[i]
+        meeting = meetings.plan(db, admin, dept, "single", f"Personalemøde om {what.split()[0].lower()}",
+                                now - timedelta(days=60 - i), 9, [theme], "A", "Mødelokale 2", "Tina Tovholder")
+        meetings.go_to_step(db, admin, meeting.id, 0, now=meeting.starts_at)
+        proposal = meetings.add_proposal(db, admin, meeting.id, what, theme, "Tina")
+        meetings.add_proposal(db, admin, meeting.id, EXTRA_PROPOSALS[i], theme)
+        meetings.decide(db, admin, meeting.id, "A", {proposal.id: ("Tina og teamet", today - timedelta(days=40))})
+        trial = trials.update(db, admin, proposal.id, trials.get(db, proposal.id).version, why=why, how=how)
+        if i == 3:
+            continue  # stays decided, not started
+        trial = trials.start(db, admin, trial.id, trial.version, today - timedelta(days=[45, 20, 10][i]))
+        if i == 0:
+            for due, kind in trials.checkpoints(trial.start_date):
+                if kind == "checkin":
+                    trial = trials.record_checkin(db, admin, trial.id, trial.version, due, "Roen virker",
+                                                  "Fordybelsestid 8–10", "Også fredag", today=due)
+            trials.decide(db, admin, trial.id, trial.version, "permanent", "Alle vil fortsætte")
+        if i == 1:
+            due = trials.checkpoints(trial.start_date)[0][0]
+            trials.record_checkin(db, admin, trial.id, trial.version, due, "Kernetiden hjælper nye",
+                                  "Kernetid", "Start kl. 9.30", today=due)
 
 
 def main() -> None:
@@ -127,7 +170,8 @@ def main() -> None:
     if users.count(db):
         print(f"{path} already has data; use --reset to rebuild it.")
         return
-    result = generate(db, seed=args.seed, size=args.size)
+    # Dates relative to today so the demo looks current; tests pass a fixed `now`.
+    result = generate(db, seed=args.seed, size=args.size, now=datetime.now().replace(minute=0, second=0, microsecond=0))
     db.close()
     print(f"Demo database: {path}")
     for role, username in result.logins.items():

@@ -102,21 +102,30 @@ def agenda_markdown(title: str, when: str, place: str, facilitators: str, items,
 
 
 def _pdf_table(pdf: FPDF, header: Sequence[str], rows: Iterable[Sequence], widths: Sequence[int]) -> None:
-    pdf.set_font("helvetica", "B", 11)
+    pdf.set_font("helvetica", "B", 10)
     for text, width in zip(header, widths, strict=True):
-        pdf.cell(width, 8, pdf_text(str(text)), border="B")
+        pdf.cell(width, 8, _fit(pdf, pdf_text(str(text)), width - 2), border="B")
     pdf.ln()
-    pdf.set_font("helvetica", "", 11)
+    pdf.set_font("helvetica", "", 10)
     for row in rows:
         for text, width in zip(row, widths, strict=True):
-            pdf.cell(width, 8, pdf_text(str(text))[:70], border="B")
+            pdf.cell(width, 8, _fit(pdf, pdf_text(str(text)), width - 2), border="B")
         pdf.ln()
 
 
+def _fit(pdf: FPDF, text: str, width: float) -> str:
+    """Shorten text with '...' until it fits the column."""
+    if pdf.get_string_width(text) <= width:
+        return text
+    while text and pdf.get_string_width(text + "...") > width:
+        text = text[:-1]
+    return text + "..."
+
+
 def simple_pdf(title: str, lines: Sequence[str], header: Sequence[str], rows: Iterable[Sequence],
-               widths: Sequence[int], after: Sequence[str] = ()) -> bytes:
-    """A one-page printable document: title, intro lines, a table, closing lines."""
-    pdf = FPDF(format="A4")
+               widths: Sequence[int], after: Sequence[str] = (), landscape: bool = False) -> bytes:
+    """A printable document: title, intro lines, a table, closing lines."""
+    pdf = FPDF(orientation="L" if landscape else "P", format="A4")
     pdf.compress = False  # one small page; plain streams keep the text searchable and testable
     pdf.add_page()
     pdf.set_font("helvetica", "B", 18)

@@ -289,7 +289,13 @@ def decide(db: Database, user: User, trial_id: int, base_version: int, outcome: 
     if trial.status == "running":
         trial = change_status(db, user, trial_id, base_version, "decision")
         base_version = trial.version
-    return change_status(db, user, trial_id, base_version, outcome, reason)
+    decided = change_status(db, user, trial_id, base_version, outcome, reason)
+    # The decision point is done now; check-ins not yet held no longer apply.
+    db.transaction(lambda cur: (
+        cur.execute("UPDATE trial_checkins SET done_by = ?, done_at = ? WHERE trial_id = ? AND kind = 'decision'"
+                    " AND done_at IS NULL", [user.username, _now(), trial_id]),
+        cur.execute("DELETE FROM trial_checkins WHERE trial_id = ? AND done_at IS NULL", [trial_id])))
+    return decided
 
 
 def history(db: Database, user: User, trial_id: int) -> list[dict]:

@@ -138,3 +138,12 @@ def test_board_link_is_revocable(db, org_tree, people):
     assert trials.department_for_board_token(db, token) is None
     with pytest.raises(PermissionDenied):
         trials.board_token(db, people["manager"], org_tree["A1"])
+
+
+def test_decision_closes_the_remaining_checkpoints(db, people, trial):
+    m = people["member"]
+    t = trials.change_status(db, m, trial.id, trial.version, "decided")
+    t = trials.start(db, m, t.id, t.version, date(2027, 3, 1))
+    trials.decide(db, m, t.id, t.version, "stopped", "Det virkede ikke")
+    assert trials.overdue(db, [t.id], today=date(2027, 6, 1)) == []
+    assert [(c.kind, c.done_at is not None) for c in trials.checkpoints_for(db, [t.id])] == [("decision", True)]
