@@ -17,7 +17,7 @@ def clock(seconds: int) -> str:
 
 
 @st.fragment(run_every=1)
-def timers(meeting_id: int, step_index: int, minutes: int, participants: int, per_participant: int | None) -> None:
+def timers(meeting_id: int, step_index: int, minutes: int, turns: int, per_turn: int | None, turn_key: str) -> None:
     started = meetings.step_started_at(db(), meeting_id, step_index)
     if started is None:
         return
@@ -25,9 +25,9 @@ def timers(meeting_id: int, step_index: int, minutes: int, participants: int, pe
     left, over = meetings.countdown(started, minutes, now)
     c1, c2 = st.columns(2)
     c1.metric(T("mode.time_left"), clock(left), delta=T("mode.over_time") if over else None, delta_color="inverse")
-    if per_participant:
-        who, speaker_left, round_over = meetings.speaker(started, participants, per_participant, now)
-        label = T("mode.speaker", n=who + 1, of=participants)
+    if per_turn:
+        who, speaker_left, round_over = meetings.speaker(started, turns, per_turn, now)
+        label = T(turn_key, n=who + 1, of=turns)
         c2.metric(label, clock(speaker_left), delta=T("mode.over_time") if round_over else None,
                   delta_color="inverse")
 
@@ -145,8 +145,11 @@ def run(user, meeting: meetings.Meeting) -> None:
     number = f"{item.number}. " if item.number else ""
     st.markdown(f"# {number}{item.title}")
     st.markdown(f"### {T('meetings.minutes')}: {item.minutes} · {item.start:%H:%M}–{item.end:%H:%M}")
-    per_participant = step.per_participant if step and step.per_participant else None
-    timers(meeting.id, index, item.minutes, meeting.participants, per_participant)
+    if step is not None and step.per_group:  # reports: one turn per table
+        timers(meeting.id, index, item.minutes, sum(plan.tables.values()), step.per_group, "mode.group_turn")
+    else:
+        per_participant = step.per_participant if step is not None else None
+        timers(meeting.id, index, item.minutes, meeting.participants, per_participant, "mode.speaker")
     if step is not None:
         st.markdown(f"#### {step.text}")
         theme = content.theme(meeting.themes[0])

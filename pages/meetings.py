@@ -45,6 +45,7 @@ def planner(user) -> None:
     participants = c3.number_input(T("meetings.participants"), 1, agenda.MAX_PARTICIPANTS, 8, key="plan_n")
     st.session_state.setdefault("plan_themes", [])
     themes = st.multiselect(T("meetings.themes"), list(THEME_IDS), key="plan_themes", format_func=names.get,
+                            placeholder=T("meetings.choose_placeholder"),
                             max_selections=1 if kind == "single" else 6)
     decision = st.radio(T("meetings.decision"), ["A", "B"], horizontal=True, key="plan_decision",
                         format_func=lambda o: f"{o}: {content.single.steps[-1].options[o]} min." if kind == "single"

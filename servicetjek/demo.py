@@ -123,6 +123,8 @@ TRIAL_IDEAS = [
 ]
 
 
+THEME_NAMES = {"focus": "fordybelse", "availability": "tilgængelighed", "cohesion": "sammenhængskraft",
+               "trust": "tillid", "fairness": "retfærdighed", "flexibility": "fleksibilitet"}
 EXTRA_PROPOSALS = ["Stillerum på kontoret kan bookes", "Svartid på chat aftales til 2 timer",
                    "Månedlig faglig eftermiddag", "Lederen ringer til nye hver fredag"]
 
@@ -134,7 +136,7 @@ def _meetings_and_trials(db: Database, admin, leaf_ids: list[int], now: datetime
     today = now.date()
     for i, dept in enumerate(leaf_ids[:4]):
         theme, what, why, how = TRIAL_IDEAS[i]
-        meeting = meetings.plan(db, admin, dept, "single", f"Personalemøde om {what.split()[0].lower()}",
+        meeting = meetings.plan(db, admin, dept, "single", f"Personalemøde om {THEME_NAMES[theme]}",
                                 now - timedelta(days=60 - i), 9, [theme], "A", "Mødelokale 2", "Tina Tovholder")
         meetings.go_to_step(db, admin, meeting.id, 0, now=meeting.starts_at)
         proposal = meetings.add_proposal(db, admin, meeting.id, what, theme, "Tina")
@@ -154,6 +156,9 @@ def _meetings_and_trials(db: Database, admin, leaf_ids: list[int], now: datetime
             due = trials.checkpoints(trial.start_date)[0][0]
             trials.record_checkin(db, admin, trial.id, trial.version, due, "Kernetiden hjælper nye",
                                   "Kernetid", "Start kl. 9.30", today=due)
+    meetings.plan(db, admin, leaf_ids[0], "dialogue", "Dialogmøde om fordybelse og tilgængelighed",
+                  now.replace(hour=13, minute=0) + timedelta(days=7), 18, ["focus", "availability", "trust"], "A",
+                  "Store mødesal", "Tina Tovholder", break_minutes=10)
 
 
 def main() -> None:
