@@ -81,6 +81,7 @@ def decision_step(user, meeting: meetings.Meeting, step, names: dict) -> None:
         return
     options = {p.id: p for p in proposals}
     picked = st.multiselect(T("mode.decided_trials"), list(options), key="a_pick",
+                            placeholder=T("mode.pick_placeholder"),
                             default=[p.id for p in proposals if p.chosen][:3],
                             format_func=lambda i: options[i].what)
     chosen = {}

@@ -1,0 +1,81 @@
+"""A real server on a free loopback port with a fresh database, and headless Chromium."""
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+ARTIFACTS = ROOT / "artifacts" / "e2e"
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+PASSWORD = "e2e-password-123"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def seed(path: Path) -> dict:
+    from servicetjek import org, rounds, users
+    from servicetjek.db import Database
+
+    db = Database(path)
+    top = org.create(db, "Borgerservice og Digitalisering")
+    team = org.create(db, "Borgerservice", top, headcount=12)
+    other = org.create(db, "Økonomi", top, headcount=9)
+    admin = users.create(db, "admin", "Anna Admin", PASSWORD, "admin")
+    users.create(db, "tovholder", "Tina Tovholder", PASSWORD, "facilitator", [team])
+    users.create(db, "leder", "Lars Leder", PASSWORD, "manager")
+    now = datetime.now()
+    round_, _ = rounds.create(db, admin, team, "Servicetjek e2e", now - timedelta(hours=1), now + timedelta(days=5),
+                              groups=["Medarbejder", "Leder"])
+    other_round, _ = rounds.create(db, admin, other, "Økonomi e2e", now - timedelta(days=30),
+                                   now - timedelta(days=20))
+    db.close()
+    return {"token": round_.token, "team": team, "other_round": other_round.id}
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory):
+    if not Path(CHROMIUM).exists():
+        pytest.skip("chromium is not installed (apt-get install -y chromium); .ci/run installs it")
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    path = tmp_path_factory.mktemp("e2e") / "e2e.duckdb"
+    env = os.environ | {"SERVICETJEK_DB": str(path), "SERVICETJEK_BCRYPT_ROUNDS": "4"}
+    info = seed(path)
+    port = free_port()
+    log = open(ARTIFACTS / "server.log", "w")  # noqa: SIM115 - closed at teardown
+    proc = subprocess.Popen([sys.executable, "-m", "servicetjek.serve", "--server.port", str(port),
+                             "--server.address", "127.0.0.1"], cwd=ROOT, env=env, stdout=log, stderr=log)
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+            break
+        except OSError:
+            time.sleep(0.3)
+    info |= {"url": f"http://127.0.0.1:{port}", "proc": proc, "db": path}
+    yield info
+    proc.terminate()
+    proc.wait(timeout=20)
+    log.close()
+
+
+@pytest.fixture(scope="session")
+def browser(server):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+            "--no-first-run", "--disable-sync", "--disable-quic"])
+        yield b
+        b.close()

@@ -1,0 +1,158 @@
+"""End-to-end journeys in a real browser against the real server (DESIGN §6, issue 7).
+
+One journey, in order, as people would use the product; a screenshot of every step is
+kept in artifacts/e2e/.
+"""
+
+import re
+
+from playwright.sync_api import Page, expect
+
+from tests.e2e.conftest import ARTIFACTS, PASSWORD
+
+TIMEOUT = 30_000
+
+
+def shot(page: Page, name: str) -> None:
+    page.wait_for_timeout(600)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+def answer_form(page: Page, scores: list[int]) -> None:
+    expect(page.get_by_text("Servicetjek af vores hybride arbejdsplads")).to_be_visible(timeout=TIMEOUT)
+    groups = page.locator("[data-testid='stRadio']")
+    expect(groups).to_have_count(6, timeout=TIMEOUT)
+    for i, score in enumerate(scores):
+        groups.nth(i).get_by_text(str(score), exact=True).click()
+    page.get_by_role("button", name="Send mine svar").click()
+    expect(page.get_by_text("Tak for dine svar")).to_be_visible(timeout=TIMEOUT)
+
+
+def sign_in(page: Page, url: str, username: str) -> None:
+    page.goto(f"{url}/login")
+    expect(page.get_by_text("Log ind på Servicetjek")).to_be_visible(timeout=TIMEOUT)
+    page.wait_for_timeout(500)  # let the websocket session settle before typing
+    page.get_by_label("Brugernavn").fill(username)
+    page.get_by_label("Adgangskode").fill(PASSWORD)
+    page.get_by_label("Adgangskode").press("Enter")
+    try:
+        expect(page.get_by_text(re.compile("Logget ind som"))).to_be_visible(timeout=15_000)
+    except AssertionError:
+        shot(page, f"login-failure-{username}")
+        raise
+
+
+def click_until(page: Page, button: str, expected: str | re.Pattern, tries: int = 3) -> None:
+    """Click and wait for the result; a click that lands during a Streamlit rerun is retried."""
+    for attempt in range(tries):
+        page.get_by_role("button", name=button).first.click()
+        try:
+            expect(page.get_by_text(expected).first).to_be_visible(timeout=10_000)
+            return
+        except AssertionError:
+            if attempt == tries - 1:
+                shot(page, f"failed-{button}")
+                raise
+
+
+def go(page: Page, label: str, expected: str) -> None:
+    for attempt in range(3):
+        page.get_by_role("link", name=label).first.click()
+        try:
+            expect(page.get_by_text(expected).first).to_be_visible(timeout=10_000)
+            return
+        except AssertionError:
+            if attempt == 2:
+                shot(page, f"failed-go-{label}")
+                raise
+
+
+def test_whole_journey(server, browser):
+    url, token = server["url"], server["token"]
+    phone = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True)
+    page = phone.new_page()
+    page.goto(f"{url}/?r={token}")
+    expect(page.get_by_text("Servicetjek af vores hybride arbejdsplads")).to_be_visible(timeout=TIMEOUT)
+    shot(page, "01-rating-form-phone")
+    # Submitting without all six scores is pointed out, not defaulted.
+    page.get_by_role("button", name="Send mine svar").click()
+    expect(page.get_by_text(re.compile("Mangler: Sammenhængskraft"))).to_be_visible(timeout=TIMEOUT)
+    answer_form(page, [2, 2, 3, 5, 2, 2])
+    shot(page, "02-receipt-phone")
+    page.close()
+    for i in range(5):  # five colleagues, each in their own browser session
+        other = phone.new_page()
+        other.goto(f"{url}/?r={token}")
+        answer_form(other, [2, 3, 3, 5, 2, 1 + i % 3])
+        other.close()
+    phone.close()
+
+    desk = browser.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True)
+    page = desk.new_page()
+    sign_in(page, url, "tovholder")
+    go(page, "Resultater", "Hold et møde om ét tema: Fordybelse")
+    shot(page, "03-results-recommendation")
+
+    click_until(page, "Planlæg dette møde", "Temaerne er udfyldt fra anbefalingen")
+    expect(page.get_by_text(re.compile(r"I alt \d+ minutter"))).to_be_visible(timeout=TIMEOUT)
+    shot(page, "04-planner")
+    click_until(page, "Gem mødet", "Mødet er gemt")
+    page.get_by_text(re.compile("Servicetjek: Fordybelse · planlagt")).click()
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Dagsorden (PDF)").click()
+    pdf = download.value.path().read_bytes()
+    assert pdf.startswith(b"%PDF") and b"Velkomst" in pdf
+
+    click_until(page, "Start mødetilstand", "Start mødet")
+    click_until(page, "Start mødet", "1. Velkomst og formål")
+    for step in ("2. Individuel refleksion", "3. Fælles runde", "4. Individuel refleksion: forslag til forsøg",
+                 "5. Fælles runde: forslag"):
+        click_until(page, "Næste punkt", re.compile("^" + re.escape(step) + "$"))
+    for proposal in ("Fordybelsestid kl. 8–10", "Stillerum kan bookes"):
+        page.get_by_label("Hvad vil I prøve?").fill(proposal)
+        page.get_by_role("button", name="Tilføj forslag").click()
+        expect(page.get_by_text(proposal).first).to_be_visible(timeout=TIMEOUT)
+    shot(page, "05-meeting-mode-proposals")
+    click_until(page, "Næste punkt", "6. Beslutning")
+    page.locator("[data-testid='stMultiSelect']").last.click()
+    page.get_by_role("option", name="Fordybelsestid kl. 8–10").click()
+    page.keyboard.press("Escape")
+    page.get_by_label(re.compile("Hvem gør hvad")).fill("Tina og teamet")
+    click_until(page, "Afslut mødet", "Mødet er afsluttet")
+    shot(page, "06-meeting-summary")
+
+    go(page, "Handleplan", "Fordybelsestid kl. 8–10 · Besluttet")
+    page.get_by_text("Fordybelsestid kl. 8–10 · Besluttet").click()
+    click_until(page, "Sæt forsøget i gang", "Fordybelsestid kl. 8–10 · I gang")
+    shot(page, "07-board-running")
+    page.get_by_role("button", name="Del som læselink").click()
+    link = page.locator("code").filter(has_text="?board=").first.inner_text().strip()
+    page.keyboard.press("Escape")
+    desk.close()
+
+    manager = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+    sign_in(manager, url, "leder")
+    go(manager, "Overblik", "Vigtighed pr. afdeling og tema")
+    expect(manager.locator("[data-testid='stVegaLiteChart']").first).to_be_visible(timeout=TIMEOUT)
+    shot(manager, "08-manager-heatmap")
+    manager.close()
+
+    public = browser.new_context(viewport={"width": 390, "height": 844}).new_page()
+    public.goto(link.replace("http://localhost:8501", url).replace("http://127.0.0.1:8501", url))
+    expect(public.get_by_text("Fordybelsestid kl. 8–10").first).to_be_visible(timeout=TIMEOUT)
+    expect(public.get_by_role("button", name="Gem")).to_have_count(0)
+    shot(public, "09-read-only-board")
+    public.close()
+
+
+def test_facilitator_cannot_reach_other_departments_by_url(server, browser):
+    page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+    sign_in(page, server["url"], "tovholder")
+    page.goto(f"{server['url']}/dashboard")
+    page.wait_for_timeout(2500)
+    expect(page.get_by_text("Overblik over organisationen")).to_have_count(0)
+    page.goto(f"{server['url']}/admin_users")
+    page.wait_for_timeout(2500)
+    expect(page.get_by_text("Tilføj bruger")).to_have_count(0)
+    shot(page, "10-refused-url")
+    page.close()
