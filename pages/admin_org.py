@@ -4,7 +4,7 @@ import streamlit as st
 
 from servicetjek import access, org
 from servicetjek.errors import DomainError
-from servicetjek.ui.common import T, db, require, show_error
+from servicetjek.ui.common import T, db, md, require, show_error
 
 
 def main() -> None:
@@ -28,7 +28,7 @@ def main() -> None:
     if not departments:
         st.info(T("org.empty"), icon=":material/info:")
     for dept, depth in tree:
-        label = ("\u2003" * depth) + dept.name + (f" · {T('org.archived')}" if dept.archived else "") + (
+        label = ("\u2003" * depth) + md(dept.name) + (f" · {T('org.archived')}" if dept.archived else "") + (
             f" · {dept.headcount} {T('org.people')}" if dept.headcount else "")
         with st.expander(label):
             with st.form(f"dept_{dept.id}"):

@@ -4,7 +4,7 @@ import streamlit as st
 
 from servicetjek import access, org, users
 from servicetjek.errors import DomainError
-from servicetjek.ui.common import T, db, require, show_error
+from servicetjek.ui.common import T, db, md, require, show_error
 
 
 def dept_options():
@@ -34,7 +34,7 @@ def add_user() -> None:
 
 def edit_user(user: users.User) -> None:
     ids, paths = dept_options()
-    with st.expander(f"{user.name} ({user.username}) · {T(f'roles.{user.role}')}"
+    with st.expander(f"{md(user.name)} ({md(user.username)}) · {T(f'roles.{user.role}')}"
                      + ("" if user.active else f" · {T('users.inactive')}")):
         with st.form(f"edit_{user.username}"):
             name = st.text_input(T("users.name"), user.name, key=f"name_{user.username}")

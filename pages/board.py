@@ -7,7 +7,7 @@ import streamlit as st
 from servicetjek import access, charts, exports, org, trials
 from servicetjek.content import THEME_IDS, load
 from servicetjek.errors import DomainError
-from servicetjek.ui.common import T, base_url, db, department_picker, lang, require, show_error
+from servicetjek.ui.common import T, base_url, db, department_picker, lang, md, require, show_error
 
 COLUMNS = ("what", "why", "how", "who", "adjustments")
 KIND_LABELS = {"checkin": "board.checkin", "decision": "board.decision_point"}
@@ -48,8 +48,8 @@ def cards_view(board, points, names) -> None:
         for t in [t for t in board if t.status in statuses]:
             nxt = next_checkpoint(t, points)
             with col.container(border=True):
-                st.markdown(f"**{t.what}**")
-                st.caption(f"{names[t.theme]}" + (f" · {t.who}" if t.who else ""))
+                st.markdown(f"**{md(t.what)}**")
+                st.caption(f"{names[t.theme]}" + (f" · {md(t.who)}" if t.who else ""))
                 if nxt:
                     late = nxt.due < date.today()
                     st.markdown((":red[" if late else "") + T("board.next", kind=T(KIND_LABELS[nxt.kind]),
@@ -72,10 +72,10 @@ def keep_mine(trial_id: int) -> None:
 
 def edit_trial(user, trial: trials.Trial, points, can_edit: bool) -> None:
     content = load(lang())
-    with st.expander(f"{trial.what} · {T(f'status.{trial.status}')}"):
+    with st.expander(f"{md(trial.what)} · {T(f'status.{trial.status}')}"):
         if not can_edit:
             for field, label in zip(COLUMNS, content.action_plan["columns"][:5], strict=True):
-                st.markdown(f"**{label}** {getattr(trial, field) or '–'}")
+                st.markdown(f"**{label}** {md(getattr(trial, field)) or '–'}")
             return
         if f"_base_{trial.id}" not in st.session_state:
             load_form(trial)
@@ -84,10 +84,10 @@ def edit_trial(user, trial: trials.Trial, points, can_edit: bool) -> None:
             st.error(T("trials.conflict"), icon=":material/sync_problem:")
             mine, theirs = st.columns(2)
             mine.markdown(f"**{T('board.mine')}**")
-            theirs.markdown(f"**{T('board.theirs', who=trial.updated_by)}**")
+            theirs.markdown(f"**{T('board.theirs', who=md(trial.updated_by))}**")
             for field, label in zip(COLUMNS, content.action_plan["columns"][:5], strict=True):
-                mine.caption(f"{label} {conflict[field] or '–'}")
-                theirs.caption(f"{label} {getattr(trial, field) or '–'}")
+                mine.caption(f"{label} {md(conflict[field]) or '–'}")
+                theirs.caption(f"{label} {md(getattr(trial, field)) or '–'}")
             mine.button(T("board.keep_mine"), key=f"keep_{trial.id}", on_click=keep_mine, args=(trial.id,))
             theirs.button(T("board.take_theirs"), key=f"take_{trial.id}", on_click=load_form, args=(trial,))
         with st.form(f"edit_{trial.id}"):

@@ -7,7 +7,7 @@ import streamlit as st
 from servicetjek import access, exports, meetings, org, trials
 from servicetjek.content import load
 from servicetjek.errors import DomainError
-from servicetjek.ui.common import T, db, lang, require, show_error
+from servicetjek.ui.common import T, db, lang, md, require, show_error
 
 
 def clock(seconds: int) -> str:
@@ -53,10 +53,10 @@ def proposal_list(user, meeting: meetings.Meeting, names: dict, sortable: bool) 
         return
     for p in proposals:
         if not sortable:
-            st.markdown(f"- **{p.what}** · {names[p.theme]}" + (f" · {p.who}" if p.who else ""))
+            st.markdown(f"- **{md(p.what)}** · {names[p.theme]}" + (f" · {md(p.who)}" if p.who else ""))
             continue
         c1, c2, c3, c4 = st.columns([3, 2, 2, 1])
-        c1.markdown(f"**{p.what}** · {names[p.theme]}")
+        c1.markdown(f"**{md(p.what)}** · {names[p.theme]}")
         purpose = c2.selectbox(T("mode.purpose"), [None, "similar", "different"], key=f"pur_{p.id}",
                                index=[None, "similar", "different"].index(p.purpose),
                                format_func=lambda v: T(f"mode.purpose_{v}"))
@@ -110,13 +110,13 @@ def summary_view(meeting: meetings.Meeting) -> None:
     s = meetings.summary(db(), meeting, content)
     st.success(T("mode.done"), icon=":material/flag:")
     st.markdown(f"**{T('mode.themes')}:** {', '.join(s['themes'])} · **{T('meetings.participants')}:** "
-                f"{s['participants']} · **{T('meetings.decision')}:** {s['decision_note']}")
+                f"{s['participants']} · **{T('meetings.decision')}:** {md(s['decision_note'])}")
     rows = [(title, planned, f"{actual:.0f}" if actual is not None else "–") for title, planned, actual in s["steps"]]
     st.dataframe([{T("meetings.step"): r[0], T("mode.planned"): r[1], T("mode.actual"): r[2]} for r in rows],
                  hide_index=True, width="stretch")
     st.markdown(f"**{T('mode.proposals')}**")
     for theme, what, who, status in s["proposals"]:
-        st.markdown(f"- {what} · {theme}" + (f" · {who}" if who else "") + f" · {T(f'status.{status}')}")
+        st.markdown(f"- {md(what)} · {theme}" + (f" · {md(who)}" if who else "") + f" · {T(f'status.{status}')}")
     pdf = exports.simple_pdf(s["title"], [f"{T('mode.themes')}: {', '.join(s['themes'])}",
                                           f"{T('meetings.participants')}: {s['participants']}",
                                           f"{T('meetings.decision')}: {s['decision_note']}"],
@@ -193,7 +193,7 @@ def main() -> None:
                                                          if m.id == i), key="mode_meeting")
     meeting = meetings.get(db(), meeting_id)
     if meeting.status == "done":
-        st.title(meeting.title)
+        st.title(md(meeting.title))
         summary_view(meeting)
     else:
         run(user, meeting)

@@ -7,7 +7,7 @@ import streamlit as st
 from servicetjek import access, agenda, exports, meetings
 from servicetjek.content import THEME_IDS, load
 from servicetjek.errors import DomainError
-from servicetjek.ui.common import T, db, department_picker, lang, require, show_error
+from servicetjek.ui.common import T, db, department_picker, lang, md, require, show_error
 
 
 def advice_text(advice: agenda.Advice) -> str:
@@ -147,7 +147,7 @@ def planned_list(user) -> None:
     for meeting in listed:
         a = meetings.meeting_agenda(meeting, content)
         state = T(f"meetings.status_{meeting.status}")
-        with st.expander(f"{meeting.starts_at:%d.%m.%Y %H:%M} · {meeting.title} · {state}"):
+        with st.expander(f"{meeting.starts_at:%d.%m.%Y %H:%M} · {md(meeting.title)} · {state}"):
             agenda_table(a)
             c1, c2 = st.columns(2)
             chosen = c1.checkbox(T("meetings.check_facilitator"), meeting.facilitator_chosen, key=f"fc_{meeting.id}")

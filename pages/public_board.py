@@ -6,7 +6,7 @@ import streamlit as st
 
 from servicetjek import org, trials
 from servicetjek.content import load
-from servicetjek.ui.common import T, db, lang
+from servicetjek.ui.common import T, db, lang, md
 
 
 def main() -> None:
@@ -18,7 +18,7 @@ def main() -> None:
     dept = org.get(db(), dept_id)
     content = load(lang())
     names = content.theme_names()
-    st.header(f"{T('board.page_title')} · {dept.name}")
+    st.header(f"{T('board.page_title')} · {md(dept.name)}")
     st.caption(content.action_plan["intro"])
     board = [t for t in trials.for_departments(db(), org.subtree_ids(org.all_departments(db()), dept_id))
              if t.status != "stopped"]
@@ -37,7 +37,7 @@ def main() -> None:
             if upcoming:
                 kind = T("board.checkin" if upcoming[0].kind == "checkin" else "board.decision_point")
                 nxt = " · " + T("board.next", kind=kind, date=f"{upcoming[0].due:%d.%m.%Y}")
-            st.markdown(f"- **{t.what}**: {t.start_date:%d.%m.%Y}–{end:%d.%m.%Y}{nxt}")
+            st.markdown(f"- **{md(t.what)}**: {t.start_date:%d.%m.%Y}–{end:%d.%m.%Y}{nxt}")
 
 
 main()

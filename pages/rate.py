@@ -6,7 +6,7 @@ import streamlit as st
 
 from servicetjek import rounds, settings
 from servicetjek.content import THEME_IDS, load
-from servicetjek.ui.common import T, db, lang
+from servicetjek.ui.common import T, db, lang, md
 
 
 def refusal(error: rounds.SubmissionRefused) -> None:
@@ -47,7 +47,7 @@ def form(round_: rounds.Round) -> None:
     content = load(lang())
     language_link(round_.token)
     st.header(T("rate.title"))
-    st.caption(round_.title)
+    st.caption(md(round_.title))
     st.info(T("rate.intro", k=settings.min_answers(db())), icon=":material/lock:")
     scale = content.scale
     scale_label = T("rate.scale_label", low=scale["low"].lower(), high=scale["high"].lower())

@@ -6,7 +6,7 @@ import streamlit as st
 
 from servicetjek import access, exports, org, rounds
 from servicetjek.errors import DomainError
-from servicetjek.ui.common import T, base_url, db, department_picker, require, show_error
+from servicetjek.ui.common import T, base_url, db, department_picker, md, require, show_error
 
 
 def round_link(round_: rounds.Round) -> str:
@@ -71,7 +71,7 @@ def round_card(user, round_: rounds.Round, departments) -> None:
     rate = rounds.response_rate(count, dept.headcount if dept else None)
     with st.container(border=True):
         head, badge = st.columns([4, 1])
-        head.markdown(f"**{round_.title}** · {org.path_name(departments, round_.department_id)}")
+        head.markdown(f"**{md(round_.title)}** · {md(org.path_name(departments, round_.department_id))}")
         badge.badge(T(f"rounds.state_{state}"), color={"open": "green", "upcoming": "blue", "closed": "gray"}[state])
         opens = rounds.utc_to_local(round_.opens_at).strftime("%d.%m.%Y %H:%M")
         closes = rounds.utc_to_local(round_.closes_at).strftime("%d.%m.%Y %H:%M")

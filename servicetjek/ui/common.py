@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from urllib.parse import urlsplit
 
 import streamlit as st
@@ -64,6 +65,18 @@ def base_url() -> str:
     url = getattr(st.context, "url", None) or "http://localhost:8501"
     parts = urlsplit(url)
     return f"{parts.scheme}://{parts.netloc}"
+
+
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~:$])")
+
+
+def md(text: str) -> str:
+    """User text made inert inside Streamlit Markdown (labels, captions, cards).
+
+    Escapes links, images (remote beacons), headings, HTML, emphasis and Streamlit's
+    :color[...] / :material/...: directives, so a trial called '![x](http://…)' shows as text.
+    """
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", " ".join(str(text).split()))
 
 
 def suppressed_note(n: int, k: int) -> None:

@@ -15,6 +15,7 @@ ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "artifacts" / "e2e"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 PASSWORD = "e2e-password-123"
+COOKIE_KEY = "e2e-only-cookie-key-" + "x" * 32
 
 
 def free_port() -> int:
@@ -49,7 +50,8 @@ def server(tmp_path_factory):
         pytest.skip("chromium is not installed (apt-get install -y chromium); .ci/run installs it")
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     path = tmp_path_factory.mktemp("e2e") / "e2e.duckdb"
-    env = os.environ | {"SERVICETJEK_DB": str(path), "SERVICETJEK_BCRYPT_ROUNDS": "4"}
+    env = os.environ | {"SERVICETJEK_DB": str(path), "SERVICETJEK_BCRYPT_ROUNDS": "4",
+                        "SERVICETJEK_COOKIE_KEY": COOKIE_KEY}
     info = seed(path)
     port = free_port()
     log = open(ARTIFACTS / "server.log", "w")  # noqa: SIM115 - closed at teardown
