@@ -41,3 +41,29 @@ def people(db, org_tree):
         "facilitator": users.create(db, "tovholder", "Tina Tovholder", PASSWORD, "facilitator", [org_tree["A"]]),
         "member": users.create(db, "medlem", "Mads Medlem", PASSWORD, "member", [org_tree["A1"]]),
     }
+
+
+def run_async(coro):
+    """asyncio.run in its own thread: the browser tests keep an event loop in the main thread."""
+    import asyncio
+    import threading
+
+    outcome = {}
+
+    def target():
+        try:
+            outcome["value"] = asyncio.run(coro)
+        except BaseException as exc:  # noqa: BLE001 - re-raised in the caller's thread
+            outcome["error"] = exc
+
+    thread = threading.Thread(target=target)
+    thread.start()
+    thread.join()
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["value"]
+
+
+def pytest_collection_modifyitems(items):
+    """Browser journeys last: they are the slowest, and unit failures should show first."""
+    items.sort(key=lambda item: "/e2e/" in str(item.fspath))

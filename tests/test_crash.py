@@ -16,6 +16,7 @@ from bench import burst
 from servicetjek import trials
 from servicetjek.content import THEME_IDS
 from servicetjek.db import Database
+from tests.conftest import run_async
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -43,7 +44,7 @@ def test_kill_during_submission_burst_loses_no_acknowledged_answer(tmp_path):
     env = os.environ | {"SERVICETJEK_DB": str(path)}
     port = burst.free_port()
     proc = burst.start_server(["-m", "servicetjek.serve"], port, env)
-    acknowledged = asyncio.run(submit_until_killed(f"ws://127.0.0.1:{port}/_stcore/stream", token, 60, proc))
+    acknowledged = run_async(submit_until_killed(f"ws://127.0.0.1:{port}/_stcore/stream", token, 60, proc))
     proc.wait(timeout=10)
     assert proc.returncode == -signal.SIGKILL
     assert acknowledged >= 20
@@ -63,7 +64,7 @@ def test_kill_during_submission_burst_loses_no_acknowledged_answer(tmp_path):
             await session.connect_and_render()
             await session.close()
 
-        asyncio.run(render())
+        run_async(render())
         assert len(session.widgets["radio"]) == 6  # the app starts and serves the form normally
     finally:
         proc.terminate()
@@ -74,6 +75,7 @@ EDITOR = """
 import sys
 from servicetjek import trials, users
 from servicetjek.db import Database
+from tests.conftest import run_async
 db = Database(sys.argv[1])
 user = users.get(db, "admin")
 trial = trials.get(db, 1)

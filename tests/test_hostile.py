@@ -1,7 +1,6 @@
 """Hostile input through the real pages, the protocol and the domain API: refused clearly
 or stored and shown inert; nothing stored on refusal, nothing crashes."""
 
-import asyncio
 import io
 import os
 import re
@@ -15,6 +14,7 @@ from bench import burst
 from servicetjek import exports, results, rounds, trials
 from servicetjek.content import THEME_IDS
 from servicetjek.db import Database
+from tests.conftest import run_async
 from tests.test_pages import app, login
 
 PAYLOADS = [
@@ -128,7 +128,7 @@ def test_protocol_level_bad_widget_values_store_nothing(tmp_path):
         return outcomes
 
     try:
-        assert asyncio.run(attack()) == [False] * 6
+        assert run_async(attack()) == [False] * 6
         assert proc.poll() is None  # the server is still up
     finally:
         proc.terminate()
