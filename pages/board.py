@@ -4,9 +4,10 @@ from datetime import date, timedelta
 
 import streamlit as st
 
-from servicetjek import access, charts, exports, org, trials
+from servicetjek import access, exports, org, trials
 from servicetjek.content import THEME_IDS, load
 from servicetjek.errors import DomainError
+from servicetjek.ui.charts import show as show_chart
 from servicetjek.ui.common import T, base_url, db, department_picker, lang, md, require, show_error
 
 COLUMNS = ("what", "why", "how", "who", "adjustments")
@@ -37,7 +38,7 @@ def timeline_view(board, points) -> None:
              "points": [(c.due, c.kind, c.done_at is not None) for c in points if c.trial_id == t.id]}
             for t in running]
     labels = {"checkin": T("board.checkin"), "decision": T("board.decision_point"), "today": T("board.today")}
-    st.altair_chart(charts.timeline(rows, date.today(), labels), width="stretch")
+    show_chart("timeline", rows, date.today(), labels, width="stretch")
 
 
 def cards_view(board, points, names) -> None:

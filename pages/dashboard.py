@@ -4,23 +4,37 @@ from datetime import date, datetime, timedelta
 
 import streamlit as st
 
-from servicetjek import access, charts, org, results, trials
+from servicetjek import access, org, results, trials
 from servicetjek.content import THEME_IDS, load
 from servicetjek.errors import DomainError
+from servicetjek.ui.charts import show as show_chart
 from servicetjek.ui.common import T, db, lang, require, show_error
 
 
 def filters(departments):
     c1, c2 = st.columns([2, 1])
+    paths = org.paths(departments)
     roots = [None] + [d.id for d, _ in org.ordered_tree(departments)]
     root = c1.selectbox(T("dashboard.subtree"), roots, key="dash_root",
-                        format_func=lambda i: T("dashboard.all") if i is None else org.path_name(departments, i))
+                        format_func=lambda i: T("dashboard.all") if i is None else paths[i])
     today = date.today()
     period = c2.date_input(T("dashboard.period"), (today - timedelta(days=365), today), key="dash_period",
                            format="DD.MM.YYYY")
     start, end = (period if isinstance(period, tuple) and len(period) == 2 else (period[0], period[0]))
     return root, datetime.combine(start, datetime.min.time()), datetime.combine(end + timedelta(days=1),
                                                                                  datetime.min.time())
+
+
+def heatmap_rows(rows: list[dict], root: int | None) -> list[dict]:
+    """The chosen unit and the level below it (or the top level): a heatmap people can read.
+
+    The table below lists every unit; the heatmap is for the overview and the drill-down.
+    """
+    if root is None:
+        shown = [r for r in rows if r["depth"] == 0]
+        return shown if len(shown) > 1 else [r for r in rows if r["depth"] <= 1]
+    base = next(r["depth"] for r in rows if r["department_id"] == root)
+    return [r for r in rows if r["depth"] <= base + 1]
 
 
 def main() -> None:
@@ -37,16 +51,20 @@ def main() -> None:
     except DomainError as error:
         show_error(error)
         return
-    for r in rows:
-        r["label"] = "\u00a0\u00a0\u00a0" * r["depth"] + ("↳ " if r["depth"] else "") + r["name"]
+    by_id = {r["department_id"]: r for r in rows}
+    shown = heatmap_rows(rows, root)
+    base_depth = min(r["depth"] for r in shown)
+    for r in shown:
+        depth = r["depth"] - base_depth
+        r["label"] = "\u00a0\u00a0\u00a0" * depth + ("↳ " if depth else "") + r["name"]
     st.subheader(T("dashboard.heatmap"))
     st.caption(T("dashboard.heatmap_note"))
-    st.altair_chart(charts.heatmap(rows, names, T("results.too_few_cell")), width="stretch")
+    show_chart("heatmap", shown, names, T("results.too_few_cell"), width="stretch")
 
     table = []
     for r in rows:
-        shown = {t: r[t] for t in THEME_IDS if r[t] is not None}
-        top = max(shown, key=shown.get) if shown else None
+        values = {t: r[t] for t in THEME_IDS if r[t] is not None}
+        top = max(values, key=values.get) if values else None
         table.append({T("dashboard.department"): r["path"], T("dashboard.answers"): r["n"],
                       T("dashboard.too_small"): r["answers_total"] - r["n"],
                       T("dashboard.top_theme"): names[top] if top else T("results.too_few_cell"),
@@ -54,34 +72,31 @@ def main() -> None:
     st.dataframe(table, hide_index=True, width="stretch")
 
     left, right = st.columns(2)
-    reportable = [r for r in rows if r["n"]]
+    reportable = [r["department_id"] for r in rows if r["n"]]
     with left:
         st.subheader(T("dashboard.compare"))
-        picked = st.multiselect(T("dashboard.compare_units"), [r["department_id"] for r in reportable],
-                                default=[r["department_id"] for r in reportable[:2]], max_selections=4,
-                                format_func=lambda i: next(r["path"] for r in rows if r["department_id"] == i),
-                                key="dash_compare")
+        picked = st.multiselect(T("dashboard.compare_units"), reportable, default=reportable[:2], max_selections=4,
+                                format_func=lambda i: by_id[i]["path"], key="dash_compare",
+                                placeholder=T("dashboard.compare_placeholder"))
         if picked:
-            series = {next(r["name"] for r in rows if r["department_id"] == i):
-                      {t: next(r for r in rows if r["department_id"] == i)[t] for t in THEME_IDS} for i in picked}
-            st.altair_chart(charts.radar(series, names, size=360), width="content")
+            series = {by_id[i]["name"]: {t: by_id[i][t] for t in THEME_IDS} for i in picked}
+            show_chart("radar", series, names, size=360, width="content")
     with right:
         st.subheader(T("dashboard.trend"))
         if reportable:
-            unit = st.selectbox(T("dashboard.trend_unit"), [r["department_id"] for r in reportable], key="dash_trend",
-                                format_func=lambda i: next(r["path"] for r in rows if r["department_id"] == i))
+            unit = st.selectbox(T("dashboard.trend_unit"), reportable, key="dash_trend",
+                                format_func=lambda i: by_id[i]["path"])
             points = results.trend(db(), user, unit)
             if points:
-                st.altair_chart(charts.trend(points, names), width="stretch")
+                show_chart("trend", points, names, width="stretch")
         else:
             st.info(T("dashboard.no_data"))
     st.subheader(T("dashboard.trials"))
-    overview = trials.overview(db(), user, [r["department_id"] for r in rows])
+    overview = trials.overview(db(), user, list(by_id))
     if not overview:
         st.info(T("dashboard.no_trials"), icon=":material/science:")
     else:
-        paths = {r["department_id"]: r["path"] for r in rows}
-        st.dataframe([{T("dashboard.department"): paths[o["department_id"]],
+        st.dataframe([{T("dashboard.department"): by_id[o["department_id"]]["path"],
                        T("board.theme"): names[o["theme"]], T("board.status"): T(f"status.{o['status']}"),
                        T("dashboard.trial_count"): o["n"]} for o in overview], hide_index=True, width="stretch")
 

@@ -2,9 +2,10 @@
 
 import streamlit as st
 
-from servicetjek import access, charts, exports, org, results, rounds, routing, settings
+from servicetjek import access, exports, org, results, rounds, routing, settings
 from servicetjek.content import THEME_IDS, load
 from servicetjek.errors import DomainError
+from servicetjek.ui.charts import show as show_chart
 from servicetjek.ui.common import T, current_user, db, department_picker, lang, require, show_error, suppressed_note
 
 
@@ -57,12 +58,12 @@ def round_view(user, round_: rounds.Round) -> None:
             prev = results.round_results(db(), user, previous.id)
             if not prev.suppressed and st.toggle(T("results.compare_previous"), key="cmp_prev"):
                 series[T("results.previous_round", title=previous.title)] = prev.means()
-        st.altair_chart(charts.radar(series, names), width="content")
+        show_chart("radar", series, names, width="content")
     with right:
         recommendation_box(result, names)
     st.subheader(T("results.distribution"))
-    st.altair_chart(charts.distribution({t: s.distribution for t, s in result.themes.items()}, names,
-                                        content.scale["labels"]), width="stretch")
+    show_chart("distribution", {t: s.distribution for t, s in result.themes.items()}, names,
+                                        content.scale["labels"], width="stretch")
     spread = results.disagreements(result)
     st.subheader(T("results.spread"))
     if spread:

@@ -117,13 +117,24 @@ def subtree_ids(departments: list[Department], root_id: int) -> set[int]:
 
 def path_name(departments: list[Department], department_id: int) -> str:
     """'Forvaltning › Afdeling › Team' for menus."""
+    return paths(departments).get(department_id, "")
+
+
+def paths(departments: list[Department]) -> dict[int, str]:
+    """Every department's path name, computed in one pass (menus list hundreds)."""
     by_id = {d.id: d for d in departments}
-    names, current, seen = [], by_id.get(department_id), set()
-    while current is not None and current.id not in seen:
-        seen.add(current.id)
-        names.append(current.name)
-        current = by_id.get(current.parent_id)
-    return " › ".join(reversed(names))
+    out: dict[int, str] = {}
+
+    def path(dept: Department, seen: frozenset) -> str:
+        if dept.id not in out:
+            parent = by_id.get(dept.parent_id)
+            prefix = path(parent, seen | {dept.id}) + " › " if parent is not None and parent.id not in seen else ""
+            out[dept.id] = prefix + dept.name
+        return out[dept.id]
+
+    for dept in departments:
+        path(dept, frozenset())
+    return out
 
 
 def ordered_tree(departments: list[Department]) -> list[tuple[Department, int]]:

@@ -178,10 +178,10 @@ def unit_rollup(db: Database, user: User, start: datetime, end: datetime,
     k = settings.min_answers(db)
     rows = {r["department_id"]: r for r in db.query_dicts(
         _rollup_sql(period=True), {"k": k, "start": start, "end": end})}
-    out = []
+    out, path_names = [], org.paths(departments)
     for dept, depth in org.ordered_tree([d for d in departments if d.id in allowed]):
         row = rows.get(dept.id) or {"answers_total": 0, "n": 0, "rounds_counted": 0, "rounds_too_small": 0}
-        item = {"department_id": dept.id, "name": dept.name, "path": org.path_name(departments, dept.id),
+        item = {"department_id": dept.id, "name": dept.name, "path": path_names[dept.id],
                 "depth": depth, "archived": dept.archived, "headcount": dept.headcount,
                 "answers_total": int(row["answers_total"] or 0), "n": int(row["n"] or 0),
                 "rounds_counted": int(row["rounds_counted"]), "rounds_too_small": int(row["rounds_too_small"])}

@@ -53,7 +53,7 @@ def department_picker(user: users.User, action: str, label_key: str, key: str) -
     if not options:
         st.info(T("common.no_departments"), icon=":material/info:")
         return None
-    paths = {d.id: org.path_name(departments, d.id) for d in options}
+    paths = org.paths(departments)
     return st.selectbox(T(label_key), [d.id for d in options], format_func=paths.get, key=key)
 
 

@@ -1,0 +1,23 @@
+"""Draw the charts from servicetjek.charts, cached and without re-validation.
+
+st.altair_chart validates the whole spec against the Vega-Lite JSON schema on every
+script run, and building Altair layers is itself costly; for the dashboard these were the
+largest costs. The builders are validated once in tests/test_charts.py; here the finished
+spec is cached per input, so a rerun with the same data draws at once.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from servicetjek import charts
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def _spec(kind: str, *args, **kwargs) -> dict:
+    return getattr(charts, kind)(*args, **kwargs).to_dict(validate=False)
+
+
+def show(kind: str, *args, width: str = "stretch", **kwargs) -> None:
+    """Draw `servicetjek.charts.<kind>(*args, **kwargs)`."""
+    st.vega_lite_chart(_spec(kind, *args, **kwargs), width=width)
