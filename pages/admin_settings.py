@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from servicetjek import access, settings
+from servicetjek import access, settings, trials
 from servicetjek.errors import DomainError
 from servicetjek.ui.common import T, db, require, show_error
 
@@ -19,6 +19,17 @@ def main() -> None:
         if st.form_submit_button(T("common.save"), type="primary"):
             try:
                 settings.set_thresholds(db(), answers, comments)
+                st.success(T("settings.saved"))
+            except DomainError as error:
+                show_error(error)
+    st.subheader(T("settings.holidays_title"))
+    st.write(T("settings.holidays_intro"))
+    with st.form("holidays"):
+        current = ", ".join(str(w) for w in sorted(trials.holiday_weeks(db())))
+        weeks = st.text_input(T("settings.holiday_weeks"), current, key="holiday_weeks")
+        if st.form_submit_button(T("common.save")):
+            try:
+                trials.set_holiday_weeks(db(), weeks)
                 st.success(T("settings.saved"))
             except DomainError as error:
                 show_error(error)

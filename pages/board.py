@@ -14,12 +14,19 @@ COLUMNS = ("what", "why", "how", "who", "adjustments")
 KIND_LABELS = {"checkin": "board.checkin", "decision": "board.decision_point"}
 
 
-def plan_rows(board: list[trials.Trial], names: dict) -> tuple[list[str], list[list]]:
+def plan_rows(board: list[trials.Trial], names: dict, points=None) -> tuple[list[str], list[list]]:
+    """The method's columns, plus department and theme; with `points` also start, weeks and next stop."""
     content = load(lang())
     departments = {d.id: d.name for d in org.all_departments(db())}
     header = [T("board.department"), T("board.theme"), *content.action_plan["columns"]]
     rows = [[departments.get(t.department_id, ""), names[t.theme], t.what, t.why, t.how, t.who, t.adjustments,
              T(f"status.{t.status}")] for t in board]
+    if points is not None:
+        header += [T("board.start"), T("board.weeks"), T("board.next_column")]
+        for row, t in zip(rows, board, strict=True):
+            nxt = next_checkpoint(t, points)
+            row += [f"{t.start_date:%d.%m.%Y}" if t.start_date else "", t.weeks if t.start_date else "",
+                    f"{T(KIND_LABELS[nxt.kind])} {nxt.due:%d.%m.%Y}" if nxt else ""]
     return header, rows
 
 
@@ -142,6 +149,11 @@ def status_actions(user, trial: trials.Trial) -> None:
     for col, status in zip(cols, others, strict=False):
         if col.button(T(f"board.to_{status}"), key=f"{status}_{trial.id}"):
             act(lambda status=status: trials.change_status(db(), user, trial.id, trial.version, status))
+    if trial.status in ("permanent", "extended", "stopped") and access.can(
+            user, access.MANAGE_ROUNDS, trial.department_id, org.all_departments(db())):
+        # The method's loop: after a decision, measure again to see the effect.
+        st.info(T("board.follow_up_round"), icon=":material/replay:")
+        st.page_link("pages/rounds.py", label=T("board.open_round"), icon=":material/how_to_vote:")
     if trial.status in ("running", "decision"):
         with st.form(f"decide_{trial.id}"):
             outcome = st.radio(T("board.outcome"), ["permanent", "extended", "stopped"], horizontal=True,
@@ -235,7 +247,7 @@ def main() -> None:
         return
     table, cards, timeline = st.tabs([T("board.tab_table"), T("board.tab_cards"), T("board.tab_timeline")])
     with table:
-        header, rows = plan_rows(board, names)
+        header, rows = plan_rows(board, names, points)
         st.dataframe([dict(zip(header, r, strict=True)) for r in rows], hide_index=True, width="stretch")
         for trial in board:
             edit_trial(user, trial, points, can_edit)

@@ -58,7 +58,11 @@ def round_view(user, round_: rounds.Round) -> None:
             prev = results.round_results(db(), user, previous.id)
             if not prev.suppressed and st.toggle(T("results.compare_previous"), key="cmp_prev"):
                 series[T("results.previous_round", title=previous.title)] = prev.means()
-        show_chart("radar", series, names, width="content")
+        parent = results.parent_means(db(), user, round_)
+        if parent and st.toggle(T("results.compare_parent", name=parent[0]), key="cmp_parent"):
+            series[parent[0]] = parent[1]
+        show_chart("radar", series, names, width="content", download=f"radar-runde-{round_.id}",
+                   labels=(T("export.png"), T("export.svg")))
     with right:
         recommendation_box(result, names)
     st.subheader(T("results.distribution"))

@@ -177,3 +177,16 @@ def dates_ics(events: Sequence[tuple[str, object]]) -> bytes:
         event.add("dtstart", day)
         cal.add_component(event)
     return cal.to_ical()
+
+
+def chart_svg(spec: dict) -> bytes:
+    """A Vega-Lite spec rendered to SVG, offline (vl-convert bundles Vega)."""
+    import vl_convert
+
+    return vl_convert.vegalite_to_svg(spec).encode("utf-8")
+
+
+def chart_png(spec: dict) -> bytes:
+    import vl_convert
+
+    return vl_convert.vegalite_to_png(spec, scale=2)

@@ -230,3 +230,25 @@ def export_table(result: RoundResults, theme_names: dict[str, str], labels: dict
         groups = [round(result.groups[g][t], 2) if result.groups[g] else labels["too_few"] for g in group_names]
         rows.append([theme_names[t], round(s.mean, 2), round(s.sd, 2), *s.distribution, *groups])
     return header, rows
+
+
+def parent_means(db: Database, user: User, round_: Round, days: int = 365) -> tuple[str, dict[str, float]] | None:
+    """The parent unit's mean importance over the last year (its whole subtree), to compare with.
+
+    Uses the same roll-up as the dashboard, so the same suppression applies; None when the
+    parent has too few answers or the user may not see it.
+    """
+    from datetime import timedelta
+
+    dept = org.get(db, round_.department_id)
+    if dept is None or dept.parent_id is None:
+        return None
+    departments = org.all_departments(db)
+    if not access.can(user, access.VIEW_RESULTS, dept.parent_id, departments):
+        return None
+    end = round_.opens_at + timedelta(days=1)
+    rows = unit_rollup(db, user, end - timedelta(days=days), end, dept.parent_id)
+    parent = next(r for r in rows if r["department_id"] == dept.parent_id)
+    if not parent["n"]:
+        return None
+    return parent["name"], {t: parent[t] for t in THEME_IDS}

@@ -119,3 +119,39 @@ def test_read_only_board_link(db, org_tree, people):
     bad.query_params["board"] = "x" * 32
     bad.run()
     assert "virker ikke" in bad.warning[0].value
+
+
+def test_admin_sets_holiday_weeks_and_thresholds(db, people):
+    at = login(db, "admin")
+    at.switch_page("pages/admin_settings.py").run()
+    at.text_input(key="holiday_weeks").input("8, 42")
+    at.button(key="FormSubmitter:holidays-Gem").click().run()
+    assert trials.holiday_weeks(db) == {8, 42}
+    at.text_input(key="holiday_weeks").input("uge otte")
+    at.button(key="FormSubmitter:holidays-Gem").click().run()
+    assert "ugenumre" in at.error[0].value and trials.holiday_weeks(db) == {8, 42}
+    at.number_input(key="min_answers").set_value(2)
+    at.button(key="FormSubmitter:thresholds-Gem").click().run()
+    assert "fra 3" in at.error[0].value
+
+
+def test_theme_guide_public_and_full(db, people):
+    public = app().run()
+    public.switch_page("pages/guide.py").run()
+    assert not public.exception
+    assert any("Log ind for at se hele guiden" in c.value for c in public.caption)
+    assert not [s for s in public.subheader if s.value == "Drejebog for mødet"]
+    at = login(db, "medlem")
+    at.switch_page("pages/guide.py").run()
+    assert not at.exception
+    assert len([s for s in at.subheader if s.value == "Drejebog for mødet"]) == 6
+    assert any("højst 2 min. pr. deltager" in m.value for m in at.markdown)
+
+
+def test_decided_trial_offers_a_new_round(db, org_tree, people):
+    t = trials.create(db, people["facilitator"], org_tree["A1"], "focus", "Stilletid", status="decided")
+    t = trials.start(db, people["facilitator"], t.id, t.version, date.today() - timedelta(days=43))
+    trials.decide(db, people["facilitator"], t.id, t.version, "permanent", "Virker")
+    at = login(db, "tovholder")
+    at.switch_page("pages/board.py").run()
+    assert any("Åbn en ny vurderingsrunde" in i.value for i in at.info)

@@ -216,3 +216,26 @@ def test_demo_generator_is_deterministic(tmp_path):
                                    " GROUP BY 1 ORDER BY 1"))
         database.close()
     assert sums[0] == sums[1] and len(sums[0]) == 24
+
+
+def test_parent_comparison_uses_the_suppressed_rollup(db, org_tree, people):
+    own = make_round(db, people["admin"], org_tree["A1"])
+    sibling = make_round(db, people["admin"], org_tree["A2"])
+    fill(db, own.id, 5, score=5)
+    fill(db, sibling.id, 2, score=1)  # too small: must not pull the parent's mean down
+    name, means = results.parent_means(db, people["facilitator"], own)
+    assert name == "Forvaltning A" and means["cohesion"] == 5.0
+    fill(db, sibling.id, 3, score=1)
+    assert results.parent_means(db, people["facilitator"], own)[1]["cohesion"] == 3.0
+    top = make_round(db, people["admin"], org_tree["A"])
+    assert results.parent_means(db, people["facilitator"], top) is None  # no parent
+
+
+def test_chart_files_render_offline():
+    from servicetjek import charts, exports
+    from servicetjek.content import load
+
+    spec = charts.radar({"R": dict.fromkeys(THEME_IDS, 3.0)}, load("da").theme_names()).to_dict()
+    assert exports.chart_png(spec).startswith(b"\x89PNG")
+    svg = exports.chart_svg(spec).decode()
+    assert svg.lstrip().startswith("<svg") and "Fordybelse" in svg

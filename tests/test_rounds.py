@@ -172,3 +172,17 @@ def test_concurrent_use_of_one_code_stores_exactly_one_answer(db, org_tree, peop
         th.join()
     assert outcomes.count("ok") == 1
     assert rounds.response_count(db, r.id) == 1
+
+
+def test_qr_codes_and_code_slips(db, org_tree, people):
+    import segno
+
+    from servicetjek import exports
+
+    r, codes = open_round(db, people["admin"], org_tree["A1"], access_mode="codes", code_count=30)
+    link = f"https://servicetjek.example.dk/?r={r.token}"
+    assert exports.qr_png(link).startswith(b"\x89PNG")
+    assert b"<svg" in exports.qr_svg(link)
+    assert segno.make(link, error="m").designator.endswith("-M")  # medium error correction for slides
+    pdf = exports.code_slips_pdf("Forår – æøå", codes, "Scan og skriv koden")
+    assert pdf.startswith(b"%PDF") and pdf.count(b"/Type /Page") - pdf.count(b"/Type /Pages") == 2  # 24 per page

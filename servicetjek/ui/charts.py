@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from servicetjek import charts
+from servicetjek import charts, exports
 
 
 @st.cache_data(max_entries=256, show_spinner=False)
@@ -18,6 +18,17 @@ def _spec(kind: str, *args, **kwargs) -> dict:
     return getattr(charts, kind)(*args, **kwargs).to_dict(validate=False)
 
 
-def show(kind: str, *args, width: str = "stretch", **kwargs) -> None:
-    """Draw `servicetjek.charts.<kind>(*args, **kwargs)`."""
-    st.vega_lite_chart(_spec(kind, *args, **kwargs), width=width)
+def show(kind: str, *args, width: str = "stretch", download: str | None = None, labels=("PNG", "SVG"),
+         **kwargs) -> None:
+    """Draw `servicetjek.charts.<kind>(*args, **kwargs)`; with `download`, offer PNG and SVG files.
+
+    The files are rendered only when clicked (callable data), never on every run.
+    """
+    spec = _spec(kind, *args, **kwargs)
+    st.vega_lite_chart(spec, width=width)
+    if download:
+        png, svg = st.columns(2)
+        png.download_button(labels[0], lambda: exports.chart_png(spec), f"{download}.png", "image/png",
+                            key=f"png_{download}", icon=":material/image:")
+        svg.download_button(labels[1], lambda: exports.chart_svg(spec), f"{download}.svg", "image/svg+xml",
+                            key=f"svg_{download}", icon=":material/image:")
