@@ -37,17 +37,17 @@ def store_answer(token: str) -> None:
     state[f"_answered_{token}"] = True
 
 
-def language_link(token: str) -> None:
-    """A plain link instead of a widget: one light element on a page 200 people load at once."""
+def heading(round_: rounds.Round) -> None:
+    """Language link, title and round name in one element: 200 people load this page at once,
+    and every element is a websocket message. The language is a plain link, not a widget."""
     other = "en" if lang() == "da" else "da"
-    st.markdown(f":material/translate: [{T('rate.other_language')}](?r={token}&lang={other})")
+    st.markdown(f":material/translate: [{T('rate.other_language')}](?r={round_.token}&lang={other})\n\n"
+                f"## {T('rate.title')}\n\n:gray[{md(round_.title)}]")
 
 
 def form(round_: rounds.Round) -> None:
     content = load(lang())
-    language_link(round_.token)
-    st.header(T("rate.title"))
-    st.caption(md(round_.title))
+    heading(round_)
     st.info(T("rate.intro", k=settings.min_answers(db())), icon=":material/lock:")
     scale = content.scale
     scale_label = T("rate.scale_label", low=scale["low"].lower(), high=scale["high"].lower())

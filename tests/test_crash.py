@@ -44,7 +44,11 @@ def test_kill_during_submission_burst_loses_no_acknowledged_answer(tmp_path):
     env = os.environ | {"SERVICETJEK_DB": str(path)}
     port = burst.free_port()
     proc = burst.start_server(["-m", "servicetjek.serve"], port, env)
-    acknowledged = run_async(submit_until_killed(f"ws://127.0.0.1:{port}/_stcore/stream", token, 60, proc))
+    try:
+        acknowledged = run_async(submit_until_killed(f"ws://127.0.0.1:{port}/_stcore/stream", token, 60, proc))
+    finally:
+        if proc.poll() is None:
+            proc.kill()
     proc.wait(timeout=10)
     assert proc.returncode == -signal.SIGKILL
     assert acknowledged >= 20
