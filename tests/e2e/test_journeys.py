@@ -164,7 +164,8 @@ def test_forged_and_expired_cookies_are_ignored(server, browser):
     import jwt
 
     cases = {
-        "forged": jwt.encode({"username": "admin", "exp_date": time.time() + 3600}, "wrong-key-that-is-long-enough-for-hs256", algorithm="HS256"),
+        "forged": jwt.encode({"username": "admin", "exp_date": time.time() + 3600},
+                             "wrong-key-that-is-long-enough-for-hs256", algorithm="HS256"),
         "expired": jwt.encode({"username": "admin", "exp_date": time.time() - 60}, COOKIE_KEY, algorithm="HS256"),
         "unknown-user": jwt.encode({"username": "ghost", "exp_date": time.time() + 3600}, COOKIE_KEY,
                                    algorithm="HS256"),
