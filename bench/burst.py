@@ -65,8 +65,10 @@ class Session:
         self.url, self.query = url, query
         self.ws = None
         self.page_hash = ""
-        self.widgets: dict[str, list[str]] = {"radio": [], "button": []}
+        self.widgets: dict[str, list[str]] = {"radio": [], "button": [], "text_input": []}
         self.texts: list[str] = []
+        self.pages: dict[str, str] = {}  # url path -> page script hash, from the navigation message
+        self.exception = False
 
     async def connect_and_render(self) -> None:
         self.ws = await websockets.connect(self.url, subprotocols=["streamlit"], max_size=None, open_timeout=60)
@@ -83,20 +85,52 @@ class Session:
         while True:
             fwd = ForwardMsg()
             fwd.ParseFromString(await asyncio.wait_for(self.ws.recv(), 60))
-            kind = fwd.WhichOneof("type")
-            if kind == "new_session" and fwd.new_session.page_script_hash:
-                self.page_hash = fwd.new_session.page_script_hash
-            elif kind == "delta" and fwd.delta.WhichOneof("type") == "new_element":
-                element = fwd.delta.new_element
-                etype = element.WhichOneof("type")
-                if etype in self.widgets:
-                    widget_id = getattr(element, etype).id
-                    if widget_id not in self.widgets[etype]:
-                        self.widgets[etype].append(widget_id)
-                elif etype == "heading":
-                    self.texts.append(element.heading.body)
-            elif kind == "script_finished" and fwd.script_finished != ForwardMsg.FINISHED_EARLY_FOR_RERUN:
-                return  # a st.rerun() ends one run early and starts the next: wait for the last
+            if fwd.WhichOneof("type") == "ref_hash":
+                # Large messages another session already received are sent as a reference;
+                # the browser fetches them over HTTP, and so do we.
+                fwd = await asyncio.to_thread(self._fetch_cached, fwd.ref_hash)
+            if self._handle(fwd):
+                return
+
+    def _fetch_cached(self, ref_hash: str) -> ForwardMsg:
+        import urllib.request
+
+        base = self.url.replace("ws://", "http://").rsplit("/_stcore/", 1)[0]
+        with urllib.request.urlopen(f"{base}/_stcore/message?hash={ref_hash}", timeout=60) as response:
+            fwd = ForwardMsg()
+            fwd.ParseFromString(response.read())
+            return fwd
+
+    def _handle(self, fwd: ForwardMsg) -> bool:
+        """Record what the message tells; True when the script run is over."""
+        kind = fwd.WhichOneof("type")
+        if kind == "new_session" and fwd.new_session.page_script_hash:
+            self.page_hash = fwd.new_session.page_script_hash
+        elif kind == "navigation":
+            self.pages = {p.url_pathname: p.page_script_hash for p in fwd.navigation.app_pages}
+            self.page_hash = fwd.navigation.page_script_hash or self.page_hash
+        elif kind == "delta" and fwd.delta.WhichOneof("type") == "new_element":
+            element = fwd.delta.new_element
+            etype = element.WhichOneof("type")
+            if etype in self.widgets:
+                widget_id = getattr(element, etype).id
+                if widget_id not in self.widgets[etype]:
+                    self.widgets[etype].append(widget_id)
+            elif etype == "heading":
+                self.texts.append(element.heading.body)
+            elif etype == "exception":
+                self.exception = True
+        # A st.rerun() ends one run early and starts the next: wait for the last.
+        return kind == "script_finished" and fwd.script_finished != ForwardMsg.FINISHED_EARLY_FOR_RERUN
+
+    def widget(self, kind: str, key: str) -> str:
+        """The id of the widget with this user key (ids end in '-<key>'; form buttons start with it)."""
+        return next(w for w in self.widgets[kind] if w.endswith(f"-{key}") or f"-{key}-" in w)
+
+    async def open_page(self, path: str) -> None:
+        self.page_hash = self.pages[path]
+        self.widgets = {kind: [] for kind in self.widgets}
+        await self.rerun(None)
 
     async def close(self) -> None:
         if self.ws is not None:

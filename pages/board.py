@@ -25,7 +25,7 @@ def plan_rows(board: list[trials.Trial], names: dict, points=None) -> tuple[list
         header += [T("board.start"), T("board.weeks"), T("board.next_column")]
         for row, t in zip(rows, board, strict=True):
             nxt = next_checkpoint(t, points)
-            row += [f"{t.start_date:%d.%m.%Y}" if t.start_date else "", t.weeks if t.start_date else "",
+            row += [f"{t.start_date:%d.%m.%Y}" if t.start_date else "", t.weeks if t.start_date else None,
                     f"{T(KIND_LABELS[nxt.kind])} {nxt.due:%d.%m.%Y}" if nxt else ""]
     return header, rows
 
@@ -207,12 +207,14 @@ def sharing(user, dept_id: int, board, points) -> None:
     names = load(lang()).theme_names()
     header, rows = plan_rows(board, names)
     c1, c2, c3 = st.columns(3)
-    pdf = exports.simple_pdf(T("board.pdf_title"), [load(lang()).action_plan["intro"]], header, rows,
-                             [34, 28, 52, 40, 40, 28, 30, 25], landscape=True)
+    title, intro = T("board.pdf_title"), load(lang()).action_plan["intro"]
+    # Files are made only when clicked (a callable runs outside the script, so texts are ready here).
+    pdf = lambda: exports.simple_pdf(title, [intro], header, rows, [34, 28, 52, 40, 40, 28, 30, 25],  # noqa: E731
+                                     landscape=True)
     c1.download_button(T("board.pdf"), pdf, "handleplan.pdf", "application/pdf", icon=":material/print:",
                        key="board_pdf")
     events = [(f"{t.what}: {T(KIND_LABELS[c.kind])}", c.due) for t in board for c in points if c.trial_id == t.id]
-    c2.download_button(T("board.ics"), exports.dates_ics(events), "forsoeg.ics", "text/calendar",
+    c2.download_button(T("board.ics"), lambda: exports.dates_ics(events), "forsoeg.ics", "text/calendar",
                        icon=":material/calendar_month:", key="board_ics")
     if access.can(user, access.EDIT_BOARD, dept_id, org.all_departments(db())):
         with c3.popover(T("board.share")):

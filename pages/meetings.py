@@ -85,13 +85,14 @@ def outputs(meeting: meetings.Meeting, a: agenda.Agenda) -> None:
     labels = {k: T(f"meetings.{k}") for k in ("when", "place", "facilitators", "time", "step", "minutes")}
     when = f"{meeting.starts_at:%d.%m.%Y %H:%M}–{a.end:%H:%M}"
     md = exports.agenda_markdown(meeting.title, when, meeting.place, meeting.facilitators, a.items, labels)
-    pdf = exports.simple_pdf(meeting.title, [f"{labels['when']}: {when}", f"{labels['place']}: {meeting.place}",
-                                             f"{labels['facilitators']}: {meeting.facilitators}"],
-                             [labels["time"], labels["step"], labels["minutes"]],
-                             [(f"{i.start:%H:%M}-{i.end:%H:%M}", f"{i.number or ''} {i.title}", i.minutes)
-                              for i in a.items], [34, 126, 20])
-    ics = exports.meeting_ics(f"meeting-{meeting.id}@servicetjek", meeting.title, a.items[0].start, a.end,
-                              meeting.place, md)
+    intro = [f"{labels['when']}: {when}", f"{labels['place']}: {meeting.place}",
+             f"{labels['facilitators']}: {meeting.facilitators}"]
+    rows = [(f"{i.start:%H:%M}-{i.end:%H:%M}", f"{i.number or ''} {i.title}", i.minutes) for i in a.items]
+    # Files are made only when clicked; the callables get everything they need from here.
+    pdf = lambda: exports.simple_pdf(meeting.title, intro,  # noqa: E731
+                                     [labels["time"], labels["step"], labels["minutes"]], rows, [34, 126, 20])
+    ics = lambda: exports.meeting_ics(f"meeting-{meeting.id}@servicetjek", meeting.title,  # noqa: E731
+                                      a.items[0].start, a.end, meeting.place, md)
     c1, c2, c3 = st.columns(3)
     c1.download_button(T("meetings.pdf"), pdf, f"dagsorden-{meeting.id}.pdf", "application/pdf",
                        key=f"pdf_{meeting.id}", icon=":material/print:")

@@ -52,9 +52,9 @@ def share(round_: rounds.Round) -> None:
     link = round_link(round_)
     st.code(link, language=None)
     c1, c2, c3 = st.columns(3)
-    c1.download_button(T("rounds.qr_png"), exports.qr_png(link), f"servicetjek-qr-{round_.id}.png",
+    c1.download_button(T("rounds.qr_png"), lambda: exports.qr_png(link), f"servicetjek-qr-{round_.id}.png",
                        "image/png", key=f"qr_png_{round_.id}", icon=":material/qr_code_2:")
-    c2.download_button(T("rounds.qr_svg"), exports.qr_svg(link), f"servicetjek-qr-{round_.id}.svg",
+    c2.download_button(T("rounds.qr_svg"), lambda: exports.qr_svg(link), f"servicetjek-qr-{round_.id}.svg",
                        "image/svg+xml", key=f"qr_svg_{round_.id}", icon=":material/qr_code_2:")
     new_codes = st.session_state.get("_new_codes")
     if round_.access_mode == "codes" and new_codes and new_codes[0] == round_.id:

@@ -83,7 +83,11 @@ class Database:
                     return result
                 except duckdb.TransactionException as exc:
                     _rollback(cur)
-                    if "conflict" not in str(exc).lower() or attempt == WRITE_RETRIES - 1:
+                    # "Conflict on update" and a commit that lost a race on a unique key are
+                    # both decided by the other writer; running the work again sees its result.
+                    message = str(exc).lower()
+                    retryable = "conflict" in message or "failed to commit" in message
+                    if not retryable or attempt == WRITE_RETRIES - 1:
                         raise WriteConflict(str(exc)) from exc
                 except BaseException:
                     _rollback(cur)

@@ -8,6 +8,7 @@ server starts; streamlit_app.py refuses to run if it was started some other way.
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -43,8 +44,10 @@ def warm_up() -> None:
 
     from servicetjek import content, db, rounds  # noqa: F401
 
+    from servicetjek import settings
+
     content.validate_all()
-    db.get_db()
+    settings.cookie_key(db.get_db(), os.environ.get("SERVICETJEK_COOKIE_KEY"))  # create it before any visitor
 
 
 def main(argv: list[str]) -> None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 import secrets
 
+import duckdb
+
 from servicetjek.db import Database
 from servicetjek.errors import DomainError
 
@@ -20,7 +22,8 @@ def get(db: Database, key: str, default: str | None = None) -> str | None:
 
 
 def put(db: Database, key: str, value: str) -> None:
-    db.execute("INSERT OR REPLACE INTO settings VALUES (?, ?)", [key, str(value)])
+    db.execute("INSERT INTO settings VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+               [key, str(value)])
 
 
 def min_answers(db: Database) -> int:
@@ -52,5 +55,11 @@ def cookie_key(db: Database, secrets_value: str | None = None) -> str:
     stored = get(db, "cookie_key")
     if stored:
         return stored
-    put(db, "cookie_key", secrets.token_urlsafe(48))
+    # Many first sessions may get here at once: the first insert wins and all read it back,
+    # so every session signs with the same key.
+    candidate = secrets.token_urlsafe(48)
+    try:
+        db.execute("INSERT INTO settings VALUES ('cookie_key', ?) ON CONFLICT (key) DO NOTHING", [candidate])
+    except duckdb.ConstraintException:
+        pass  # a concurrent insert won
     return get(db, "cookie_key")

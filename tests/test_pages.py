@@ -233,3 +233,19 @@ def test_admin_pages_load(db, org_tree, people):
     for page in ("pages/admin_users.py", "pages/admin_org.py", "pages/admin_settings.py", "pages/guide.py"):
         at.switch_page(page).run()
         assert not at.exception, page
+
+
+def test_facilitator_cannot_reach_another_departments_results_by_state(db, org_tree, people):
+    now = datetime.now()
+    other, _ = rounds.create(db, people["admin"], org_tree["B1"], "Hemmelig runde", now - timedelta(hours=1),
+                             now + timedelta(days=1))
+    for i in range(6):
+        rounds.submit(db, other.token, dict.fromkeys(THEME_IDS, 4), session_key=f"state{i}")
+    at = login(db, "tovholder")
+    at.session_state["results_dept"] = org_tree["B1"]  # tampered widget state
+    at.session_state["results_round"] = other.id
+    at.switch_page("pages/results.py").run()
+    assert not at.exception
+    assert at.selectbox(key="results_dept").value in {org_tree["A"], org_tree["A1"], org_tree["A2"]}
+    shown = " ".join(str(e.value) for e in [*at.markdown, *at.metric, *at.selectbox])
+    assert "Hemmelig runde" not in shown and not at.get("arrow_vega_lite_chart")

@@ -99,3 +99,23 @@ def test_cookie_key_is_generated_once_and_stable(db, monkeypatch):
     assert settings.cookie_key(db, "from-secrets") == "from-secrets"
     monkeypatch.setenv("SERVICETJEK_COOKIE_KEY", "from-env")
     assert settings.cookie_key(db) == "from-env"
+
+
+def test_cookie_key_generated_once_under_concurrency(db, monkeypatch):
+    import threading
+
+    monkeypatch.delenv("SERVICETJEK_COOKIE_KEY", raising=False)
+    keys, errors = [], []
+
+    def first_visit():
+        try:
+            keys.append(settings.cookie_key(db))
+        except Exception as exc:  # noqa: BLE001 - collected and asserted below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=first_visit) for _ in range(16)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    assert errors == [] and len(set(keys)) == 1 and len(keys) == 16
