@@ -25,11 +25,14 @@ def filters(departments):
                                                                                  datetime.min.time())
 
 
-def heatmap_rows(rows: list[dict], root: int | None) -> list[dict]:
-    """The chosen unit and the level below it (or the top level): a heatmap people can read.
+HEATMAP_MAX_ROWS = 40
 
-    The table below lists every unit; the heatmap is for the overview and the drill-down.
-    """
+
+def heatmap_rows(rows: list[dict], root: int | None) -> list[dict]:
+    """Every unit when they fit; otherwise the chosen unit and the level below it (or the top
+    level), so the heatmap stays readable. The table below always lists every unit."""
+    if len(rows) <= HEATMAP_MAX_ROWS:
+        return rows
     if root is None:
         shown = [r for r in rows if r["depth"] == 0]
         return shown if len(shown) > 1 else [r for r in rows if r["depth"] <= 1]

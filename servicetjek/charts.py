@@ -80,7 +80,8 @@ def heatmap(rows: list[dict], theme_names: dict[str, str], too_few: str) -> alt.
     data = pd.DataFrame(records)
     base = alt.Chart(data).encode(
         x=alt.X("theme:N", sort=[theme_names[t] for t in THEME_IDS], title=None,
-                axis=alt.Axis(orient="top", labelAngle=0, labelLimit=160, labelOverlap=False, labelFontSize=12)),
+                axis=alt.Axis(orient="top", labelAngle=-30, labelAlign="left", labelLimit=160, labelOverlap=False,
+                              labelFontSize=12)),
         y=alt.Y("department:N", sort=[r["label"] for r in rows], title=None,
                 axis=alt.Axis(labelLimit=260, labelFontSize=12)),
     )
