@@ -130,7 +130,7 @@ def status_actions(user, trial: trials.Trial) -> None:
     allowed = trials.TRANSITIONS[trial.status]
     if "running" in allowed:
         c1, c2, c3 = st.columns(3)
-        start = c1.date_input(T("board.start"), date.today() + timedelta(days=7), key=f"start_{trial.id}",
+        start = c1.date_input(T("board.start"), date.today(), key=f"start_{trial.id}",
                               format="DD.MM.YYYY")
         weeks = c2.number_input(T("board.weeks"), 1, 26, trial.weeks, key=f"weeks_{trial.id}")
         rhythm = c3.selectbox(T("board.rhythm"), trials.RHYTHMS, key=f"rhythm_{trial.id}",
@@ -170,7 +170,8 @@ def checkin_form(user, trial, points) -> None:
     questions = load(lang()).trials["checkin_questions"]
     with st.form(f"checkin_{trial.id}"):
         st.markdown(f"**{T('board.checkin_title', date=f'{due[0].due:%d.%m.%Y}')}**")
-        answers = [st.text_area(q, key=f"ci_{i}_{trial.id}", height=68) for i, q in enumerate(questions)]
+        # Keyed by the due date, so the next check-in starts with empty answers.
+        answers = [st.text_area(q, key=f"ci_{i}_{trial.id}_{due[0].due}", height=68) for i, q in enumerate(questions)]
         adjustments = st.text_input(load(lang()).action_plan["columns"][4], trial.adjustments,
                                     key=f"ci_adj_{trial.id}")
         if st.form_submit_button(T("board.save_checkin")):

@@ -97,7 +97,8 @@ def test_checkin_and_decision_flow_on_board(db, org_tree, people):
     at = login(db, "medlem")
     at.switch_page("pages/board.py").run()
     assert any("overskredet" in w.value for w in at.warning)
-    at.text_area(key=f"ci_0_{t.id}").input("Ro om morgenen virker")
+    first_due = trials.checkpoints(t.start_date)[0][0]
+    at.text_area(key=f"ci_0_{t.id}_{first_due}").input("Ro om morgenen virker")
     at.button(key=f"FormSubmitter:checkin_{t.id}-Gem stop op").click().run()
     assert not at.exception
     assert trials.overdue(db, [t.id]) == []

@@ -5,6 +5,7 @@ kept in artifacts/e2e/.
 """
 
 import re
+from datetime import date, timedelta
 
 from playwright.sync_api import Page, expect
 
@@ -124,6 +125,12 @@ def test_whole_journey(server, browser):
     go(page, "Handleplan", "Fordybelsestid kl. 8–10 · Besluttet")
     page.get_by_text("Fordybelsestid kl. 8–10 · Besluttet").click()
     click_until(page, "Sæt forsøget i gang", "Fordybelsestid kl. 8–10 · I gang")
+    # The first check-in (after week 2) can be recorded as soon as the trial runs.
+    page.get_by_text("Fordybelsestid kl. 8–10 · I gang").click()
+    first, second = (date.today() + timedelta(weeks=w) for w in (2, 4))
+    expect(page.get_by_text(f"Stop op {first:%d.%m.%Y}", exact=True)).to_be_visible(timeout=TIMEOUT)
+    page.get_by_label("Hvad har vi lært?").fill("Roen om morgenen virker")
+    click_until(page, "Gem stop op", re.compile(f"^Stop op {second:%d.%m.%Y}$"))
     shot(page, "07-board-running")
     page.get_by_role("button", name="Del som læselink").click()
     link = page.locator("code").filter(has_text="?board=").first.inner_text().strip()
