@@ -41,6 +41,7 @@ def warm_up() -> None:
     # streamlit-authenticator itself must be imported inside the runtime (it declares a
     # component); its heavy dependencies can be loaded now.
     import bcrypt, captcha.image, cryptography.fernet, jwt, requests, yaml  # noqa: F401, E401, I001
+    import altair, pandas, pyarrow  # noqa: F401, E401, I001 - charts and tables on the signed-in pages
 
     from servicetjek import content, db, rounds  # noqa: F401
 

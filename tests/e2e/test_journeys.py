@@ -56,6 +56,35 @@ def click_until(page: Page, button: str, expected: str | re.Pattern, tries: int 
                 raise
 
 
+def download(page: Page, button: str, tries: int = 3) -> bytes:
+    """Click a download button until the file arrives (a click during a rerun is lost)."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    for attempt in range(tries):
+        try:
+            with page.expect_download(timeout=15_000) as event:
+                page.get_by_role("button", name=button).first.click()
+            return event.value.path().read_bytes()
+        except PlaywrightTimeout:
+            if attempt == tries - 1:
+                shot(page, f"failed-download-{button}")
+                raise
+    raise AssertionError("unreachable")
+
+
+def open_expander(page: Page, label, inside: str, tries: int = 3) -> None:
+    """Open an expander and wait for a button inside it (a click during a rerun is lost)."""
+    for attempt in range(tries):
+        page.get_by_text(label).first.click()
+        try:
+            expect(page.get_by_role("button", name=inside).first).to_be_visible(timeout=8_000)
+            return
+        except AssertionError:
+            if attempt == tries - 1:
+                shot(page, f"failed-expander-{inside}")
+                raise
+
+
 def go(page: Page, label: str, expected: str) -> None:
     for attempt in range(3):
         page.get_by_role("link", name=label).first.click()
@@ -98,10 +127,8 @@ def test_whole_journey(server, browser):
     expect(page.get_by_text(re.compile(r"I alt \d+ minutter"))).to_be_visible(timeout=TIMEOUT)
     shot(page, "04-planner")
     click_until(page, "Gem mødet", "Mødet er gemt")
-    page.get_by_text(re.compile("Servicetjek: Fordybelse · planlagt")).click()
-    with page.expect_download() as download:
-        page.get_by_role("button", name="Dagsorden (PDF)").click()
-    pdf = download.value.path().read_bytes()
+    open_expander(page, re.compile("Servicetjek: Fordybelse · planlagt"), "Dagsorden (PDF)")
+    pdf = download(page, "Dagsorden (PDF)")
     assert pdf.startswith(b"%PDF") and b"Velkomst" in pdf
 
     click_until(page, "Start mødetilstand", "Start mødet")
@@ -123,10 +150,10 @@ def test_whole_journey(server, browser):
     shot(page, "06-meeting-summary")
 
     go(page, "Handleplan", "Fordybelsestid kl. 8–10 · Besluttet")
-    page.get_by_text("Fordybelsestid kl. 8–10 · Besluttet").click()
+    open_expander(page, "Fordybelsestid kl. 8–10 · Besluttet", "Sæt forsøget i gang")
     click_until(page, "Sæt forsøget i gang", "Fordybelsestid kl. 8–10 · I gang")
     # The first check-in (after week 2) can be recorded as soon as the trial runs.
-    page.get_by_text("Fordybelsestid kl. 8–10 · I gang").click()
+    open_expander(page, "Fordybelsestid kl. 8–10 · I gang", "Gem stop op")
     first, second = (date.today() + timedelta(weeks=w) for w in (2, 4))
     expect(page.get_by_text(f"Stop op {first:%d.%m.%Y}", exact=True)).to_be_visible(timeout=TIMEOUT)
     page.get_by_label("Hvad har vi lært?").fill("Roen om morgenen virker")
