@@ -20,11 +20,11 @@ migrate: setup
 	$(PY) -m servicetjek.cli migrate
 
 run: migrate
-	$(PY) -m servicetjek.serve --server.port $(PORT) --server.address 0.0.0.0
+	$(PY) -m servicetjek.ui.serve --server.port $(PORT) --server.address 0.0.0.0
 
 demo: setup
 	SERVICETJEK_DB=data/demo.duckdb $(PY) -m servicetjek.demo --reset
-	SERVICETJEK_DB=data/demo.duckdb $(PY) -m servicetjek.serve --server.port $(PORT)
+	SERVICETJEK_DB=data/demo.duckdb $(PY) -m servicetjek.ui.serve --server.port $(PORT)
 
 lint: setup
 	$(PY) -m ruff check .

@@ -58,7 +58,7 @@ def menu(user: users.User | None) -> dict[str, list[st.Page]]:
 def main() -> None:
     if PagesManager.uses_pages_directory:
         # Started with plain `streamlit run`: page scripts would be reachable without this frame.
-        st.error("Start Servicetjek with `make run` (python -m servicetjek.serve).")
+        st.error("Start Servicetjek with `make run` (python -m servicetjek.ui.serve).")
         st.stop()
     if st.query_params.get("r") is not None:
         # The public rating link: no sign-in, no authenticator (it would slow every run).

@@ -232,7 +232,7 @@ def main() -> None:
         floor.wait()
 
     port = free_port()
-    app = start_server(["-m", "servicetjek.serve"], port, env)
+    app = start_server(["-m", "servicetjek.ui.serve"], port, env)
     try:
         rss_before = rss_kb(app.pid)
         result = asyncio.run(burst(f"ws://127.0.0.1:{port}/_stcore/stream", f"r={token}", args.sessions,

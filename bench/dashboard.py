@@ -44,11 +44,11 @@ def main() -> None:
 
     from servicetjek import demo, org, results, users
     from servicetjek.db import get_db
-    from servicetjek.serve import disable_pages_folder_detection
+    from servicetjek.ui.serve import disable_pages_folder_detection
 
     disable_pages_folder_detection()
     db = get_db()
-    from servicetjek.serve import warm_up
+    from servicetjek.ui.serve import warm_up
 
     warm_up()  # what the server does before its first visitor
     t0 = time.perf_counter()

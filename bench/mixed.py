@@ -128,7 +128,7 @@ def main() -> None:
     path = Path(tempfile.mkdtemp(prefix="servicetjek-mixed-")) / "mixed.duckdb"
     token, trial_id, first_version = seed(path)
     port = burst.free_port()
-    proc = burst.start_server(["-m", "servicetjek.serve"], port,
+    proc = burst.start_server(["-m", "servicetjek.ui.serve"], port,
                               os.environ | {"SERVICETJEK_DB": str(path), "SERVICETJEK_BCRYPT_ROUNDS": "4"})
     try:
         rss_before = burst.rss_kb(proc.pid)

@@ -4,7 +4,7 @@ import pytest
 
 from servicetjek import db as dbmod
 from servicetjek import org, users
-from servicetjek.serve import disable_pages_folder_detection
+from servicetjek.ui.serve import disable_pages_folder_detection
 
 os.environ.setdefault("SERVICETJEK_BCRYPT_ROUNDS", "4")
 PASSWORD = "correct-horse-battery"

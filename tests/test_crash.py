@@ -43,7 +43,7 @@ def test_kill_during_submission_burst_loses_no_acknowledged_answer(tmp_path):
     token = burst.seed_database(path)
     env = os.environ | {"SERVICETJEK_DB": str(path)}
     port = burst.free_port()
-    proc = burst.start_server(["-m", "servicetjek.serve"], port, env)
+    proc = burst.start_server(["-m", "servicetjek.ui.serve"], port, env)
     try:
         acknowledged = run_async(submit_until_killed(f"ws://127.0.0.1:{port}/_stcore/stream", token, 60, proc))
     finally:
@@ -60,7 +60,7 @@ def test_kill_during_submission_burst_loses_no_acknowledged_answer(tmp_path):
     assert all(all(1 <= v <= 5 for v in row) for row in rows)  # no half-written answer
 
     port = burst.free_port()
-    proc = burst.start_server(["-m", "servicetjek.serve"], port, env)
+    proc = burst.start_server(["-m", "servicetjek.ui.serve"], port, env)
     try:
         session = burst.Session(f"ws://127.0.0.1:{port}/_stcore/stream", f"r={token}")
 

@@ -108,7 +108,7 @@ def test_protocol_level_bad_widget_values_store_nothing(tmp_path):
     path = tmp_path / "hostile.duckdb"
     token = burst.seed_database(path)
     port = burst.free_port()
-    proc = burst.start_server(["-m", "servicetjek.serve"], port, os.environ | {"SERVICETJEK_DB": str(path)})
+    proc = burst.start_server(["-m", "servicetjek.ui.serve"], port, os.environ | {"SERVICETJEK_DB": str(path)})
 
     async def attack():
         outcomes = []

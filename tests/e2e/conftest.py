@@ -55,7 +55,7 @@ def server(tmp_path_factory):
     info = seed(path)
     port = free_port()
     log = open(ARTIFACTS / "server.log", "w")  # noqa: SIM115 - closed at teardown
-    proc = subprocess.Popen([sys.executable, "-m", "servicetjek.serve", "--server.port", str(port),
+    proc = subprocess.Popen([sys.executable, "-m", "servicetjek.ui.serve", "--server.port", str(port),
                              "--server.address", "127.0.0.1"], cwd=ROOT, env=env, stdout=log, stderr=log)
     deadline = time.time() + 60
     while time.time() < deadline:

@@ -1,4 +1,4 @@
-"""Start the Streamlit server for streamlit_app.py: `python -m servicetjek.serve [options]`.
+"""Start the Streamlit server for streamlit_app.py: `python -m servicetjek.ui.serve [options]`.
 
 Streamlit still treats a `pages/` folder beside the main script as a v1 multipage app
 and would serve each page script directly, skipping our frame (sign-in, role menu).
@@ -14,7 +14,7 @@ from pathlib import Path
 
 from streamlit.runtime.pages_manager import PagesManager
 
-APP = Path(__file__).resolve().parent.parent / "streamlit_app.py"
+APP = Path(__file__).resolve().parents[2] / "streamlit_app.py"
 
 
 def disable_pages_folder_detection() -> None:
