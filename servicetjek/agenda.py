@@ -9,11 +9,12 @@ minutes per table, group work of 45 and 30 minutes, 15 min wrap-up.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from servicetjek.content import Runbook, Step
 from servicetjek.errors import DomainError
+from servicetjek.i18n import Message
 
 TABLE_TARGET = 6  # "about six" per table
 TABLE_MAX = 7
@@ -32,10 +33,7 @@ class AgendaItem:
     note: str = ""
 
 
-@dataclass(frozen=True)
-class Advice:
-    key: str
-    params: dict = field(default_factory=dict)
+Advice = Message  # a concrete way to fit an overrunning meeting
 
 
 @dataclass(frozen=True)

@@ -68,10 +68,6 @@ class Database:
         rows = self.query(sql, params)
         return rows[0] if rows else None
 
-    def query_df(self, sql: str, params: list | tuple = ()):
-        with self.cursor() as cur:
-            return cur.execute(sql, params).df()
-
     def transaction(self, work: Callable[[duckdb.DuckDBPyConnection], T]) -> T:
         """Run `work(cursor)` in one transaction, retrying on write conflicts."""
         for attempt in range(WRITE_RETRIES):

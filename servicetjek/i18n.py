@@ -2,9 +2,19 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 from servicetjek.content import LANGUAGES, load
 
 DEFAULT_LANG = "da"
+
+
+@dataclass(frozen=True)
+class Message:
+    """A UI-string key with its values: how the domain explains itself (reasons, advice)."""
+
+    key: str
+    params: dict = field(default_factory=dict)
 
 
 def normalise_lang(lang: str | None) -> str:

@@ -113,13 +113,6 @@ def get(db: Database, round_id: int) -> Round | None:
     return _row_to_round(row) if row else None
 
 
-def by_token(db: Database, token: str | None) -> Round | None:
-    if not isinstance(token, str) or not TOKEN_RE.match(token):
-        return None
-    row = db.query_one(f"SELECT {_COLUMNS} FROM rounds WHERE token = ?", [token])
-    return _row_to_round(row) if row else None
-
-
 def for_departments(db: Database, department_ids: set[int]) -> list[Round]:
     if not department_ids:
         return []

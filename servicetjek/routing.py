@@ -7,9 +7,10 @@ those themes. Known tensions between high themes are pointed out.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from servicetjek.content import THEME_IDS
+from servicetjek.i18n import Message
 
 CLEAR_GAP = 0.5  # the top theme leads the next by at least this much → "clearly most important"
 IMPORTANT = 3.5  # a mean at or above this counts as important
@@ -18,10 +19,7 @@ MAX_DIALOGUE_THEMES = 4
 TENSIONS = (("focus", "availability"), ("flexibility", "cohesion"), ("flexibility", "fairness"))
 
 
-@dataclass(frozen=True)
-class Reason:
-    key: str
-    params: dict = field(default_factory=dict)
+Reason = Message  # why the method recommends this meeting
 
 
 @dataclass(frozen=True)

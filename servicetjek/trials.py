@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import secrets
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from servicetjek import access, org, settings
@@ -421,7 +421,3 @@ def department_for_board_token(db: Database, token: str | None) -> int | None:
         return None
     row = db.query_one("SELECT department_id FROM board_links WHERE token = ?", [token])
     return row[0] if row else None
-
-
-def as_dict(trial: Trial) -> dict:
-    return asdict(trial)
