@@ -45,6 +45,12 @@ def rss_kb(pid: int) -> int:
     return 0
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time a process has used so far (a steadier figure than wall time)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def start_server(args: list[str], port: int, env: dict) -> subprocess.Popen:
     proc = subprocess.Popen([sys.executable, *args, "--server.port", str(port), *PRODUCTION_FLAGS],
                             cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
@@ -159,11 +165,13 @@ def button_states(session: Session):
     return [state]
 
 
-async def burst(url: str, query: str, n: int, make_states, receipt: str | None) -> dict:
+async def burst(url: str, query: str, n: int, make_states, receipt: str | None, server_pid: int) -> dict:
     sessions = [Session(url, query) for _ in range(n)]
+    cpu0, client0 = cpu_seconds(server_pid), time.process_time()
     t0 = time.perf_counter()
     connect_results = await asyncio.gather(*(s.connect_and_render() for s in sessions), return_exceptions=True)
     connect_wall = time.perf_counter() - t0
+    cpu1, client1 = cpu_seconds(server_pid), time.process_time()
     connect_errors = sum(isinstance(r, Exception) for r in connect_results)
     ready = [s for s, r in zip(sessions, connect_results, strict=True) if not isinstance(r, Exception)]
 
@@ -178,6 +186,7 @@ async def burst(url: str, query: str, n: int, make_states, receipt: str | None) 
     t1 = time.perf_counter()
     submit_results = await asyncio.gather(*(submit(s) for s in ready), return_exceptions=True)
     submit_wall = time.perf_counter() - t1
+    cpu2, client2 = cpu_seconds(server_pid), time.process_time()
     await asyncio.gather(*(s.close() for s in sessions), return_exceptions=True)
     acknowledged = sum(r is True for r in submit_results)
     latencies.sort()
@@ -188,6 +197,8 @@ async def burst(url: str, query: str, n: int, make_states, receipt: str | None) 
     return {"connect_wall": connect_wall, "connect_errors": connect_errors, "submit_wall": submit_wall,
             "acknowledged": acknowledged, "submit_errors": sum(isinstance(r, Exception) for r in submit_results),
             "p50": pct(0.50), "p99": pct(0.99),
+            "connect_cpu_ms": 1000 * (cpu1 - cpu0) / n, "submit_cpu_ms": 1000 * (cpu2 - cpu1) / n,
+            "client_cpu": (client1 - client0) + (client2 - client1),
             "mean": statistics.mean(latencies) if latencies else float("nan")}
 
 
@@ -226,7 +237,7 @@ def main() -> None:
     floor = start_server(["-m", "streamlit", "run", str(ROOT / "bench" / "trivial_app.py")], floor_port, env)
     try:
         floor_result = asyncio.run(burst(f"ws://127.0.0.1:{floor_port}/_stcore/stream", "", args.sessions,
-                                         button_states, None))
+                                         button_states, None, floor.pid))
     finally:
         floor.terminate()
         floor.wait()
@@ -236,7 +247,7 @@ def main() -> None:
     try:
         rss_before = rss_kb(app.pid)
         result = asyncio.run(burst(f"ws://127.0.0.1:{port}/_stcore/stream", f"r={token}", args.sessions,
-                                   rating_states, "Tak for dine svar"))
+                                   rating_states, "Tak for dine svar", app.pid))
         rss_after = rss_kb(app.pid)
     finally:
         app.terminate()
@@ -246,7 +257,9 @@ def main() -> None:
     print(f"sessions: {args.sessions}  (python {sys.version.split()[0]}, {os.cpu_count()} cpus)")
     print(f"{'':28}{'rating form':>14}{'trivial page':>14}{'ratio':>8}")
     for key, label in (("connect_wall", "connect + first render (s)"), ("submit_wall", "burst submit wall (s)"),
-                       ("p50", "submit p50 (s)"), ("p99", "submit p99 (s)")):
+                       ("p50", "submit p50 (s)"), ("p99", "submit p99 (s)"),
+                       ("connect_cpu_ms", "server CPU/connect (ms)"), ("submit_cpu_ms", "server CPU/submit (ms)"),
+                       ("client_cpu", "load client CPU (s)")):
         ratio = result[key] / floor_result[key] if floor_result[key] else float("nan")
         print(f"{label:28}{result[key]:14.3f}{floor_result[key]:14.3f}{ratio:8.2f}")
     print(f"acknowledged: {result['acknowledged']} / {args.sessions}, rows stored: {stored}, "

@@ -246,12 +246,21 @@ def open_for_answers(db: Database, token: str | None, now: datetime | None = Non
     """The round behind a rating link, checked in one query (this runs on every form load)."""
     if not isinstance(token, str) or not TOKEN_RE.match(token):
         raise SubmissionRefused("rate.unknown_link")
-    columns = ", ".join(f"r.{c.strip()}" for c in _COLUMNS.split(","))
-    row = db.query_one(f"SELECT {columns}, coalesce(d.archived, true) FROM rounds r"
-                       " LEFT JOIN departments d ON d.id = r.department_id WHERE r.token = ?", [token])
-    if row is None:
+    found = db.memoised(("round_by_token", token), lambda: _round_and_archived(db, token))
+    if found is None:
         raise SubmissionRefused("rate.unknown_link")
-    return check_available(db, _row_to_round(row[:-1]), now, department_archived=row[-1])
+    round_, archived = found
+    # The state is worked out now, not memoised: a round opens and closes by the clock.
+    return check_available(db, round_, now, department_archived=archived)
+
+
+_JOINED_COLUMNS = ", ".join(f"r.{c.strip()}" for c in _COLUMNS.split(","))
+
+
+def _round_and_archived(db: Database, token: str) -> tuple[Round, bool] | None:
+    row = db.query_one(f"SELECT {_JOINED_COLUMNS}, coalesce(d.archived, true) FROM rounds r"
+                       " LEFT JOIN departments d ON d.id = r.department_id WHERE r.token = ?", [token])
+    return None if row is None else (_row_to_round(row[:-1]), row[-1])
 
 
 def validate_answer(round_: Round, scores, group, comment) -> Answer:
@@ -340,7 +349,7 @@ def submit(db: Database, token: str, scores, group=None, comment=None, code: str
             [round_.id, *(s[t] for t in THEME_IDS), answer.group, answer.comment],
         )
 
-    db.transaction(work)
+    db.transaction(work, answers_only=True)
     if session_key:
         session_guard.add(round_.token, session_key)
 

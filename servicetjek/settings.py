@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import time
 
 import duckdb
 
@@ -17,7 +18,7 @@ COOKIE_EXPIRY_DAYS = 0.5  # twelve hours: the token cannot be revoked, so keep i
 
 
 def get(db: Database, key: str, default: str | None = None) -> str | None:
-    row = db.query_one("SELECT value FROM settings WHERE key = ?", [key])
+    row = db.memoised(("setting", key), lambda: db.query_one("SELECT value FROM settings WHERE key = ?", [key]))
     return row[0] if row else default
 
 
@@ -52,14 +53,16 @@ def cookie_key(db: Database, secrets_value: str | None = None) -> str:
     key = secrets_value or os.environ.get("SERVICETJEK_COOKIE_KEY")
     if key:
         return key
-    stored = get(db, "cookie_key")
-    if stored:
-        return stored
     # Many first sessions may get here at once: the first insert wins and all read it back,
-    # so every session signs with the same key.
-    candidate = secrets.token_urlsafe(48)
-    try:
-        db.execute("INSERT INTO settings VALUES ('cookie_key', ?) ON CONFLICT (key) DO NOTHING", [candidate])
-    except duckdb.ConstraintException:
-        pass  # a concurrent insert won
-    return get(db, "cookie_key")
+    # so every session signs with the same key. A constraint error means another insert is
+    # still committing: look again shortly.
+    for attempt in range(50):
+        stored = get(db, "cookie_key")
+        if stored:
+            return stored
+        try:
+            db.execute("INSERT INTO settings VALUES ('cookie_key', ?) ON CONFLICT (key) DO NOTHING",
+                       [secrets.token_urlsafe(48)])
+        except duckdb.ConstraintException:
+            time.sleep(0.001 * (attempt + 1))
+    raise RuntimeError("could not store the sign-in cookie key")

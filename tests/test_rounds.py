@@ -106,7 +106,10 @@ def test_bad_links_and_round_states(db, org_tree, people):
                              now + timedelta(days=2))
     with pytest.raises(SubmissionRefused, match="not_open"):
         rounds.submit(db, later.token, GOOD)
+    # The round behind a link is memoised, its state is not: it opens by the clock.
+    assert rounds.open_for_answers(db, later.token, now=rounds.utcnow() + timedelta(days=1, hours=1)) == later
     r, _ = open_round(db, people["admin"], org_tree["A1"])
+    rounds.submit(db, r.token, GOOD)  # memoises the round; a close must still take effect at once
     rounds.close(db, people["admin"], r.id)
     with pytest.raises(SubmissionRefused, match="rate.closed"):
         rounds.submit(db, r.token, GOOD)
