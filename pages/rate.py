@@ -45,6 +45,14 @@ def heading(round_: rounds.Round) -> None:
                 f"## {T('rate.title')}\n\n:gray[{md(round_.title)}]")
 
 
+# Each theme's name stands out like a heading although it is part of the radio's label.
+THEME_LABEL_STYLE = """<style>
+div[data-testid="stRadio"] { margin-top: 0.75rem; }
+div[data-testid="stRadio"] [data-testid="stWidgetLabel"] strong {
+  display: block; font-size: 1.2rem; font-weight: 600; margin-bottom: 0.3rem; }
+</style>"""
+
+
 def form(round_: rounds.Round) -> None:
     content = load(lang())
     heading(round_)
@@ -53,12 +61,12 @@ def form(round_: rounds.Round) -> None:
     scale_label = T("rate.scale_label", low=scale["low"].lower(), high=scale["high"].lower())
     with st.form("rating", border=False):
         st.markdown(f"**{T('rate.scale_hint')}**")
+        st.html(THEME_LABEL_STYLE)
         for theme in content.themes:
-            # Two elements per theme and no bordered boxes: every element is a websocket message,
-            # and a 200-person burst renders the form 200 times at once (docs/benchmarks.md).
-            st.markdown(f"##### {theme.name}\n*{theme.question}*\n\n:gray[{theme.summary}]")
-            st.radio(scale_label, options=[1, 2, 3, 4, 5], index=None, horizontal=True,
-                     key=f"score_{theme.id}")
+            # One element per theme, its text in the radio's label: every element is a websocket
+            # message, and a 200-person burst draws this form 200 times at once.
+            st.radio(f"**{theme.name}** *{theme.question}*  \n:gray[{theme.summary}]  \n:small[{scale_label}]",
+                     options=[1, 2, 3, 4, 5], index=None, horizontal=True, key=f"score_{theme.id}")
         if round_.respondent_groups:
             st.selectbox(T("rate.group"), round_.respondent_groups, index=None,
                          placeholder=T("rate.group_placeholder"), key="group")
