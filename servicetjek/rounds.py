@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
-from servicetjek import access, org
+from servicetjek import access, answer_store, org
 from servicetjek.content import THEME_IDS
 from servicetjek.db import Database
 from servicetjek.errors import DomainError
@@ -331,25 +331,12 @@ def submit(db: Database, token: str, scores, group=None, comment=None, code: str
     if round_.access_mode == "codes" and not (code and str(code).strip()):
         raise SubmissionRefused("rate.code_required")
     code_hash = _code_hash(round_.id, code) if round_.access_mode == "codes" else None
-
-    def work(cur):
-        if code_hash is not None:
-            used = cur.execute("SELECT used FROM round_codes WHERE round_id = ? AND code_hash = ?",
-                               [round_.id, code_hash]).fetchone()
-            if used is None:
-                raise SubmissionRefused("rate.code_unknown")
-            if used[0]:
-                raise SubmissionRefused("rate.code_used")
-            cur.execute("UPDATE round_codes SET used = true WHERE round_id = ? AND code_hash = ?",
-                        [round_.id, code_hash])
-        s = answer.scores
-        cur.execute(
-            "INSERT INTO responses (round_id, cohesion, flexibility, availability, focus, trust, fairness,"
-            " respondent_group, comment) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [round_.id, *(s[t] for t in THEME_IDS), answer.group, answer.comment],
-        )
-
-    db.transaction(work, answers_only=True)
+    s = answer.scores
+    try:
+        answer_store.for_database(db).store(
+            (round_.id, *(s[t] for t in THEME_IDS), answer.group, answer.comment), code_hash)
+    except answer_store.CodeRefused as refused:
+        raise SubmissionRefused(f"rate.code_{refused.reason}") from None
     if session_key:
         session_guard.add(round_.token, session_key)
 

@@ -1,0 +1,74 @@
+import threading
+import time
+from datetime import datetime, timedelta
+
+import duckdb
+
+from servicetjek import answer_store, rounds
+from servicetjek.content import THEME_IDS
+
+GOOD = dict.fromkeys(THEME_IDS, 3)
+
+
+def open_round(db, people, dept, **kwargs):
+    now = datetime.now()
+    round_, codes = rounds.create(db, people["admin"], dept, "Møde", now - timedelta(hours=1),
+                                  now + timedelta(days=1), **kwargs)
+    return round_, codes
+
+
+def row(round_id: int, score: int = 3) -> tuple:
+    return (round_id, *([score] * len(THEME_IDS)), None, None)
+
+
+def test_simultaneous_answers_share_one_transaction_and_all_are_stored(db, org_tree, people, monkeypatch):
+    r, _ = open_round(db, people, org_tree["A1"])
+    store = answer_store.for_database(db)
+    release, first_batch = threading.Event(), []
+    original = store._transaction
+
+    def first_waits(batch):
+        if not first_batch:
+            first_batch.append(len(batch))
+            release.wait(10)  # everyone else queues meanwhile
+        return original(batch)
+
+    monkeypatch.setattr(store, "_transaction", first_waits)
+    outcomes = []
+    threads = [threading.Thread(target=lambda: outcomes.append(rounds.submit(db, r.token, GOOD)))
+               for _ in range(30)]
+    for th in threads:
+        th.start()
+    deadline = time.time() + 10
+    while not (first_batch and len(store._pending) == 30 - first_batch[0]) and time.time() < deadline:
+        time.sleep(0.01)
+    release.set()
+    for th in threads:
+        th.join(10)
+    assert len(outcomes) == 30 and rounds.response_count(db, r.id) == 30
+    # The first caller's transaction, then one for all who arrived while it ran.
+    assert store.batches == 2
+
+
+def test_one_bad_answer_does_not_cost_the_others(db, org_tree, people):
+    r, _ = open_round(db, people, org_tree["A1"])
+    items = [answer_store.Pending(row(r.id)), answer_store.Pending(row(r.id, score=9)),
+             answer_store.Pending(row(r.id, score=5))]
+    answer_store.for_database(db)._commit(items)
+    assert [item.finished for item in items] == [True, True, True]
+    assert items[0].error is None and items[2].error is None
+    assert isinstance(items[1].error, duckdb.ConstraintException)
+    stored = sorted(r[0] for r in db.query("SELECT cohesion FROM responses WHERE round_id = ?", [r.id]))
+    assert stored == [3, 5]
+
+
+def test_a_code_used_twice_in_one_batch_stores_one_answer(db, org_tree, people):
+    r, codes = open_round(db, people, org_tree["A1"], access_mode="codes", code_count=2)
+    code_hash = rounds._code_hash(r.id, codes[0])
+    items = [answer_store.Pending(row(r.id), code_hash), answer_store.Pending(row(r.id), code_hash),
+             answer_store.Pending(row(r.id), rounds._code_hash(r.id, "AAAA-BBBB"))]
+    answer_store.for_database(db)._commit(items)
+    assert items[0].error is None
+    assert isinstance(items[1].error, answer_store.CodeRefused) and items[1].error.reason == "used"
+    assert isinstance(items[2].error, answer_store.CodeRefused) and items[2].error.reason == "unknown"
+    assert rounds.response_count(db, r.id) == 1 and rounds.codes_used(db, r.id) == (1, 2)
