@@ -7,6 +7,7 @@ from streamlit.runtime.pages_manager import PagesManager
 
 from servicetjek import access, users
 from servicetjek.content import LANGUAGES
+from servicetjek.ui import rating
 from servicetjek.ui.auth import logout_button, resolve_user
 from servicetjek.ui.common import T, db
 
@@ -61,8 +62,9 @@ def main() -> None:
         st.error("Start Servicetjek with `make run` (python -m servicetjek.ui.serve).")
         st.stop()
     if st.query_params.get("r") is not None:
-        # The public rating link: no sign-in, no authenticator (it would slow every run).
-        st.navigation([page("pages/rate.py", "nav.rate", "how_to_vote", default=True)], position="hidden").run()
+        # The public rating link: no sign-in, no authenticator (it would slow every run) and no
+        # menu; 200 phones may open it at once, so it draws the form and nothing else.
+        rating.render()
         return
     if st.query_params.get("board") is not None:
         # The read-only board link: anyone in the department, no account.

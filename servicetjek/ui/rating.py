@@ -1,4 +1,8 @@
-"""The anonymous rating form, opened from a round's link or QR code."""
+"""The anonymous rating form, opened from a round's link or QR code.
+
+Drawn by the frame directly, without st.navigation: a whole staff meeting opens this
+link at once, and every element and message counts (docs/benchmarks.md).
+"""
 
 import secrets
 
@@ -60,8 +64,8 @@ def form(round_: rounds.Round) -> None:
     scale = content.scale
     scale_label = T("rate.scale_label", low=scale["low"].lower(), high=scale["high"].lower())
     with st.form("rating", border=False):
-        st.markdown(f"**{T('rate.scale_hint')}**")
-        st.html(THEME_LABEL_STYLE)
+        # Our own text only: nothing a user typed goes through this unsafe_allow_html.
+        st.markdown(f"{THEME_LABEL_STYLE}\n\n**{T('rate.scale_hint')}**", unsafe_allow_html=True)
         for theme in content.themes:
             # One element per theme, its text in the radio's label: every element is a websocket
             # message, and a 200-person burst draws this form 200 times at once.
@@ -70,8 +74,8 @@ def form(round_: rounds.Round) -> None:
         if round_.respondent_groups:
             st.selectbox(T("rate.group"), round_.respondent_groups, index=None,
                          placeholder=T("rate.group_placeholder"), key="group")
-        st.text_area(T("rate.comment"), max_chars=rounds.MAX_COMMENT, key="comment", help=T("rate.comment_help"))
-        st.caption(T("rate.comment_warning"))
+        st.text_area(f"{T('rate.comment')}  \n:small[:gray[{T('rate.comment_warning')}]]",
+                     max_chars=rounds.MAX_COMMENT, key="comment", help=T("rate.comment_help"))
         if round_.access_mode == "codes":
             st.text_input(T("rate.code"), key="code", max_chars=12)
         error = st.session_state.pop("_rate_error", None)
@@ -81,7 +85,7 @@ def form(round_: rounds.Round) -> None:
                               on_click=store_answer, args=(round_.token,))
 
 
-def main() -> None:
+def render() -> None:
     st.session_state.setdefault("_rate_session", secrets.token_hex(16))
     token = st.query_params.get("r")
     if st.session_state.get(f"_answered_{token}"):
@@ -93,6 +97,3 @@ def main() -> None:
         refusal(error)
         return
     form(round_)
-
-
-main()
