@@ -78,9 +78,31 @@ def keep_mine(trial_id: int) -> None:
     st.session_state.pop(f"_conflict_{trial_id}", None)
 
 
+def trial_label(trial: trials.Trial) -> str:
+    return f"{trial.what} · {T(f'status.{trial.status}')}"  # plain text: menu options show no Markdown
+
+
+def pick_trial(board: list[trials.Trial], late: list[trials.Checkpoint]) -> trials.Trial:
+    """One trial's editor at a time (all of them at once made this the heaviest page).
+    The first choice is the one that needs attention: a stop that is overdue, else one running."""
+    if len(board) == 1:
+        return board[0]
+    by_id = {t.id: t for t in board}
+    if st.session_state.get("board_trial") not in by_id:
+        late_ids = {c.trial_id for c in late}
+        first = next((t for t in board if t.id in late_ids), None) or next(
+            (t for t in board if t.status == "running"), board[0])
+        st.session_state["board_trial"] = first.id
+    # The options keep the board's order, so a saved change never moves the choice.
+    chosen = st.selectbox(T("board.pick_trial"), list(by_id), format_func=lambda i: trial_label(by_id[i]),
+                          key="board_trial")
+    return by_id.get(chosen, board[0])
+
+
 def edit_trial(user, trial: trials.Trial, points, can_edit: bool) -> None:
     content = load(lang())
-    with st.expander(f"{md(trial.what)} · {T(f'status.{trial.status}')}"):
+    with st.container(border=True):
+        st.markdown(f"**{md(trial.what)} · {T(f'status.{trial.status}')}**")
         if not can_edit:
             for field, label in zip(COLUMNS, content.action_plan["columns"][:5], strict=True):
                 st.markdown(f"**{label}** {md(getattr(trial, field)) or '–'}")
@@ -108,8 +130,31 @@ def edit_trial(user, trial: trials.Trial, points, can_edit: bool) -> None:
             checkin_form(user, trial, points)
         history = trials.history(db(), user, trial.id)
         st.caption(T("board.history"))
-        st.dataframe([{T("board.when"): h["at"], T("board.by"): h["by"], T("board.change"): str(h["change"])}
-                      for h in history], hide_index=True, width="stretch")
+        st.dataframe([{T("board.when"): f"{h['at']:%d.%m.%Y %H:%M}", T("board.by"): h["by"],
+                       T("board.change"): describe_change(h["change"])} for h in history],
+                     hide_index=True, width="stretch")
+
+
+def describe_change(change: dict) -> str:
+    """A history entry in words: "Status: I gang · Start: 12.10.2026", not a dict."""
+    columns = [c.rstrip("?") for c in load(lang()).action_plan["columns"]]
+    labels = dict(zip([*COLUMNS, "status"], columns, strict=True)) | {
+        "start_date": T("board.start"), "weeks": T("board.weeks"), "rhythm": T("board.rhythm"),
+        "checkin": T("board.checkin"), "outcome_reason": T("board.reason").rstrip("?"),
+        "follow_up": T("board.history_follow_up")}
+
+    def value(key: str, raw) -> str:
+        if key == "status":
+            return T(f"status.{raw}")
+        if key == "rhythm":
+            return T(f"board.rhythm_{raw}")
+        if key in ("start_date", "checkin", "follow_up") and raw:
+            return date.fromisoformat(str(raw)[:10]).strftime("%d.%m.%Y")
+        return str(raw) if raw not in (None, "") else "–"
+
+    if "created" in change:
+        return f"{T('board.history_created')}: " + describe_change(change["created"])
+    return " · ".join(f"{labels.get(key, key)}: {value(key, raw)}" for key, raw in change.items())
 
 
 def save(user, trial_id: int, values: dict) -> None:
@@ -252,8 +297,8 @@ def main() -> None:
     with table:
         header, rows = plan_rows(board, names, points)
         st.dataframe([dict(zip(header, r, strict=True)) for r in rows], hide_index=True, width="stretch")
-        for trial in board:
-            edit_trial(user, trial, points, can_edit)
+        st.subheader(T("board.work_title"))
+        edit_trial(user, pick_trial(board, late), points, can_edit)
     with cards:
         cards_view(board, points, names)
     with timeline:

@@ -75,6 +75,23 @@ def test_board_member_edits_manager_reads(db, org_tree, people):
     assert any("Stilletid" in str(df.value) for df in manager.dataframe)
 
 
+def test_board_shows_one_editor_at_a_time_starting_with_the_overdue_trial(db, org_tree, people):
+    idea = trials.create(db, people["member"], org_tree["A1"], "trust", "Fredagsmøde")
+    late = trials.create(db, people["member"], org_tree["A1"], "focus", "Stilletid", status="decided")
+    late = trials.start(db, people["member"], late.id, late.version, date.today() - timedelta(days=15))
+    at = login(db, "medlem")
+    at.switch_page("pages/board.py").run()
+    editors = {w.key for w in at.text_input if w.key and w.key.startswith("how_")}
+    assert editors == {f"how_{late.id}"}  # the trial with a missed stop comes first
+    at.selectbox(key="board_trial").set_value(idea.id).run()
+    assert not at.exception
+    assert {w.key for w in at.text_input if w.key and w.key.startswith("how_")} == {f"how_{idea.id}"}
+    at.text_input(key=f"how_{idea.id}").input("Hver fredag kl. 9")
+    at.button(key=f"FormSubmitter:edit_{idea.id}-Gem").click().run()
+    assert trials.get(db, idea.id).how == "Hver fredag kl. 9"
+    assert at.selectbox(key="board_trial").value == idea.id  # still on the trial just saved
+
+
 def test_board_shows_conflict_when_someone_else_saved(db, org_tree, people):
     t = trials.create(db, people["member"], org_tree["A1"], "focus", "Stilletid")
     at = login(db, "medlem")
@@ -105,6 +122,11 @@ def test_checkin_and_decision_flow_on_board(db, org_tree, people):
     at.text_input(key=f"reason_{t.id}").input("Alle vil fortsætte")
     at.button(key=f"FormSubmitter:decide_{t.id}-Gem beslutningen").click().run()
     assert trials.get(db, t.id).status == "permanent"
+    # The history reads as words, not as stored data.
+    history = [row["Ændring"] for row in at.dataframe[-1].value.to_dict("records")]
+    assert history[0] == "Status: Gjort permanent · Hvorfor: Alle vil fortsætte"
+    assert f"Start: {t.start_date:%d.%m.%Y}" in " ".join(history)
+    assert history[-1].startswith("Oprettet: Hvad: Stilletid") and "{" not in " ".join(history)
 
 
 def test_read_only_board_link(db, org_tree, people):
