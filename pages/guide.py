@@ -71,15 +71,20 @@ def main() -> None:
     st.title(T("guide.title"))
     if not full:
         st.caption(T("guide.public_note"))
-    tabs = st.tabs([t.name for t in content.themes] + [content.dialogue.name, T("guide.trials")])
-    for tab, theme in zip(tabs, content.themes, strict=False):
-        with tab:
-            theme_tab(theme, full)
-    with tabs[6]:
+    themes = {t.id: t for t in content.themes}
+    names = {key: t.name for key, t in themes.items()} | {"dialogue": content.dialogue.name,
+                                                           "trials": T("guide.trials")}
+    # Pills wrap on a phone where eight tabs would scroll sideways, only the chosen part is
+    # drawn, and the choice is in the link (?tema=focus), so a guide page can be shared.
+    section = st.pills(T("guide.choose"), list(names), format_func=names.get, default=content.themes[0].id,
+                       required=True, key="tema", bind="query-params")
+    if section in themes:
+        theme_tab(themes[section], full)
+    elif section == "dialogue":
         st.header(content.dialogue.name)
         st.write(content.dialogue.duration_note)
         runbook(content.dialogue)
-    with tabs[7]:
+    else:
         st.header(T("guide.trials"))
         st.write(content.trials["intro"])
         for q in content.trials["checkin_questions"]:

@@ -167,8 +167,14 @@ def test_theme_guide_public_and_full(db, people):
     at = login(db, "medlem")
     at.switch_page("pages/guide.py").run()
     assert not at.exception
-    assert len([s for s in at.subheader if s.value == "Drejebog for mødet"]) == 6
+    # One part at a time, chosen with pills that carry the choice in the link.
+    assert [h.value for h in at.header] == ["Sammenhængskraft"]
+    assert len([s for s in at.subheader if s.value == "Drejebog for mødet"]) == 1
     assert any("højst 2 min. pr. deltager" in m.value for m in at.markdown)
+    at.button_group(key="tema").set_value("focus").run()
+    assert [h.value for h in at.header] == ["Fordybelse"]
+    at.button_group(key="tema").set_value("trials").run()
+    assert not at.exception and not [s for s in at.subheader if s.value == "Drejebog for mødet"]
 
 
 def test_decided_trial_offers_a_new_round(db, org_tree, people):

@@ -192,6 +192,17 @@ def test_facilitator_cannot_reach_other_departments_by_url(server, browser):
     page.close()
 
 
+def test_theme_guide_link_opens_the_chosen_theme_on_a_phone(server, browser):
+    page = browser.new_context(viewport={"width": 390, "height": 844}).new_page()
+    page.goto(f"{server['url']}/guide?tema=Tillid")
+    expect(page.get_by_role("heading", name="Tillid", exact=True)).to_be_visible(timeout=TIMEOUT)
+    page.get_by_text("Fordybelse", exact=True).first.click()
+    expect(page.get_by_role("heading", name="Fordybelse", exact=True)).to_be_visible(timeout=TIMEOUT)
+    assert page.url.endswith("?tema=Fordybelse")  # the choice is in the link, ready to share
+    shot(page, "11-guide-phone")
+    page.close()
+
+
 def test_forged_and_expired_cookies_are_ignored(server, browser):
     import time
 
