@@ -27,7 +27,10 @@ def t(key: str, lang: str = DEFAULT_LANG, **values) -> str:
     A missing key shows itself in brackets rather than crashing a page; the content
     tests make sure no key is missing in either language.
     """
-    text = load(normalise_lang(lang)).ui.get(key)
+    strings = load(normalise_lang(lang)).ui
+    if values.get("n") == 1 and f"{key}_one" in strings:
+        key = f"{key}_one"  # "en åben runde", not "1 åben(e) runde(r)"
+    text = strings.get(key)
     if text is None:
         return f"[{key}]"
     return text.format(**values) if values else text

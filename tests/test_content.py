@@ -70,3 +70,13 @@ def test_every_ui_key_used_in_code_exists():
         used |= set(re.findall(r'(?:Error|Refused|Reason|Denied)\("([a-z_]+\.[a-z_0-9]+)"', text))
     missing = sorted(k for k in used if k not in load("da").ui)
     assert not missing
+
+
+def test_counts_of_one_read_as_words_and_no_text_hedges_with_brackets():
+    assert t("home.next_open_rounds", "da", n=1).startswith("Du har en åben runde.")
+    assert t("home.next_open_rounds", "da", n=3).startswith("Du har 3 åbne runder.")
+    assert t("home.next_open_rounds", "en", n=1).startswith("You have one open round.")
+    # "runde(r)", "theme(s)": a text that needs a count gets a *_one variant instead.
+    for lang in ("da", "en"):
+        hedged = [k for k, v in load(lang).ui.items() if any(x in v for x in ("(e)", "(r)", "(er)", "(s)"))]
+        assert hedged == []

@@ -113,7 +113,7 @@ def test_checkin_and_decision_flow_on_board(db, org_tree, people):
     t = trials.start(db, people["member"], t.id, t.version, date.today() - timedelta(days=15))
     at = login(db, "medlem")
     at.switch_page("pages/board.py").run()
-    assert any("overskredet" in w.value for w in at.warning)
+    assert any(w.value == "Et stop op eller en beslutning er ikke holdt til tiden." for w in at.warning)
     first_due = trials.checkpoints(t.start_date)[0][0]
     at.text_area(key=f"ci_0_{t.id}_{first_due}").input("Ro om morgenen virker")
     at.button(key=f"FormSubmitter:checkin_{t.id}-Gem stop op").click().run()
