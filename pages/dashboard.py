@@ -7,6 +7,7 @@ import streamlit as st
 from servicetjek import access, org, results, trials
 from servicetjek.content import THEME_IDS, load
 from servicetjek.errors import DomainError
+from servicetjek.i18n import number
 from servicetjek.ui.charts import show as show_chart
 from servicetjek.ui.common import T, db, lang, require, show_error
 
@@ -62,7 +63,7 @@ def main() -> None:
         r["label"] = "\u00a0\u00a0\u00a0" * depth + ("↳ " if depth else "") + r["name"]
     st.subheader(T("dashboard.heatmap"))
     st.caption(T("dashboard.heatmap_note"))
-    show_chart("heatmap", shown, names, T("results.too_few_cell"), width="stretch")
+    show_chart("heatmap", shown, names, T("results.too_few_cell"), lang=lang(), width="stretch")
 
     table = []
     for r in rows:
@@ -71,7 +72,7 @@ def main() -> None:
         table.append({T("dashboard.department"): r["path"], T("dashboard.answers"): r["n"],
                       T("dashboard.too_small"): r["answers_total"] - r["n"],
                       T("dashboard.top_theme"): names[top] if top else T("results.too_few_cell"),
-                      **{names[t]: round(r[t], 2) if r[t] is not None else None for t in THEME_IDS}})
+                      **{names[t]: number(r[t], lang()) if r[t] is not None else None for t in THEME_IDS}})
     st.dataframe(table, hide_index=True, width="stretch")
 
     left, right = st.columns(2)
@@ -83,7 +84,7 @@ def main() -> None:
                                 placeholder=T("dashboard.compare_placeholder"))
         if picked:
             series = {by_id[i]["name"]: {t: by_id[i][t] for t in THEME_IDS} for i in picked}
-            show_chart("radar", series, names, size=360, width="content")
+            show_chart("radar", series, names, size=360, lang=lang(), width="content")
     with right:
         st.subheader(T("dashboard.trend"))
         if reportable:
@@ -91,7 +92,7 @@ def main() -> None:
                                 format_func=lambda i: by_id[i]["path"])
             points = results.trend(db(), user, unit)
             if points:
-                show_chart("trend", points, names, width="stretch")
+                show_chart("trend", points, names, lang=lang(), width="stretch")
         else:
             st.info(T("dashboard.no_data"))
     st.subheader(T("dashboard.trials"))

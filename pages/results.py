@@ -5,6 +5,7 @@ import streamlit as st
 from servicetjek import access, exports, org, results, rounds, routing, settings
 from servicetjek.content import THEME_IDS, load
 from servicetjek.errors import DomainError
+from servicetjek.i18n import number
 from servicetjek.ui.charts import show as show_chart
 from servicetjek.ui.common import T, current_user, db, department_picker, lang, require, show_error, suppressed_note
 
@@ -61,7 +62,7 @@ def round_view(user, round_: rounds.Round) -> None:
         parent = results.parent_means(db(), user, round_)
         if parent and st.toggle(T("results.compare_parent", name=parent[0]), key="cmp_parent"):
             series[parent[0]] = parent[1]
-        show_chart("radar", series, names, width="content", download=f"radar-runde-{round_.id}",
+        show_chart("radar", series, names, lang=lang(), width="content", download=f"radar-runde-{round_.id}",
                    labels=(T("export.png"), T("export.svg")))
     with right:
         recommendation_box(result, names)
@@ -72,8 +73,9 @@ def round_view(user, round_: rounds.Round) -> None:
     st.subheader(T("results.spread"))
     if spread:
         st.warning(T("results.curious", themes=", ".join(names[t] for t in spread)), icon=":material/forum:")
-    st.dataframe([{T("export.theme"): names[t], T("export.mean"): round(s.mean, 2), T("export.sd"): round(s.sd, 2),
-                   T("results.disagree"): "⚑" if t in spread else ""} for t, s in result.themes.items()],
+    st.dataframe([{T("export.theme"): names[t], T("export.mean"): number(s.mean, lang()),
+                   T("export.sd"): number(s.sd, lang()), T("results.disagree"): "⚑" if t in spread else ""}
+                  for t, s in result.themes.items()],
                  hide_index=True, width="stretch")
     groups_section(result, names)
     comments_section(result)
@@ -88,7 +90,7 @@ def groups_section(result: results.RoundResults, names) -> None:
     for group, means in sorted(result.groups.items()):
         row = {T("export.group"): group}
         for t in THEME_IDS:
-            row[names[t]] = f"{means[t]:.2f}" if means else T("results.too_few_cell")
+            row[names[t]] = number(means[t], lang()) if means else T("results.too_few_cell")
         table.append(row)
     st.dataframe(table, hide_index=True, width="stretch")
     st.caption(T("results.groups_note", k=result.threshold))

@@ -12,6 +12,7 @@ import altair as alt
 import pandas as pd
 
 from servicetjek.content import THEME_IDS
+from servicetjek.i18n import decimal_separator, number
 
 SCALE_MAX = 5
 PALETTE = ["#1f6f8b", "#e07a5f", "#81b29a", "#9c6ade"]
@@ -23,14 +24,15 @@ def _xy(index: int, value: float) -> tuple[float, float]:
     return value * math.cos(angle), -value * math.sin(angle)
 
 
-def radar(series: dict[str, dict[str, float]], theme_names: dict[str, str], size: int = 420) -> alt.LayerChart:
+def radar(series: dict[str, dict[str, float]], theme_names: dict[str, str], size: int = 420,
+          lang: str = "da") -> alt.LayerChart:
     """`series` maps a label (e.g. 'Denne runde') to mean importance per theme."""
     rows = []
     for label, means in series.items():
         for i, theme in enumerate(THEME_IDS):
             x, y = _xy(i, means[theme])
             rows.append({"series": label, "theme": theme_names[theme], "order": i, "x": x, "y": y,
-                         "mean": round(means[theme], 2)})
+                         "mean": round(means[theme], 2), "mean_text": number(means[theme], lang)})
     data = pd.DataFrame(rows)
     grid = pd.DataFrame([{"level": lvl, "order": i, "x": _xy(i, lvl)[0], "y": _xy(i, lvl)[1]}
                          for lvl in range(1, SCALE_MAX + 1) for i in range(len(THEME_IDS))])
@@ -49,7 +51,7 @@ def radar(series: dict[str, dict[str, float]], theme_names: dict[str, str], size
                                      ).encode(x=x, y=y, color=color, order="order:Q", detail="series:N")
     points = alt.Chart(data).mark_circle(size=70).encode(
         x=x, y=y, color=color, tooltip=[alt.Tooltip("series:N", title=""), alt.Tooltip("theme:N", title=""),
-                                        alt.Tooltip("mean:Q", title="⌀", format=".2f")])
+                                        alt.Tooltip("mean_text:N", title="⌀")])
     text = alt.Chart(labels).mark_text(fontSize=13, fontWeight="bold", color="#24292f").encode(
         x=x, y=y, text="label:N")
     return alt.layer(grid_layer, spoke_layer, area, points, text).properties(width=size, height=size)
@@ -62,7 +64,7 @@ def distribution(stats: dict[str, tuple[int, ...]], theme_names: dict[str, str],
             for t in THEME_IDS for v in range(1, 6)]
     data = pd.DataFrame(rows)
     return alt.Chart(data).mark_bar().encode(
-        y=alt.Y("theme:N", sort=[theme_names[t] for t in THEME_IDS], title=None),
+        y=alt.Y("theme:N", sort=[theme_names[t] for t in THEME_IDS], title=None, axis=alt.Axis(labelLimit=200)),
         x=alt.X("count:Q", stack="normalize", axis=alt.Axis(format="%", title=None)),
         color=alt.Color("score:N", scale=alt.Scale(scheme="blues"), legend=alt.Legend(orient="bottom", title=None)),
         order=alt.Order("value:Q"),
@@ -70,13 +72,14 @@ def distribution(stats: dict[str, tuple[int, ...]], theme_names: dict[str, str],
     ).properties(height=260)
 
 
-def heatmap(rows: list[dict], theme_names: dict[str, str], too_few: str) -> alt.Chart:
+def heatmap(rows: list[dict], theme_names: dict[str, str], too_few: str, lang: str = "da") -> alt.Chart:
     """Department × theme means; cells without reportable answers are grey and labelled."""
     records = []
     for r in rows:
         for t in THEME_IDS:
             records.append({"department": r["label"], "theme": theme_names[t], "mean": r[t],
-                            "text": f"{r[t]:.1f}" if r[t] is not None else too_few, "n": r["n"]})
+                            "text": number(r[t], lang, 1) if r[t] is not None else too_few,
+                            "mean_text": number(r[t], lang) if r[t] is not None else too_few, "n": r["n"]})
     data = pd.DataFrame(records)
     base = alt.Chart(data).encode(
         x=alt.X("theme:N", sort=[theme_names[t] for t in THEME_IDS], title=None,
@@ -89,19 +92,25 @@ def heatmap(rows: list[dict], theme_names: dict[str, str], too_few: str) -> alt.
         color=alt.condition("datum.mean === null", alt.value("#eaeef2"),
                             alt.Color("mean:Q", scale=alt.Scale(domain=[1, 5], scheme="orangered"),
                                       legend=alt.Legend(title="⌀ 1–5"))),
-        tooltip=["department:N", "theme:N", alt.Tooltip("mean:Q", format=".2f"), "n:Q"])
+        tooltip=["department:N", "theme:N", alt.Tooltip("mean_text:N", title="⌀"), "n:Q"])
     labels = base.mark_text(fontSize=12).encode(
         text="text:N", color=alt.condition("datum.mean > 3.8", alt.value("white"), alt.value("#24292f")))
     return (cells + labels).properties(height=max(120, 34 * len(rows)))
 
 
-def trend(points: list[dict], theme_names: dict[str, str]) -> alt.Chart:
-    rows = [{"round": f"{p['title']} ({p['opens_at']:%d.%m.%Y})", "when": p["opens_at"], "theme": theme_names[t],
-             "mean": p[t]} for p in points for t in THEME_IDS]
+def trend(points: list[dict], theme_names: dict[str, str], lang: str = "da") -> alt.Chart:
+    """Mean per theme over a unit's rounds, one point per round in the order they opened."""
+    rows = [{"round": p["title"], "when": f"{p['opens_at']:%d.%m.%Y}", "theme": theme_names[t],
+             "mean": p[t], "mean_text": number(p[t], lang)} for p in points for t in THEME_IDS]
+    order = list(dict.fromkeys(f"{p['opens_at']:%d.%m.%Y}" for p in sorted(points, key=lambda p: p["opens_at"])))
     data = pd.DataFrame(rows)
     return alt.Chart(data).mark_line(point=True).encode(
-        x=alt.X("when:T", title=None), y=alt.Y("mean:Q", scale=alt.Scale(domain=[1, 5]), title="⌀"),
-        color=alt.Color("theme:N", title=None), tooltip=["round:N", "theme:N", alt.Tooltip("mean:Q", format=".2f")],
+        x=alt.X("when:O", sort=order, title=None, axis=alt.Axis(labelAngle=0)),
+        y=alt.Y("mean:Q", scale=alt.Scale(domain=[1, 5]),
+                axis=alt.Axis(title="⌀ 1–5", titleAngle=0, titleAlign="left", titleX=-25, titleY=-12,
+                              labelExpr=f"replace(format(datum.value, '.1f'), '.', '{decimal_separator(lang)}')")),
+        color=alt.Color("theme:N", title=None),
+        tooltip=["round:N", "when:N", "theme:N", alt.Tooltip("mean_text:N", title="⌀")],
     ).properties(height=300)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import string
 from dataclasses import dataclass, field
 
 from servicetjek.content import LANGUAGES, load
@@ -21,6 +22,27 @@ def normalise_lang(lang: str | None) -> str:
     return lang if lang in LANGUAGES else DEFAULT_LANG
 
 
+DECIMAL_COMMA = {"da"}
+
+
+def decimal_separator(lang: str) -> str:
+    return "," if normalise_lang(lang) in DECIMAL_COMMA else "."
+
+
+def number(value: float, lang: str = DEFAULT_LANG, digits: int = 2) -> str:
+    """A decimal number as the language writes it: 3,8 in Danish, 3.8 in English."""
+    return f"{value:.{digits}f}".replace(".", decimal_separator(lang))
+
+
+class _DecimalCommaFormatter(string.Formatter):
+    def format_field(self, value, format_spec):
+        text = super().format_field(value, format_spec)
+        return text.replace(".", ",") if isinstance(value, float) else text
+
+
+_DECIMAL_COMMA_FORMATTER = _DecimalCommaFormatter()
+
+
 def t(key: str, lang: str = DEFAULT_LANG, **values) -> str:
     """The UI string `key` in `lang`, formatted with `values`.
 
@@ -33,4 +55,8 @@ def t(key: str, lang: str = DEFAULT_LANG, **values) -> str:
     text = strings.get(key)
     if text is None:
         return f"[{key}]"
-    return text.format(**values) if values else text
+    if not values:
+        return text
+    if normalise_lang(lang) in DECIMAL_COMMA:
+        return _DECIMAL_COMMA_FORMATTER.format(text, **values)
+    return text.format(**values)

@@ -193,16 +193,23 @@ def unit_rollup(db: Database, user: User, start: datetime, end: datetime,
 
 
 def trend(db: Database, user: User, department_id: int) -> list[dict]:
-    """One point per reportable round in the department's subtree, oldest first."""
+    """One point per measuring day in the department's subtree, oldest first.
+
+    Rounds of sub-units opened the same day are one wave: their answers are pooled (only
+    rounds that reach the threshold, as everywhere), so a parent unit gets one line per theme.
+    """
     departments = org.all_departments(db)
     access.require(user, access.VIEW_RESULTS, department_id, departments)
     k = settings.min_answers(db)
     ids = sorted(org.subtree_ids(departments, department_id))
-    means = ", ".join(f"avg(x.{t}) AS {t}" for t in THEME_IDS)
+    sums = ", ".join(f"sum(x.{t}) AS {t}" for t in THEME_IDS)
+    means = ", ".join(f"sum({t}) / sum(n) AS {t}" for t in THEME_IDS)
     return db.query_dicts(
-        f"SELECT r.id AS round_id, r.title, r.opens_at, count(*) AS n, {means}"
+        f"WITH per_round AS (SELECT r.id, r.title, CAST(r.opens_at AS DATE) AS day, count(*) AS n, {sums}"
         " FROM responses x JOIN rounds r ON r.id = x.round_id WHERE list_contains(?, r.department_id)"
-        " GROUP BY r.id, r.title, r.opens_at HAVING count(*) >= ? ORDER BY r.opens_at, r.id",
+        " GROUP BY r.id, r.title, day HAVING count(*) >= ?)"
+        f" SELECT day AS opens_at, string_agg(DISTINCT title, ', ' ORDER BY title) AS title,"
+        f" list(id ORDER BY id) AS round_ids, sum(n) AS n, {means} FROM per_round GROUP BY day ORDER BY day",
         [ids, k])
 
 

@@ -80,3 +80,12 @@ def test_counts_of_one_read_as_words_and_no_text_hedges_with_brackets():
     for lang in ("da", "en"):
         hedged = [k for k, v in load(lang).ui.items() if any(x in v for x in ("(e)", "(r)", "(er)", "(s)"))]
         assert hedged == []
+
+
+def test_decimals_are_written_as_each_language_writes_them():
+    from servicetjek.i18n import number
+
+    assert number(3.8, "da", 1) == "3,8" and number(3.8, "en", 1) == "3.8"
+    reason = t("routing.clear_top", "da", theme="Tillid", mean=3.84, gap=0.72)
+    assert "⌀ 3,8, 0,7 over nummer to" in reason
+    assert "3.8, 0.7" in t("routing.clear_top", "en", theme="Trust", mean=3.84, gap=0.72)

@@ -70,7 +70,7 @@ def test_small_rounds_are_left_out_of_every_rollup(db, org_tree, people):
     assert rows[org_tree["A"]]["n"] == 6 and rows[org_tree["A"]]["answers_total"] == 8
     assert rows[org_tree["A"]]["cohesion"] == 4.0  # the two 1-scores are not mixed in
     assert rows[org_tree["A2"]]["cohesion"] is None
-    assert [p["round_id"] for p in results.trend(db, people["manager"], org_tree["A"])] == [big.id]
+    assert [p["round_ids"] for p in results.trend(db, people["manager"], org_tree["A"])] == [[big.id]]
 
 
 def test_export_table_keeps_suppression_and_neutralises_formulas(db, org_tree, people):
@@ -158,7 +158,7 @@ def test_property_no_suppressed_value_is_derivable(tmp_path_factory, data):
                 shown.append(frozenset().union(*(round_cells[rid] for rid in chosen)))
     for dept in ids:
         for point in results.trend(database, admin, dept):
-            shown.append(frozenset(round_cells[point["round_id"]]))
+            shown.append(frozenset().union(*(round_cells[rid] for rid in point["round_ids"])))
     database.close()
     assert _blocks_are_safe(shown, sizes, k)
 
@@ -239,3 +239,13 @@ def test_chart_files_render_offline():
     assert exports.chart_png(spec).startswith(b"\x89PNG")
     svg = exports.chart_svg(spec).decode()
     assert svg.lstrip().startswith("<svg") and "Fordybelse" in svg
+
+
+def test_trend_pools_the_sub_units_rounds_of_one_day_into_one_point(db, org_tree, people):
+    a1 = make_round(db, people["admin"], org_tree["A1"])
+    a2 = make_round(db, people["admin"], org_tree["A2"])
+    fill(db, a1.id, 6, score=4)
+    fill(db, a2.id, 5, score=1)
+    [point] = results.trend(db, people["manager"], org_tree["A"])
+    assert sorted(point["round_ids"]) == sorted([a1.id, a2.id]) and point["n"] == 11
+    assert point["cohesion"] == pytest.approx((6 * 4 + 5 * 1) / 11)
