@@ -32,7 +32,10 @@ def recommendation_box(result: results.RoundResults, names: dict[str, str]) -> N
             if st.button(T("routing.plan_it"), type="primary", key="plan_it", icon=":material/event:"):
                 st.session_state["_plan_prefill"] = {"kind": rec.kind, "themes": rec.themes}
                 st.switch_page("pages/meetings.py")
-        st.page_link("pages/guide.py", label=T("routing.open_guide"), icon=":material/menu_book:")
+        # Straight to the runbook of the recommended meeting (the guide keeps its choice in the link).
+        section = names[rec.themes[0]] if rec.kind == "single" else load(lang()).dialogue.name
+        st.page_link("pages/guide.py", label=T("routing.open_guide"), icon=":material/menu_book:",
+                     query_params={"tema": section})
 
 
 def round_view(user, round_: rounds.Round) -> None:
