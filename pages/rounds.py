@@ -48,10 +48,20 @@ def create_form(user) -> None:
             st.success(T("rounds.created"), icon=":material/check:")
 
 
+def show_qr(round_: rounds.Round, link: str) -> None:
+    """The QR code big enough to scan from a projector, drawn only when asked for."""
+    st.image(exports.qr_png(link), width=420)
+    st.markdown(f"**{T('rounds.qr_scan')}**")
+    st.code(link, language=None)
+
+
 def share(round_: rounds.Round) -> None:
     link = round_link(round_)
     st.code(link, language=None)
-    c1, c2, c3 = st.columns(3)
+    c1, c2, c3, c4 = st.columns(4)
+    if round_.state() != "closed" and c4.button(T("rounds.qr_show"), key=f"qr_show_{round_.id}",
+                                                icon=":material/qr_code_scanner:"):
+        st.dialog(md(round_.title), width="large")(show_qr)(round_, link)
     c1.download_button(T("rounds.qr_png"), lambda: exports.qr_png(link), f"servicetjek-qr-{round_.id}.png",
                        "image/png", key=f"qr_png_{round_.id}", icon=":material/qr_code_2:")
     c2.download_button(T("rounds.qr_svg"), lambda: exports.qr_svg(link), f"servicetjek-qr-{round_.id}.svg",

@@ -195,6 +195,13 @@ def test_rounds_page_creates_round_with_link(db, org_tree, people):
     created = rounds.for_departments(db, {org_tree["A"], org_tree["A1"], org_tree["A2"]})
     assert [r.title for r in created] == ["Servicetjek vinter"]
     assert any(created[0].token in c.value for c in at.code)
+    # The QR code for the projector opens in a dialog, drawn only when asked for (AppTest does not
+    # show a dialog's contents; the browser screenshot does).
+    at.button(key=f"qr_show_{created[0].id}").click().run()
+    assert not at.exception
+    rounds.close(db, people["facilitator"], created[0].id)
+    at.run()
+    assert not [b for b in at.button if b.key == f"qr_show_{created[0].id}"]  # nothing to scan when closed
 
 
 def test_results_page_shows_recommendation_when_enough_answers(db, org_tree, people):
