@@ -47,10 +47,10 @@ def planner(user) -> None:
     themes = st.multiselect(T("meetings.themes"), list(THEME_IDS), key="plan_themes", format_func=names.get,
                             placeholder=T("meetings.choose_placeholder"),
                             max_selections=1 if kind == "single" else 6)
-    decision = st.radio(T("meetings.decision"), ["A", "B"], horizontal=True, key="plan_decision",
-                        format_func=lambda o: f"{o}: {content.single.steps[-1].options[o]} min." if kind == "single"
-                        else o, help=" ".join(f"{o}: {t}" for o, t in (content.single if kind == "single" else
-                                                                      content.dialogue).steps[-1].option_texts.items()))
+    last_step = (content.single if kind == "single" else content.dialogue).steps[-1]
+    decision = st.radio(T("meetings.decision"), ["A", "B"], key="plan_decision",
+                        format_func=lambda o: T(f"meetings.decision_{kind}_{o}", n=last_step.options[o]),
+                        help=" ".join(f"{o}: {t}" for o, t in last_step.option_texts.items()))
     c4, c5 = st.columns(2)
     default_title = T("meetings.default_title", themes=", ".join(names[t] for t in themes))
     title = c4.text_input(T("meetings.title"), key="plan_title", placeholder=default_title) or default_title

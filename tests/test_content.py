@@ -72,6 +72,22 @@ def test_every_ui_key_used_in_code_exists():
     assert not missing
 
 
+def test_every_built_ui_key_has_its_variants():
+    # T(f"meetings.decision_{kind}_{o}") and the like: each pattern must match keys, and the
+    # decision labels must exist for both meeting kinds and both options.
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    keys = set(load("da").ui)
+    for path in [*root.glob("pages/*.py"), *root.glob("servicetjek/**/*.py")]:
+        text = path.read_text(encoding="utf-8")
+        for pattern in re.findall(r'\bT\(f"([a-z_]+\.[^"]+)"', text) + re.findall(r"\bT\(f'([a-z_]+\.[^']+)'", text):
+            regex = re.compile("^" + ".+".join(map(re.escape, re.split(r"\{[^}]*\}", pattern))) + "$")
+            assert any(regex.match(k) for k in keys), pattern
+    assert {f"meetings.decision_{k}_{o}" for k in ("single", "dialogue") for o in "AB"} <= keys
+
+
 def test_counts_of_one_read_as_words_and_no_text_hedges_with_brackets():
     assert t("home.next_open_rounds", "da", n=1).startswith("Du har en åben runde.")
     assert t("home.next_open_rounds", "da", n=3).startswith("Du har 3 åbne runder.")
