@@ -128,6 +128,22 @@ def summary_view(meeting: meetings.Meeting) -> None:
     st.page_link("pages/board.py", label=T("mode.to_board"), icon=":material/view_kanban:")
 
 
+def before_start(user, meeting: meetings.Meeting, plan) -> None:
+    """What the facilitator checks before the meeting: the facts and the computed agenda."""
+    st.title(md(meeting.title))
+    st.caption(T("mode.intro"))
+    facts = [f"{meeting.starts_at:%d.%m.%Y %H:%M}", T("mode.participants", n=meeting.participants)]
+    if meeting.place:
+        facts.append(md(meeting.place))
+    st.markdown(" · ".join(facts))
+    st.markdown(f"**{T('mode.agenda')}**\n\n" + "\n".join(
+        f"- {item.start:%H:%M}–{item.end:%H:%M} · {item.number or ''}{'. ' if item.number else ''}{item.title}"
+        f" · {item.minutes} min." for item in plan.items))
+    if st.button(T("mode.begin"), type="primary", key="begin", icon=":material/play_arrow:"):
+        meetings.go_to_step(db(), user, meeting.id, 0)
+        st.rerun()
+
+
 def run(user, meeting: meetings.Meeting) -> None:
     content = load(lang())
     names = content.theme_names()
@@ -135,9 +151,7 @@ def run(user, meeting: meetings.Meeting) -> None:
     plan = meetings.meeting_agenda(meeting, content)
     items = plan.items
     if meeting.status == "planned":
-        if st.button(T("mode.begin"), type="primary", key="begin", icon=":material/play_arrow:"):
-            meetings.go_to_step(db(), user, meeting.id, 0)
-            st.rerun()
+        before_start(user, meeting, plan)
         return
     index = min(meeting.current_step, len(items) - 1)
     item = items[index]

@@ -43,6 +43,10 @@ def test_meeting_mode_steps_proposals_and_decision(db, org_tree, people):
                       ["focus"], "A")
     at = login(db, "tovholder")
     at.switch_page("pages/meeting_mode.py").run()
+    # Before the start: the facts and the computed agenda, with times.
+    assert [t.value for t in at.title] == ["Fordybelse"]
+    agenda = next(m.value for m in at.markdown if m.value.startswith("**Dagsorden**"))
+    assert "1. Velkomst og formål" in agenda and "3 deltagere" in " ".join(m.value for m in at.markdown)
     at.button(key="begin").click().run()
     assert not at.exception and at.markdown[0].value.startswith("# 1. Velkomst")
     for _ in range(4):
