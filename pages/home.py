@@ -10,28 +10,32 @@ THEME_ICONS = {"cohesion": "diversity_3", "flexibility": "schedule", "availabili
                "focus": "psychology", "trust": "handshake", "fairness": "balance"}
 
 
+def hint(text: str, icon: str, page: str, nav_key: str, warning: bool = False) -> None:
+    """A next step and the way there."""
+    (st.warning if warning else st.info)(text, icon=f":material/{icon}:")
+    st.page_link(page, label=T(nav_key), icon=":material/arrow_forward:")
+
+
 def next_steps(user) -> None:
     departments = org.all_departments(db(), include_archived=False)
     st.subheader(T("home.next_title"))
     if access.has_capability(user, access.ADMIN) and not departments:
-        st.info(T("home.next_admin_org"), icon=":material/account_tree:")
+        hint(T("home.next_admin_org"), "account_tree", "pages/admin_org.py", "nav.org")
         return
     if access.has_capability(user, access.MANAGE_ROUNDS):
         mine = access.allowed_departments(user, access.MANAGE_ROUNDS, departments)
         open_rounds = [r for r in rounds.for_departments(db(), mine) if r.state() == "open"]
-        if open_rounds:
-            st.info(T("home.next_open_rounds", n=len(open_rounds)), icon=":material/how_to_vote:")
-        else:
-            st.info(T("home.next_start_round"), icon=":material/how_to_vote:")
+        text = T("home.next_open_rounds", n=len(open_rounds)) if open_rounds else T("home.next_start_round")
+        hint(text, "how_to_vote", "pages/rounds.py", "nav.rounds")
     board_depts = access.allowed_departments(user, access.EDIT_BOARD, departments)
     own_trials = [t.id for t in trials.for_departments(db(), board_depts)]
     late = trials.overdue(db(), own_trials)
     if late:
-        st.warning(T("home.overdue", n=len(late)), icon=":material/alarm:")
+        hint(T("home.overdue", n=len(late)), "alarm", "pages/board.py", "nav.board", warning=True)
     if access.has_capability(user, access.VIEW_DASHBOARD) and not access.has_capability(user, access.MANAGE_ROUNDS):
-        st.info(T("home.next_dashboard"), icon=":material/grid_view:")
-    elif user.role == "member":
-        st.info(T("home.next_member"), icon=":material/checklist:")
+        hint(T("home.next_dashboard"), "grid_view", "pages/dashboard.py", "nav.dashboard")
+    elif user.role == "member" and not late:
+        hint(T("home.next_member"), "checklist", "pages/board.py", "nav.board")
 
 
 def main() -> None:

@@ -256,3 +256,14 @@ def test_facilitator_cannot_reach_another_departments_results_by_state(db, org_t
     assert at.selectbox(key="results_dept").value in {org_tree["A"], org_tree["A1"], org_tree["A2"]}
     shown = " ".join(str(e.value) for e in [*at.markdown, *at.metric, *at.selectbox])
     assert "Hemmelig runde" not in shown and not at.get("arrow_vega_lite_chart")
+
+
+def test_home_shows_each_role_its_next_step_with_a_link(db, org_tree, people):
+    make_open_round(db, people, org_tree)
+    facilitator = login(db, "tovholder")
+    assert any(i.value.startswith("Du har en åben runde.") for i in facilitator.info)
+    assert [el.proto.label for el in facilitator.get("page_link")] == ["Runder"]
+    member = login(db, "medlem")
+    assert [el.proto.label for el in member.get("page_link")] == ["Handleplan"]
+    manager = login(db, "leder")
+    assert [el.proto.label for el in manager.get("page_link")] == ["Overblik"]
