@@ -26,18 +26,20 @@ def main() -> None:
         st.info(T("board.empty_public"), icon=":material/info:")
         return
     points = trials.checkpoints_for(db(), [t.id for t in board])
-    header = [T("board.theme"), *content.action_plan["columns"]]
-    rows = [[names[t.theme], t.what, t.why, t.how, t.who, t.adjustments, T(f"status.{t.status}")] for t in board]
-    st.dataframe([dict(zip(header, r, strict=True)) for r in rows], hide_index=True, width="stretch")
+    labels = dict(zip(("why", "how", "who", "adjustments"), content.action_plan["columns"][1:5], strict=True))
+    # One card per trial: read on a phone in the staff room, where a wide table would scroll.
     for t in board:
+        lines = [f"**{md(t.what)}**", f":gray[{names[t.theme]}] · :blue-badge[{T(f'status.{t.status}')}]"]
+        lines += [f"**{label}** {md(getattr(t, field))}" for field, label in labels.items() if getattr(t, field)]
         if t.start_date:
-            upcoming = [c for c in points if c.trial_id == t.id and c.done_at is None]
             end = t.start_date + timedelta(weeks=t.weeks)
-            nxt = ""
+            period = f":material/date_range: {t.start_date:%d.%m.%Y}–{end:%d.%m.%Y}"
+            upcoming = [c for c in points if c.trial_id == t.id and c.done_at is None]
             if upcoming:
                 kind = T("board.checkin" if upcoming[0].kind == "checkin" else "board.decision_point")
-                nxt = " · " + T("board.next", kind=kind, date=f"{upcoming[0].due:%d.%m.%Y}")
-            st.markdown(f"- **{md(t.what)}**: {t.start_date:%d.%m.%Y}–{end:%d.%m.%Y}{nxt}")
-
+                period += " · " + T("board.next", kind=kind, date=f"{upcoming[0].due:%d.%m.%Y}")
+            lines.append(period)
+        with st.container(border=True):
+            st.markdown("  \n".join(lines))
 
 main()
