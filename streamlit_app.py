@@ -9,7 +9,7 @@ from servicetjek import access, users
 from servicetjek.content import LANGUAGES
 from servicetjek.ui import rating
 from servicetjek.ui.auth import logout_button, resolve_user
-from servicetjek.ui.common import T, db
+from servicetjek.ui.common import T, db, keep_choices_across_languages
 
 st.set_page_config(page_title="Servicetjek", page_icon=":material/handshake:", layout="wide")
 
@@ -24,7 +24,7 @@ def page(path: str, title_key: str, icon: str, **kwargs) -> st.Page:
 def language_switch() -> None:
     st.sidebar.segmented_control(
         T("common.language"), options=list(LANGUAGES), key="lang",
-        format_func=lambda code: {"da": "Dansk", "en": "English"}[code],
+        format_func=lambda code: {"da": "Dansk", "en": "English"}[code], on_change=keep_choices_across_languages,
     )
 
 

@@ -78,8 +78,11 @@ def keep_mine(trial_id: int) -> None:
     st.session_state.pop(f"_conflict_{trial_id}", None)
 
 
-def trial_label(trial: trials.Trial) -> str:
-    return f"{trial.what} · {T(f'status.{trial.status}')}"  # plain text: menu options show no Markdown
+def trial_labels(board: list[trials.Trial]) -> dict[int, str]:
+    """Menu labels: the trial's own words only. Streamlit keeps a menu's choice as its label, so a
+    label that changed with the language or the status would lose the choice; twins get their number."""
+    seen = [t.what for t in board]
+    return {t.id: t.what if seen.count(t.what) == 1 else f"{t.what} (#{t.id})" for t in board}
 
 
 def pick_trial(board: list[trials.Trial], late: list[trials.Checkpoint]) -> trials.Trial:
@@ -94,8 +97,8 @@ def pick_trial(board: list[trials.Trial], late: list[trials.Checkpoint]) -> tria
             (t for t in board if t.status == "running"), board[0])
         st.session_state["board_trial"] = first.id
     # The options keep the board's order, so a saved change never moves the choice.
-    chosen = st.selectbox(T("board.pick_trial"), list(by_id), format_func=lambda i: trial_label(by_id[i]),
-                          key="board_trial")
+    labels = trial_labels(board)
+    chosen = st.selectbox(T("board.pick_trial"), list(by_id), format_func=labels.get, key="board_trial")
     return by_id.get(chosen, board[0])
 
 

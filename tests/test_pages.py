@@ -267,3 +267,18 @@ def test_home_shows_each_role_its_next_step_with_a_link(db, org_tree, people):
     assert [el.proto.label for el in member.get("page_link")] == ["Handleplan"]
     manager = login(db, "leder")
     assert [el.proto.label for el in manager.get("page_link")] == ["Overblik"]
+
+
+def test_choices_survive_a_language_switch(db, org_tree, people):
+    # Streamlit keeps a radio's choice as its label; after a language switch the choice must be
+    # sent again in the new words, or the browser shows nothing chosen.
+    at = login(db, "tovholder")
+    at.switch_page("pages/meetings.py").run()
+    at.radio(key="plan_kind").set_value("dialogue").run()
+    at.radio(key="plan_decision").set_value("B").run()
+    at.sidebar.segmented_control(key="lang").set_value("en").run()
+    assert not at.exception
+    kind, decision = at.radio(key="plan_kind").proto, at.radio(key="plan_decision").proto
+    assert kind.set_value and kind.raw_value == "Dialogue meeting on several themes"
+    assert decision.set_value and decision.raw_value.startswith("B: AMO, SU or MED")
+    assert at.button(key="logout_button")  # buttons are left alone (they cannot be set)

@@ -18,6 +18,20 @@ def lang() -> str:
     return normalise_lang(st.session_state.get("lang"))
 
 
+def keep_choices_across_languages() -> None:
+    """on_change of the language switch.
+
+    Streamlit remembers a radio's or menu's choice by its label, and the labels have just
+    changed language: writing every choice back makes Streamlit send it again in the new
+    words instead of losing it.
+    """
+    for key in list(st.session_state.keys()):
+        value = st.session_state[key]
+        # Buttons and downloads (bool) cannot be set and hold no choice; toggles need no label.
+        if key != "lang" and not str(key).startswith(("_", "FormSubmitter")) and not isinstance(value, bool):
+            st.session_state[key] = value
+
+
 def T(key: str, **values) -> str:
     return t(key, lang(), **values)
 
