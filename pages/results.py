@@ -54,7 +54,7 @@ def round_view(user, round_: rounds.Round) -> None:
     if result.suppressed:
         suppressed_note(result.n, result.threshold)
         return
-    left, right = st.columns([1, 1])
+    left, right = st.columns([1, 1], gap="large")
     with left:
         series = {T("results.this_round"): result.means()}
         previous = results.previous_round(db(), user, round_)
@@ -65,7 +65,7 @@ def round_view(user, round_: rounds.Round) -> None:
         parent = results.parent_means(db(), user, round_)
         if parent and st.toggle(T("results.compare_parent", name=parent[0]), key="cmp_parent"):
             series[parent[0]] = parent[1]
-        show_chart("radar", series, names, lang=lang(), width="content", download=f"radar-runde-{round_.id}",
+        show_chart("radar", series, names, size=350, lang=lang(), width="content", download=f"radar-runde-{round_.id}",
                    labels=(T("export.png"), T("export.svg")))
     with right:
         recommendation_box(result, names)
