@@ -58,19 +58,19 @@ def show_qr(round_: rounds.Round, link: str) -> None:
 def share(round_: rounds.Round) -> None:
     link = round_link(round_)
     st.code(link, language=None)
-    c1, c2, c3, c4 = st.columns(4)
-    if round_.state() != "closed" and c4.button(T("rounds.qr_show"), key=f"qr_show_{round_.id}",
-                                                icon=":material/qr_code_scanner:"):
+    show, png, svg, slips = st.columns(4)
+    if round_.state() != "closed" and show.button(T("rounds.qr_show"), key=f"qr_show_{round_.id}",
+                                                  icon=":material/qr_code_scanner:"):
         st.dialog(md(round_.title), width="large")(show_qr)(round_, link)
-    c1.download_button(T("rounds.qr_png"), lambda: exports.qr_png(link), f"servicetjek-qr-{round_.id}.png",
-                       "image/png", key=f"qr_png_{round_.id}", icon=":material/qr_code_2:")
-    c2.download_button(T("rounds.qr_svg"), lambda: exports.qr_svg(link), f"servicetjek-qr-{round_.id}.svg",
-                       "image/svg+xml", key=f"qr_svg_{round_.id}", icon=":material/qr_code_2:")
+    png.download_button(T("rounds.qr_png"), lambda: exports.qr_png(link), f"servicetjek-qr-{round_.id}.png",
+                        "image/png", key=f"qr_png_{round_.id}", icon=":material/qr_code_2:")
+    svg.download_button(T("rounds.qr_svg"), lambda: exports.qr_svg(link), f"servicetjek-qr-{round_.id}.svg",
+                        "image/svg+xml", key=f"qr_svg_{round_.id}", icon=":material/qr_code_2:")
     new_codes = st.session_state.get("_new_codes")
     if round_.access_mode == "codes" and new_codes and new_codes[0] == round_.id:
         pdf = exports.code_slips_pdf(round_.title, new_codes[1], T("rounds.slip_intro", link=link))
-        c3.download_button(T("rounds.codes_pdf"), pdf, f"servicetjek-koder-{round_.id}.pdf", "application/pdf",
-                           key=f"codes_pdf_{round_.id}", icon=":material/print:")
+        slips.download_button(T("rounds.codes_pdf"), pdf, f"servicetjek-koder-{round_.id}.pdf", "application/pdf",
+                              key=f"codes_pdf_{round_.id}", icon=":material/print:")
         st.warning(T("rounds.codes_once"), icon=":material/warning:")
 
 
