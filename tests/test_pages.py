@@ -141,6 +141,7 @@ def test_rating_link_form_submit_receipt_and_second_submit(db, org_tree, people)
     at.button[0].click().run()
     assert not at.exception
     assert at.header[0].value == "Tak for dine svar"
+    assert any("[temaguiden](guide?lang=da)" in m.value for m in at.markdown)  # what to read next
     assert rounds.response_count(db, r.id) == 1
     at.run()
     assert at.header[0].value == "Tak for dine svar"  # a reload shows the receipt, no new form

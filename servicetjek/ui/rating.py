@@ -21,7 +21,8 @@ def refusal(error: rounds.SubmissionRefused) -> None:
 def receipt() -> None:
     st.header(T("rate.thanks_title"))
     st.success(T("rate.thanks"), icon=":material/check_circle:")
-    st.write(T("rate.thanks_next"))
+    # In the same element (no extra message in a burst): the public guide, in the same language.
+    st.markdown(f"{T('rate.thanks_next')}\n\n{T('rate.read_guide', url=f'guide?lang={lang()}')}")
 
 
 def store_answer(token: str) -> None:
