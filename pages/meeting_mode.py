@@ -7,6 +7,7 @@ import streamlit as st
 from servicetjek import access, exports, meetings, org, trials
 from servicetjek.content import load
 from servicetjek.errors import DomainError
+from servicetjek.i18n import number
 from servicetjek.ui.common import T, db, lang, md, require, show_error
 
 
@@ -111,7 +112,8 @@ def summary_view(meeting: meetings.Meeting) -> None:
     st.success(T("mode.done"), icon=":material/flag:")
     st.markdown(f"**{T('mode.themes')}:** {', '.join(s['themes'])} · **{T('meetings.participants')}:** "
                 f"{s['participants']} · **{T('meetings.decision')}:** {md(s['decision_note'])}")
-    rows = [(title, planned, f"{actual:.0f}" if actual is not None else "–") for title, planned, actual in s["steps"]]
+    rows = [(title, planned, number(actual, lang(), 1) if actual is not None else "–")
+            for title, planned, actual in s["steps"]]
     st.dataframe([{T("meetings.step"): r[0], T("mode.planned"): r[1], T("mode.actual"): r[2]} for r in rows],
                  hide_index=True, width="stretch")
     st.markdown(f"**{T('mode.proposals')}**")
