@@ -72,7 +72,7 @@ def main() -> None:
         table.append({T("dashboard.department"): r["path"], T("dashboard.answers"): r["n"],
                       T("dashboard.too_small"): r["answers_total"] - r["n"],
                       T("dashboard.top_theme"): names[top] if top else T("results.too_few_cell"),
-                      **{names[t]: number(r[t], lang()) if r[t] is not None else None for t in THEME_IDS}})
+                      **{names[t]: number(r[t], lang()) if r[t] is not None else "–" for t in THEME_IDS}})
     st.dataframe(table, hide_index=True, width="stretch")
 
     left, right = st.columns(2)

@@ -91,11 +91,15 @@ def heatmap(rows: list[dict], theme_names: dict[str, str], too_few: str, lang: s
     cells = base.mark_rect(stroke="white").encode(
         color=alt.condition("datum.mean === null", alt.value("#eaeef2"),
                             alt.Color("mean:Q", scale=alt.Scale(domain=[1, 5], scheme="orangered"),
-                                      legend=alt.Legend(title="⌀ 1–5"))),
+                                      legend=alt.Legend(title="⌀ 1–5", orient="bottom", direction="horizontal",
+                                                        gradientLength=220))),
         tooltip=["department:N", "theme:N", alt.Tooltip("mean_text:N", title="⌀"), "n:Q"])
     labels = base.mark_text(fontSize=12).encode(
         text="text:N", color=alt.condition("datum.mean > 3.8", alt.value("white"), alt.value("#24292f")))
-    return (cells + labels).properties(height=max(120, 34 * len(rows)))
+    # Fit the width only: Streamlit's default fits axes and legend into the height too, which
+    # squeezes a chart of one or two rows flat under the slanted theme names.
+    return (cells + labels).properties(height=34 * len(rows),
+                                       autosize=alt.AutoSizeParams(type="fit-x", contains="padding"))
 
 
 def trend(points: list[dict], theme_names: dict[str, str], lang: str = "da") -> alt.Chart:
