@@ -49,7 +49,7 @@ def edit_user(user: users.User) -> None:
                     st.rerun()
                 except DomainError as error:
                     show_error(error)
-        with st.form(f"pw_{user.username}", clear_on_submit=True):
+        with st.form(f"password_{user.username}", clear_on_submit=True):
             password = st.text_input(T("users.new_password"), type="password", key=f"pw_{user.username}")
             if st.form_submit_button(T("users.reset_password")):
                 try:

@@ -5,6 +5,7 @@ kept in artifacts/e2e/.
 """
 
 import re
+import time
 from datetime import date, timedelta
 
 from playwright.sync_api import Page, expect
@@ -41,6 +42,13 @@ def sign_in(page: Page, url: str, username: str) -> None:
     except AssertionError:
         shot(page, f"login-failure-{username}")
         raise
+    # The sign-in cookie is written by the authenticator's component shortly after; a test
+    # that opens URLs directly (a new session each) needs it, or it is signed out again.
+    started = time.time()
+    while not any(c["name"] == "servicetjek_auth" for c in page.context.cookies()):
+        assert time.time() - started < 15, "the sign-in cookie was never set"
+        page.wait_for_timeout(100)
+    print(f"sign-in cookie after {time.time() - started:.1f} s")
 
 
 def click_until(page: Page, button: str, expected: str | re.Pattern, tries: int = 3) -> None:
@@ -200,6 +208,23 @@ def test_theme_guide_link_opens_the_chosen_theme_on_a_phone(server, browser):
     expect(page.get_by_role("heading", name="Fordybelse", exact=True)).to_be_visible(timeout=TIMEOUT)
     assert page.url.endswith("?tema=Fordybelse")  # the choice is in the link, ready to share
     shot(page, "11-guide-phone")
+    page.close()
+
+
+def test_switching_language_on_every_page_breaks_nothing(server, browser):
+    # The switch writes every choice back into session state (keep_choices_across_languages);
+    # a key Streamlit will not let us set (a form's own key, say) would crash the page.
+    page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+    sign_in(page, server["url"], "admin")
+    for path in ("", "guide", "rounds", "results", "meetings", "meeting_mode", "board", "dashboard",
+                 "admin_users", "admin_org", "admin_settings"):
+        page.goto(f"{server['url']}/{path}")
+        expect(page.get_by_text("Sprog", exact=True)).to_be_visible(timeout=TIMEOUT)
+        for switch_to, label in (("English", "Language"), ("Dansk", "Sprog")):
+            page.get_by_text(switch_to, exact=True).first.click()
+            expect(page.get_by_text(label, exact=True)).to_be_visible(timeout=TIMEOUT)
+            page.wait_for_timeout(300)  # the page below the sidebar finishes drawing
+            assert page.locator("[data-testid='stException']").count() == 0, (path, switch_to)
     page.close()
 
 
