@@ -283,4 +283,3 @@ def test_choices_survive_a_language_switch(db, org_tree, people):
     assert kind.set_value and kind.raw_value == "Dialogue meeting on several themes"
     assert decision.set_value and decision.raw_value.startswith("B: AMO, SU or MED")
     assert at.button(key="logout_button")  # buttons are left alone (they cannot be set)
-
