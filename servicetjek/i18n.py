@@ -35,9 +35,11 @@ def number(value: float, lang: str = DEFAULT_LANG, digits: int = 2) -> str:
 
 
 class _DecimalCommaFormatter(string.Formatter):
+    """str.format, but floats get the decimal comma that number() writes."""
+
     def format_field(self, value, format_spec):
         text = super().format_field(value, format_spec)
-        return text.replace(".", ",") if isinstance(value, float) else text
+        return text.replace(".", decimal_separator("da")) if isinstance(value, float) else text
 
 
 _DECIMAL_COMMA_FORMATTER = _DecimalCommaFormatter()

@@ -243,7 +243,7 @@ def check_available(db: Database, round_: Round | None, now: datetime | None = N
 
 
 def open_for_answers(db: Database, token: str | None, now: datetime | None = None) -> Round:
-    """The round behind a rating link, checked in one query (this runs on every form load)."""
+    """The round behind a rating link, checked on every form load (the lookup is memoised)."""
     if not isinstance(token, str) or not TOKEN_RE.match(token):
         raise SubmissionRefused("rate.unknown_link")
     found = db.memoised(("round_by_token", token), lambda: _round_and_archived(db, token))
