@@ -140,8 +140,9 @@ def main() -> None:
     from servicetjek.db import Database
 
     db = Database(path)
-    stored = db.query_one("SELECT count(*) FROM responses r JOIN rounds d ON d.id = r.round_id"
-                          " WHERE d.token = ?", [token])[0]
+    from servicetjek import rounds
+
+    stored = rounds.response_count(db, db.query_one("SELECT id FROM rounds WHERE token = ?", [token])[0])
     version, history = db.query_one("SELECT max(version), count(*) FROM trial_history WHERE trial_id = ?",
                                     [trial_id])
     db.close()

@@ -5,6 +5,7 @@ link at once, and every element and message counts (docs/benchmarks.md).
 """
 
 import secrets
+import time
 
 import streamlit as st
 
@@ -30,8 +31,10 @@ def store_answer(token: str) -> None:
     state = st.session_state
     scores = {t: state.get(f"score_{t}") for t in THEME_IDS}
     try:
+        shown_at = state.get("_rate_shown_at")
         rounds.submit(db(), token, scores, state.get("group"), state.get("comment"), code=state.get("code"),
-                      session_key=state["_rate_session"])
+                      session_key=state["_rate_session"], client=client_address(),
+                      seconds_on_form=None if shown_at is None else time.monotonic() - shown_at)
     except rounds.SubmissionRefused as error:
         params = dict(error.params)
         if error.key == "rate.scores_missing":
@@ -40,6 +43,19 @@ def store_answer(token: str) -> None:
         state["_rate_error"] = T(error.key, **params)
         return
     state[f"_answered_{token}"] = True
+
+
+def client_address() -> str | None:
+    """The phone's address, for in-memory limits only (never stored).
+
+    Only a proxy on this machine is believed, and only the entry it appended itself (the
+    last one): earlier entries are whatever the client chose to send.
+    """
+    peer = st.context.ip_address
+    forwarded = st.context.headers.get("X-Forwarded-For")
+    if forwarded and peer in ("127.0.0.1", "::1"):
+        return forwarded.split(",")[-1].strip()
+    return peer
 
 
 def heading(round_: rounds.Round) -> None:
@@ -97,4 +113,5 @@ def render() -> None:
     except rounds.SubmissionRefused as error:
         refusal(error)
         return
+    st.session_state.setdefault("_rate_shown_at", time.monotonic())
     form(round_)

@@ -43,11 +43,14 @@ def warm_up() -> None:
     import bcrypt, captcha.image, cryptography.fernet, jwt, requests, yaml  # noqa: F401, E401, I001
     import altair, pandas, pyarrow  # noqa: F401, E401, I001 - charts and tables on the signed-in pages
 
-    from servicetjek import content, db, rounds  # noqa: F401
+    from servicetjek import content, db, rounds
 
     from servicetjek import settings
 
     content.validate_all()
+    database = db.get_db()
+    rounds.recover(database)  # finish a close a crash interrupted; wipe orphaned holding files
+    rounds.start_sweeper(database)
     settings.cookie_key(db.get_db(), os.environ.get("SERVICETJEK_COOKIE_KEY"))  # create it before any visitor
 
 
