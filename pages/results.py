@@ -12,11 +12,11 @@ from servicetjek.ui.common import T, current_user, db, department_picker, lang, 
 
 def recommendation_box(result: results.RoundResults, names: dict[str, str]) -> None:
     group_means = {g: m for g, m in result.groups.items() if m}
-    rec = routing.recommend(result.means(), group_means)
+    rec = routing.recommend(result.means(), group_means, results.disagreements(result))
     themes = ", ".join(names[t] for t in rec.themes)
     with st.container(border=True):
         st.subheader(T("routing.title"))
-        st.markdown(f"### {T(f'routing.kind_{rec.kind}', themes=themes)}")
+        st.markdown(f"### {T('routing.kind_flat' if rec.flat else f'routing.kind_{rec.kind}', themes=themes)}")
         for reason in rec.reasons:
             params = dict(reason.params)
             if "theme" in params:
@@ -24,7 +24,8 @@ def recommendation_box(result: results.RoundResults, names: dict[str, str]) -> N
             if "themes" in params:
                 params["themes"] = ", ".join(names[t] for t in params["themes"])
             if "groups" in params:
-                params["groups"] = "; ".join(f"{g}: {names[t]}" for g, t in params["groups"].items())
+                params["groups"] = "; ".join(f"{g}: {', '.join(names[t] for t in ts)}"
+                                             for g, ts in params["groups"].items())
             st.markdown(f"- {T(reason.key, **params)}")
         for a, b in rec.tensions:
             st.markdown(f"- :material/balance: {T('routing.tension', a=names[a], b=names[b])}")
