@@ -58,11 +58,10 @@ def round_view(user, round_: rounds.Round) -> None:
     left, right = st.columns([1, 1], gap="large")
     with left:
         series = {T("results.this_round"): result.means()}
-        previous = results.previous_round(db(), user, round_)
-        if previous is not None:
-            prev = results.round_results(db(), user, previous.id)
-            if not prev.suppressed and st.toggle(T("results.compare_previous"), key="cmp_prev"):
-                series[T("results.previous_round", title=previous.title)] = prev.means()
+        comparable = results.comparable_previous_round(db(), user, round_)
+        if comparable is not None and st.toggle(T("results.compare_previous"), key="cmp_prev"):
+            previous, prev = comparable
+            series[T("results.previous_round", title=previous.title)] = prev.means()
         parent = results.parent_means(db(), user, round_)
         if parent and st.toggle(T("results.compare_parent", name=parent[0]), key="cmp_parent"):
             series[parent[0]] = parent[1]

@@ -119,3 +119,26 @@ def test_reasons_never_contradict_the_numbers(seed):
             assert len({scores[x] for x in p["themes"]}) == 1
     for text in words(rec):
         assert "⌀" not in text and "{" not in text
+
+
+# --- re-rating: compare with the last round that has figures ------------------------------
+
+def test_rerating_compares_with_the_last_round_that_has_figures(db, org_tree, people):
+    from datetime import datetime, timedelta
+
+    from servicetjek import results, rounds
+
+    def round_with(title, days_ago, n, score):
+        opens = datetime.now() - timedelta(days=days_ago)
+        r, _ = rounds.create(db, people["admin"], org_tree["A1"], title, opens, opens + timedelta(days=1))
+        for _ in range(n):
+            db.execute("INSERT INTO responses (round_id, cohesion, flexibility, availability, focus, trust, fairness)"
+                       " VALUES (?, ?, ?, ?, ?, ?, ?)", [r.id, *[score] * 6])
+        return r
+
+    before = round_with("Før forsøgene", 120, 6, 2)
+    round_with("Midtvejs", 60, 2, 4)  # too few answers: no figures
+    after = round_with("Efter forsøgene", 1, 6, 4)
+    found = results.comparable_previous_round(db, people["facilitator"], after)
+    assert found is not None and found[0].id == before.id and found[1].means()["focus"] == 2
+    assert results.comparable_previous_round(db, people["facilitator"], before) is None
