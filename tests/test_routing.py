@@ -16,20 +16,9 @@ def means(rest=1.0, **values):
 
 
 def words(rec, lang="da"):
-    """The reasons as a reader sees them (theme names filled in like the results page does)."""
+    """The reasons as a reader sees them on the results page."""
     names = load(lang).theme_names()
-    out = []
-    for reason in rec.reasons:
-        params = dict(reason.params)
-        if "theme" in params:
-            params["theme"] = names[params["theme"]]
-        if "themes" in params:
-            params["themes"] = ", ".join(names[x] for x in params["themes"])
-        if "groups" in params:
-            params["groups"] = "; ".join(f"{g}: {', '.join(names[x] for x in ts)}"
-                                         for g, ts in params["groups"].items())
-        out.append(t(reason.key, lang, **params))
-    return out
+    return [routing.reason_text(reason, names, lang) for reason in rec.reasons]
 
 
 def test_two_themes_tied_give_a_dialogue_meeting_on_both():
