@@ -34,8 +34,8 @@ import urllib.request
 from pathlib import Path
 from urllib.parse import urlsplit
 
-ROOT = Path(__file__).resolve().parent.parent
-CACHE_DIR = Path(os.environ.get("SERVICETJEK_CACHE_DIR", ROOT / ".cache" / "front"))
+CACHE_DIR = Path(os.environ.get("SERVICETJEK_CACHE_DIR")
+                 or Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "servicetjek" / "front")
 COMPRESSIBLE = (".js", ".css", ".html", ".json", ".svg", ".txt")
 ONE_YEAR = 31536000
 METRICS_PATH = "/_stcore/metrics"
@@ -298,6 +298,12 @@ def nginx_config(*, listen: str, port: int, upstream_port: int, cache: Path, run
     if tls:
         tls_lines = (f"        ssl_certificate {tls[0]};\n        ssl_certificate_key {tls[1]};\n"
                      "        ssl_protocols TLSv1.2 TLSv1.3;\n        ssl_session_cache shared:tls:10m;\n")
+    if user is None and os.geteuid() == 0:
+        # Started as root, nginx would run its workers as 'nobody', who may not read the cache
+        # (in root's home) or the package's files: they run as the starting user instead.
+        import pwd
+
+        user = pwd.getpwuid(os.getuid()).pw_name
     user_line = f"user {user};\n" if user else ""
     # Debian's libnginx-mod-http-brotli-static serves the .br files to browsers that accept them.
     brotli_module = BROTLI_MODULE.exists() and brotli_static
@@ -444,15 +450,9 @@ def run(port: int, address: str, tls: tuple[str, str] | None = None, streamlit_a
     run_dir = Path(tempfile.mkdtemp(prefix="servicetjek-front-"))
     upstream_port = free_port()
     config = run_dir / "nginx.conf"
-    user = None
-    if os.geteuid() == 0:
-        # As root nginx would run its workers as 'nobody', who may not read the app's files.
-        import pwd
-
-        user = pwd.getpwuid(os.getuid()).pw_name
     cache = static_cache()
     config.write_text(nginx_config(listen=address, port=port, upstream_port=upstream_port, cache=cache,
-                                   run_dir=run_dir, hosts=hosts, tls=tls, user=user,
+                                   run_dir=run_dir, hosts=hosts, tls=tls,
                                    brotli_static=(cache / "index.html.br").exists()))
     app = subprocess.Popen([*serve_args(upstream_port, "127.0.0.1"), *streamlit_args])
     front = None

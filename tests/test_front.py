@@ -229,9 +229,10 @@ def test_static_files_come_precompressed_and_immutable_from_nginx(nginx_front):
     if front.BROTLI_MODULE.exists():
         import brotli
 
-        response, body = get(port, f"/static/js/{bundle}", headers={"Accept-Encoding": "gzip, deflate, br"})
+        response, brotli_body = get(port, f"/static/js/{bundle}", headers={"Accept-Encoding": "gzip, deflate, br"})
         assert response.getheader("Content-Encoding") == "br"
-        assert len(brotli.decompress(body)) > 4 * len(body)
+        assert brotli.decompress(brotli_body) == gzip.decompress(body)
+        assert len(brotli_body) < 0.9 * len(body)
 
 
 @needs_nginx
