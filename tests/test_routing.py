@@ -142,3 +142,51 @@ def test_rerating_compares_with_the_last_round_that_has_figures(db, org_tree, pe
     found = results.comparable_previous_round(db, people["facilitator"], after)
     assert found is not None and found[0].id == before.id and found[1].means()["focus"] == 2
     assert results.comparable_previous_round(db, people["facilitator"], before) is None
+
+
+# --- holidays in real dates, also in a 53-week year ----------------------------------------
+
+def test_christmas_2026_is_in_week_53_not_week_1_of_2027():
+    from datetime import date
+
+    from servicetjek import trials
+
+    assert date(2026, 12, 31).isocalendar()[1] == 53
+    around_new_year = trials.holiday_clashes(date(2026, 12, 28), 1)
+    assert (date(2026, 12, 28), "period_christmas") in around_new_year
+    assert trials.holiday_clashes(date(2027, 1, 4), 1) == []  # week 1 of 2027: school again
+    assert (date(2026, 12, 19), "period_christmas") in trials.holiday_clashes(date(2026, 12, 14), 2)
+    # The suggestion made on 27 November 2026 is the first week after Christmas, not eight months away.
+    assert trials.next_clean_window(date(2026, 11, 27)) == date(2027, 1, 4)
+
+
+def test_holiday_periods_follow_the_calendar():
+    from datetime import date
+
+    from servicetjek import trials
+
+    periods = {key: (first, last) for first, last, key in trials.holiday_periods(2027)}
+    assert periods["period_easter"] == (date(2027, 3, 20), date(2027, 3, 29))
+    assert periods["period_summer"] == (date(2027, 6, 26), date(2027, 8, 8))
+    assert periods["week_7"] == (date(2027, 2, 15), date(2027, 2, 21))
+    christmas = sorted((first, last) for first, last, key in trials.holiday_periods(2027)
+                       if key == "period_christmas")
+    assert christmas == [(date(2026, 12, 19), date(2027, 1, 3)), (date(2027, 12, 18), date(2028, 1, 2))]
+    assert trials.holiday_periods(2027, {53}) == trials.holiday_periods(2027, set())  # 2027 has no week 53
+
+
+def test_board_explains_periods_and_notes_single_holidays(db, org_tree, people):
+    from datetime import date
+
+    from servicetjek import trials
+    from tests.test_pages import login
+
+    t = trials.create(db, people["member"], org_tree["A1"], "focus", "Stilletid")
+    trials.change_status(db, people["member"], t.id, t.version, "decided")
+    at = login(db, "medlem")
+    at.switch_page("pages/board.py").run()
+    at.date_input(key=f"start_{t.id}").set_value(date(2027, 4, 5)).run()
+    assert not at.exception and not at.warning  # Ascension and Whitsun do not break the stretch
+    assert any("Kristi himmelfart 06.05.2027" in i.value for i in at.info)
+    at.date_input(key=f"start_{t.id}").set_value(date(2026, 12, 7)).run()
+    assert any("juleferie (19.12.2026)" in w.value and "04.01.2027" in w.value for w in at.warning)
