@@ -138,6 +138,13 @@ def edit_trial(user, trial: trials.Trial, points, can_edit: bool) -> None:
                      hide_index=True, width="stretch")
 
 
+def rhythm_label(rhythm: str) -> str:
+    """The stop-op rhythm in words, with the numbers from the method's content."""
+    method = trials.method_rhythm()
+    weeks = f" {T('common.and')} ".join(map(str, method.checkin_weeks))
+    return T(f"board.rhythm_{rhythm}", weeks=weeks, days=method.interval_days)
+
+
 def describe_change(change: dict) -> str:
     """A history entry in words: "Status: I gang · Start: 12.10.2026", not a dict."""
     columns = [c.rstrip("?") for c in load(lang()).action_plan["columns"]]
@@ -151,7 +158,7 @@ def describe_change(change: dict) -> str:
         if key == "status":
             return T(f"status.{raw}")
         if key in ("rhythm", "purpose", "timing"):
-            return T(f"board.rhythm_{raw}" if key == "rhythm" else f"mode.{key}_{raw}")
+            return rhythm_label(raw) if key == "rhythm" else T(f"mode.{key}_{raw}")
         if key == "chosen":
             return "✓" if raw else "–"
         if key in ("start_date", "checkin", "follow_up") and raw:
@@ -185,7 +192,7 @@ def status_actions(user, trial: trials.Trial) -> None:
                               format="DD.MM.YYYY")
         weeks = c2.number_input(T("board.weeks"), 1, 26, trial.weeks, key=f"weeks_{trial.id}")
         rhythm = c3.selectbox(T("board.rhythm"), trials.RHYTHMS, key=f"rhythm_{trial.id}",
-                              format_func=lambda r: T(f"board.rhythm_{r}"))
+                              format_func=rhythm_label)
         holiday_note(start, int(weeks))
         if st.button(T("board.start_trial"), key=f"go_{trial.id}", icon=":material/play_arrow:"):
             act(lambda: trials.start(db(), user, trial.id, trial.version, start, int(weeks), rhythm))

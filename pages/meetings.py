@@ -47,7 +47,8 @@ def planner(user) -> None:
     themes = st.multiselect(T("meetings.themes"), list(THEME_IDS), key="plan_themes", format_func=names.get,
                             placeholder=T("meetings.choose_placeholder"),
                             max_selections=1 if kind == "single" else 6)
-    last_step = (content.single if kind == "single" else content.dialogue).steps[-1]
+    book = content.single if kind == "single" else content.dialogue
+    last_step = book.steps[-1]
     decision = st.radio(T("meetings.decision"), ["A", "B"], key="plan_decision",
                         format_func=lambda o: T(f"meetings.decision_{kind}_{o}", n=last_step.options[o]),
                         help=" ".join(f"{o}: {t}" for o, t in last_step.option_texts.items()))
@@ -57,12 +58,11 @@ def planner(user) -> None:
     place = c5.text_input(T("meetings.place"), key="plan_place", placeholder=T("meetings.place_hint"))
     facilitators = c4.text_input(T("meetings.facilitators"), key="plan_facilitators")
     c6, c7 = c5.columns(2)
-    welcome = c6.number_input(T("meetings.welcome"), 0, 60, 5, key="plan_welcome")
+    welcome = c6.number_input(T("meetings.welcome"), 0, 60, book.welcome_minutes, key="plan_welcome")
     pause = c7.number_input(T("meetings.break_minutes"), 0, 60, 0, key="plan_break")
     if not themes:
         st.info(T("meetings.choose_themes"), icon=":material/info:")
         return
-    book = content.single if kind == "single" else content.dialogue
     try:
         preview = agenda.build(book, kind, datetime.combine(day, start), int(participants), themes, decision,
                                int(welcome), int(pause), break_title=T("meetings.break"))

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from servicetjek import access, agenda, clock, org, trials
-from servicetjek.content import THEME_IDS, Content
+from servicetjek.content import THEME_IDS, Content, load
 from servicetjek.db import Database
 from servicetjek.errors import DomainError
 from servicetjek.users import User
@@ -88,7 +88,7 @@ def _text(value: str, limit: int, key: str) -> str:
 
 def plan(db: Database, user: User, department_id: int, kind: str, title: str, starts_at: datetime,
          participants: int, themes: list[str], decision: str = "A", place: str = "", facilitators: str = "",
-         welcome_minutes: int = 5, break_minutes: int = 0) -> Meeting:
+         welcome_minutes: int | None = None, break_minutes: int = 0) -> Meeting:
     _require(db, user, department_id)
     if kind not in ("single", "dialogue"):
         raise MeetingError("meetings.kind_invalid")
@@ -108,6 +108,8 @@ def plan(db: Database, user: User, department_id: int, kind: str, title: str, st
         raise DomainError("agenda.participants_invalid", n=agenda.MAX_PARTICIPANTS)
     if decision not in ("A", "B"):
         raise DomainError("agenda.decision_invalid")
+    if welcome_minutes is None:
+        welcome_minutes = getattr(load(), kind).welcome_minutes
     if not 0 <= welcome_minutes <= 60 or not 0 <= break_minutes <= 60:
         raise DomainError("agenda.minutes_invalid")
 

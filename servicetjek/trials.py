@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from servicetjek import access, clock, org, settings
-from servicetjek.content import THEME_IDS
+from servicetjek.content import THEME_IDS, load
 from servicetjek.db import Database
 from servicetjek.errors import DomainError
 from servicetjek.users import User
@@ -30,7 +30,7 @@ TRANSITIONS = {
 TEXT_FIELDS = ("what", "why", "how", "who", "adjustments")
 MAX_WHAT = 200
 MAX_TEXT = 1000
-RHYTHMS = ("weeks_2_4", "every_14")
+RHYTHMS = ("weeks_2_4", "every_14")  # stored ids: the content's check-in weeks, or its interval in days
 DEFAULT_HOLIDAY_WEEKS = "7,42"  # winter and autumn; Easter, summer and Christmas follow the calendar
 
 
@@ -126,10 +126,10 @@ def create(db: Database, user: User, department_id: int, theme: str, what: str, 
 
     def work(cur):
         trial_id = cur.execute(
-            "INSERT INTO trials (department_id, meeting_id, theme, what, why, how, who, status, updated_by)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+            "INSERT INTO trials (department_id, meeting_id, theme, what, why, how, who, status, weeks, updated_by)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
             [department_id, meeting_id, theme, texts["what"], texts["why"], texts["how"], texts["who"], status,
-             user.username]).fetchone()[0]
+             method_rhythm().weeks, user.username]).fetchone()[0]
         cur.execute("INSERT INTO trial_history VALUES (?, 1, ?, ?, ?)",
                     [trial_id, user.username, _now(), json.dumps({"created": texts | {"status": status}})])
         return trial_id
@@ -207,23 +207,40 @@ def change_status(db: Database, user: User, trial_id: int, base_version: int, st
     return _save(db, user, trial, base_version, changes)
 
 
-def checkpoints(start: date, weeks: int = 6, rhythm: str = "weeks_2_4") -> list[tuple[date, str]]:
-    """Check-ins after weeks 2 and 4 (or every 14 days) and the decision after the last week."""
+@dataclass(frozen=True)
+class Rhythm:
+    weeks: int
+    checkin_weeks: tuple[int, ...]
+    interval_days: int
+
+
+def method_rhythm() -> Rhythm:
+    """The method's trial rhythm, from content/*/method.toml (the one source of these numbers)."""
+    raw = load().trials
+    return Rhythm(int(raw["weeks"]), tuple(int(w) for w in raw["checkin_weeks"]), int(raw["alternative_interval_days"]))
+
+
+def checkpoints(start: date, weeks: int | None = None, rhythm: str = "weeks_2_4") -> list[tuple[date, str]]:
+    """Check-ins after the content's weeks (or every N days) and the decision after the last week."""
     if rhythm not in RHYTHMS:
         raise TrialError("trials.rhythm_invalid")
+    method = method_rhythm()
+    weeks = weeks or method.weeks
     end = start + timedelta(weeks=weeks)
     if rhythm == "weeks_2_4":
-        checkins = [start + timedelta(weeks=w) for w in (2, 4) if w < weeks]
+        checkins = [start + timedelta(weeks=w) for w in method.checkin_weeks if w < weeks]
     else:
-        checkins = [start + timedelta(days=d) for d in range(14, weeks * 7, 14)]
+        step = method.interval_days
+        checkins = [start + timedelta(days=d) for d in range(step, weeks * 7, step)]
     return [(d, "checkin") for d in checkins] + [(end, "decision")]
 
 
-def start(db: Database, user: User, trial_id: int, base_version: int, start_date: date, weeks: int = 6,
+def start(db: Database, user: User, trial_id: int, base_version: int, start_date: date, weeks: int | None = None,
           rhythm: str = "weeks_2_4") -> Trial:
     trial = _load_for_edit(db, user, trial_id)
     if "running" not in TRANSITIONS[trial.status]:
         raise TrialError("trials.transition_invalid", current=trial.status, new="running")
+    weeks = method_rhythm().weeks if weeks is None else weeks
     if not isinstance(weeks, int) or not 1 <= weeks <= 26:
         raise TrialError("trials.weeks_invalid")
     plan = checkpoints(start_date, weeks, rhythm)
@@ -409,9 +426,10 @@ def holiday_periods(year: int, school_weeks: set[int] | None = None) -> list[tup
     return [p for p in periods if p[1].year >= year and p[0].year <= year]
 
 
-def holiday_clashes(start_date: date, weeks: int = 6, school_weeks: set[int] | None = None) -> list[tuple[date, str]]:
+def holiday_clashes(start_date: date, weeks: int | None = None,
+                    school_weeks: set[int] | None = None) -> list[tuple[date, str]]:
     """Holiday periods (from their first day in the window) and single public holidays in the window."""
-    end = start_date + timedelta(weeks=weeks)
+    end = start_date + timedelta(weeks=weeks or method_rhythm().weeks)
     clashes = []
     for year in range(start_date.year, end.year + 1):
         clashes += [(max(first, start_date), key) for first, last, key in holiday_periods(year, school_weeks)
@@ -424,7 +442,7 @@ def is_period(key: str) -> bool:
     return key.startswith(("period_", "week_"))
 
 
-def next_clean_window(start_date: date, weeks: int = 6, school_weeks: set[int] | None = None,
+def next_clean_window(start_date: date, weeks: int | None = None, school_weeks: set[int] | None = None,
                       search_weeks: int = 60) -> date | None:
     """The first Monday from `start_date` whose window runs without a holiday period.
 
