@@ -9,10 +9,12 @@ from servicetjek import access, agenda, clock, org, trials
 from servicetjek.content import THEME_IDS, Content, load
 from servicetjek.db import Database
 from servicetjek.errors import DomainError
+from servicetjek.text import line, text
 from servicetjek.users import User
 
 MAX_TITLE = 120
 MAX_FIELD = 200
+MAX_NOTE = 1000
 
 
 class MeetingError(DomainError):
@@ -80,10 +82,7 @@ def _require(db: Database, user: User, department_id: int) -> None:
 
 
 def _text(value: str, limit: int, key: str) -> str:
-    value = " ".join((value or "").split())
-    if len(value) > limit:
-        raise MeetingError(key, n=limit)
-    return value
+    return line(value, limit, too_long=key, error=MeetingError)
 
 
 def plan(db: Database, user: User, department_id: int, kind: str, title: str, starts_at: datetime,
@@ -277,9 +276,7 @@ def decide(db: Database, user: User, meeting_id: int, form: str, chosen: dict[in
     """Decision A: the chosen proposals become decided trials with who and a follow-up date.
     Decision B: the working-environment group takes the proposals on (noted)."""
     meeting = _load(db, user, meeting_id)
-    note = (note or "").strip()
-    if len(note) > 1000:
-        raise MeetingError("meetings.field_too_long", n=1000)
+    note = text(note, MAX_NOTE, too_long="meetings.field_too_long", error=MeetingError)
     proposals = {p.id: p for p in trials.for_meeting(db, meeting.id)}
     if form == "A":
         if not chosen:

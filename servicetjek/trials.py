@@ -15,6 +15,7 @@ from servicetjek import access, clock, org, settings
 from servicetjek.content import THEME_IDS, load
 from servicetjek.db import Database
 from servicetjek.errors import DomainError
+from servicetjek.text import line, text
 from servicetjek.users import User
 
 STATUSES = ("proposed", "decided", "running", "decision", "permanent", "extended", "stopped")
@@ -28,6 +29,7 @@ TRANSITIONS = {
     "stopped": set(),
 }
 TEXT_FIELDS = ("what", "why", "how", "who", "adjustments")
+LINE_FIELDS = ("what", "who")
 MAX_WHAT = 200
 MAX_TEXT = 1000
 RHYTHMS = ("weeks_2_4", "every_14")  # stored ids: the content's check-in weeks, or its interval in days
@@ -94,17 +96,19 @@ def _clean_texts(values: dict) -> dict:
     clean = {}
     for name in TEXT_FIELDS:
         if name in values:
-            text = values[name]
-            if not isinstance(text, str):
+            if not isinstance(values[name], str):
                 raise TrialError("trials.text_invalid")
-            text = text.strip().replace("\x00", "")
-            limit = MAX_WHAT if name == "what" else MAX_TEXT
-            if len(text) > limit:
-                raise TrialError("trials.text_too_long", field=name, n=limit)
-            clean[name] = text
+            clean[name] = _clean_text(name, values[name])
     if "what" in clean and not clean["what"]:
         raise TrialError("trials.what_required")
     return clean
+
+
+def _clean_text(name: str, value: str) -> str:
+    """What and who are one line (names on the board); the rest may have line breaks."""
+    if name in LINE_FIELDS:
+        return line(value, MAX_WHAT, too_long="trials.text_too_long", error=TrialError)
+    return text(value, MAX_TEXT, too_long="trials.text_too_long", error=TrialError)
 
 
 def _require_edit(db: Database, user: User | None, department_id: int) -> None:
@@ -200,10 +204,9 @@ def change_status(db: Database, user: User, trial_id: int, base_version: int, st
     if status == "running":
         raise TrialError("trials.start_needs_date")
     changes = {"status": status}
+    reason = text(reason, MAX_TEXT, too_long="trials.text_too_long", error=TrialError)
     if reason:
-        if len(reason) > MAX_TEXT:
-            raise TrialError("trials.text_too_long", field="reason", n=MAX_TEXT)
-        changes["outcome_reason"] = reason.strip()
+        changes["outcome_reason"] = reason
     return _save(db, user, trial, base_version, changes)
 
 
@@ -283,11 +286,9 @@ def record_checkin(db: Database, user: User, trial_id: int, base_version: int, d
         raise TrialError("trials.checkin_not_running")
     if today < trial.start_date:
         raise TrialError("trials.checkin_before_start")
-    answers = {"learned": learned, "continue_with": continue_with, "adjust": adjust}
-    for value in answers.values():
-        if not isinstance(value, str) or len(value) > MAX_TEXT:
-            raise TrialError("trials.text_too_long", field="checkin", n=MAX_TEXT)
-    if not any(v.strip() for v in answers.values()):
+    answers = {k: text(v, MAX_TEXT, too_long="trials.text_too_long", error=TrialError)
+               for k, v in {"learned": learned, "continue_with": continue_with, "adjust": adjust}.items()}
+    if not any(answers.values()):
         raise TrialError("trials.checkin_empty")
     known = db.query_one("SELECT done_at FROM trial_checkins WHERE trial_id = ? AND due = ? AND kind = 'checkin'",
                          [trial_id, due])
@@ -298,7 +299,7 @@ def record_checkin(db: Database, user: User, trial_id: int, base_version: int, d
     def mark(cur):
         cur.execute("UPDATE trial_checkins SET done_by = ?, done_at = ?, learned = ?, continue_with = ?, adjust = ?"
                     " WHERE trial_id = ? AND due = ? AND kind = 'checkin'",
-                    [user.username, _now(), *(answers[k].strip() for k in answers), trial_id, due])
+                    [user.username, _now(), *answers.values(), trial_id, due])
 
     changed = {k: v for k, v in text_changes.items() if getattr(trial, k) != v}
     return _save(db, user, trial, base_version, changed, mark, note={"checkin": str(due)})
@@ -385,8 +386,8 @@ def holiday_weeks(db: Database | None = None) -> set[int]:
     return {int(w) for w in raw.split(",") if w.strip().isdigit() and 1 <= int(w) <= 53}
 
 
-def set_holiday_weeks(db: Database, text: str) -> None:
-    weeks = [w.strip() for w in (text or "").split(",") if w.strip()]
+def set_holiday_weeks(db: Database, value: str) -> None:
+    weeks = [w.strip() for w in line(value, 400, error=TrialError).split(",") if w.strip()]
     if any(not w.isdigit() or not 1 <= int(w) <= 53 for w in weeks):
         raise TrialError("trials.holiday_weeks_invalid")
     settings.put(db, "holiday_weeks", ",".join(str(int(w)) for w in weeks))

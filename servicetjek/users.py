@@ -12,9 +12,11 @@ import bcrypt
 from servicetjek import clock
 from servicetjek.db import Database
 from servicetjek.errors import DomainError
+from servicetjek.text import line
 
 ROLES = ("admin", "manager", "facilitator", "member")
 MIN_PASSWORD = 10
+MAX_NAME = 100
 MAX_PASSWORD_BYTES = 72  # bcrypt's limit; bcrypt 5 raises instead of truncating
 THROTTLE_WINDOW = timedelta(minutes=15)
 THROTTLE_MAX_FAILURES = 5
@@ -59,10 +61,7 @@ def _clean_username(username: str) -> str:
 
 
 def _clean_name(name: str) -> str:
-    name = " ".join((name or "").split())
-    if not name or len(name) > 100:
-        raise UserError("users.name_invalid")
-    return name
+    return line(name, MAX_NAME, too_long="users.name_invalid", required="users.name_invalid", error=UserError)
 
 
 def count(db: Database) -> int:
