@@ -4,7 +4,7 @@ from datetime import date, timedelta
 
 import streamlit as st
 
-from servicetjek import access, exports, org, trials
+from servicetjek import access, clock, exports, org, trials
 from servicetjek.content import THEME_IDS, load
 from servicetjek.errors import DomainError
 from servicetjek.ui.charts import show as show_chart
@@ -45,7 +45,7 @@ def timeline_view(board, points) -> None:
              "points": [(c.due, c.kind, c.done_at is not None) for c in points if c.trial_id == t.id]}
             for t in running]
     labels = {"checkin": T("board.checkin"), "decision": T("board.decision_point"), "today": T("board.today")}
-    show_chart("timeline", rows, date.today(), labels, width="stretch")
+    show_chart("timeline", rows, clock.today(), labels, width="stretch")
 
 
 def cards_view(board, points, names) -> None:
@@ -59,7 +59,7 @@ def cards_view(board, points, names) -> None:
                 st.markdown(f"**{md(t.what)}**")
                 st.caption(f"{names[t.theme]}" + (f" · {md(t.who)}" if t.who else ""))
                 if nxt:
-                    late = nxt.due < date.today()
+                    late = nxt.due < clock.today()
                     st.markdown((":red[" if late else "") + T("board.next", kind=T(KIND_LABELS[nxt.kind]),
                                                               date=f"{nxt.due:%d.%m.%Y}") + ("]" if late else ""))
 
@@ -188,7 +188,7 @@ def status_actions(user, trial: trials.Trial) -> None:
     allowed = trials.TRANSITIONS[trial.status]
     if "running" in allowed:
         c1, c2, c3 = st.columns(3)
-        start = c1.date_input(T("board.start"), date.today(), key=f"start_{trial.id}",
+        start = c1.date_input(T("board.start"), clock.today(), key=f"start_{trial.id}",
                               format="DD.MM.YYYY")
         weeks = c2.number_input(T("board.weeks"), 1, 26, trial.weeks, key=f"weeks_{trial.id}")
         rhythm = c3.selectbox(T("board.rhythm"), trials.RHYTHMS, key=f"rhythm_{trial.id}",

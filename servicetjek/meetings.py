@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from servicetjek import access, agenda, org, trials
+from servicetjek import access, agenda, clock, org, trials
 from servicetjek.content import THEME_IDS, Content, load
 from servicetjek.db import Database
 from servicetjek.errors import DomainError
@@ -34,7 +34,7 @@ class Meeting:
     department_id: int
     kind: str
     title: str
-    starts_at: datetime  # local wall-clock time
+    starts_at: datetime  # Copenhagen wall-clock time (naive); stored as UTC (migration 0007)
     place: str
     facilitators: str
     participants: int
@@ -60,6 +60,7 @@ _COLUMNS = ("id, department_id, kind, title, starts_at, place, facilitators, par
 def _row(row) -> Meeting:
     values = list(row)
     values[8] = tuple(values[8])
+    values[4] = clock.to_local(values[4]).replace(tzinfo=None)
     return Meeting(*values)
 
 
@@ -116,8 +117,8 @@ def plan(db: Database, user: User, department_id: int, kind: str, title: str, st
             "INSERT INTO meetings (department_id, kind, title, starts_at, place, facilitators, participants, themes,"
             " decision, welcome_minutes, break_minutes, facilitator_chosen, created_by)"
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-            [department_id, kind, title, starts_at, place, facilitators, participants, themes, decision,
-             welcome_minutes, break_minutes, bool(facilitators), user.username]).fetchone()[0]
+            [department_id, kind, title, clock.to_storage(starts_at), place, facilitators, participants, themes,
+             decision, welcome_minutes, break_minutes, bool(facilitators), user.username]).fetchone()[0]
 
     return get(db, db.transaction(work))
 
@@ -170,7 +171,7 @@ def go_to_step(db: Database, user: User, meeting_id: int, step_index: int, now: 
     meeting = _load(db, user, meeting_id)
     if meeting.status == "done":
         raise MeetingError("meetings.already_done")
-    now = now or datetime.now().replace(microsecond=0)
+    now = now or clock.utcnow().replace(microsecond=0)
     if step_index < 0:
         raise MeetingError("meetings.step_invalid")
 
@@ -189,7 +190,7 @@ def go_to_step(db: Database, user: User, meeting_id: int, step_index: int, now: 
 
 def finish(db: Database, user: User, meeting_id: int, now: datetime | None = None) -> Meeting:
     meeting = _load(db, user, meeting_id)
-    now = now or datetime.now().replace(microsecond=0)
+    now = now or clock.utcnow().replace(microsecond=0)
 
     def work(cur):
         cur.execute("UPDATE meeting_step_times SET ended_at = ? WHERE meeting_id = ? AND step_index = ?"

@@ -11,7 +11,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from servicetjek import access, org, settings
+from servicetjek import access, clock, org, settings
 from servicetjek.content import THEME_IDS, load
 from servicetjek.db import Database
 from servicetjek.errors import DomainError
@@ -117,7 +117,7 @@ def _require_edit(db: Database, user: User | None, department_id: int) -> None:
 
 
 def _now() -> datetime:
-    return datetime.now().replace(microsecond=0)
+    return clock.utcnow().replace(microsecond=0)
 
 
 def create(db: Database, user: User, department_id: int, theme: str, what: str, why: str = "", how: str = "",
@@ -319,7 +319,7 @@ def record_checkin(db: Database, user: User, trial_id: int, base_version: int, d
                    continue_with: str, adjust: str, today: date | None = None, **changes) -> Trial:
     """Answer the three questions at a check-in; optional changes to the trial go with it."""
     trial = _load_for_edit(db, user, trial_id)
-    today = today or date.today()
+    today = today or clock.today()
     if trial.status != "running" or trial.start_date is None:
         raise TrialError("trials.checkin_not_running")
     if today < trial.start_date:
@@ -373,7 +373,7 @@ def history(db: Database, user: User, trial_id: int) -> list[dict]:
 
 
 def overdue(db: Database, trial_ids: list[int], today: date | None = None) -> list[Checkpoint]:
-    today = today or date.today()
+    today = today or clock.today()
     return [c for c in checkpoints_for(db, trial_ids) if c.done_at is None and c.due < today]
 
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 import bcrypt
 
+from servicetjek import clock
 from servicetjek.db import Database
 from servicetjek.errors import DomainError
 from servicetjek.text import line
@@ -36,7 +37,7 @@ class User:
 
 
 def _now() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
+    return clock.utcnow()
 
 
 def check_password(password: str) -> None:
