@@ -9,13 +9,11 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 
 from icalendar import Calendar
-from streamlit.testing.v1 import AppTest
 
 from servicetjek import clock, exports, meetings, results, rounds, trials
 from servicetjek.content import THEME_IDS, load
 from servicetjek.db import Database
-from tests.conftest import PASSWORD
-from tests.test_pages import APP
+from tests.test_pages import login
 
 # 00:30 in Copenhagen on 2 March 2027 is 23:30 UTC on 1 March (winter time, UTC+1).
 DAY = date(2027, 3, 2)
@@ -57,11 +55,7 @@ def _round_just_after_local_midnight(db, people, org_tree, answers=5):
 def test_dashboard_counts_a_round_on_its_copenhagen_day(db, org_tree, people):
     """A round opened at 00:30 Copenhagen time belongs to that day in the dashboard's period filter."""
     _round_just_after_local_midnight(db, people, org_tree)
-    at = AppTest.from_file(APP, default_timeout=30).run()
-    at.switch_page("pages/login.py").run()
-    at.text_input(key="login_username").input("leder")
-    at.text_input(key="login_password").input(PASSWORD)
-    at.button[0].click().run()
+    at = login(db, "leder")
     at.switch_page("pages/dashboard.py").run()
     at.date_input(key="dash_period").set_value((DAY, DAY)).run()
     assert not at.exception

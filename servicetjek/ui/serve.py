@@ -72,10 +72,19 @@ def warm_up() -> None:
     settings.cookie_key(db.get_db(), os.environ.get("SERVICETJEK_COOKIE_KEY"))  # create it before any visitor
 
 
+def start_backups() -> None:
+    """The server process's one backup thread (scheduled backups while the app runs)."""
+    from servicetjek import backup, db
+    from servicetjek.ui.common import secrets_section
+
+    backup.start_scheduler(db.get_db(), secrets_section("backup"))
+
+
 def main(argv: list[str]) -> None:
     disable_pages_folder_detection()
     install_front_middleware()
     warm_up()
+    start_backups()
     from streamlit.web import cli
 
     cli.main(args=["run", str(APP), *argv], prog_name="streamlit")
