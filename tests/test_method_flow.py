@@ -125,3 +125,37 @@ def test_public_board_shows_stopped_trials_with_their_reason(db, org_tree, peopl
     assert any(kept.what in c for c in cards)
     stopped_card = next(c for c in cards if "Mødefri fredag" in c)
     assert "Stoppet" in stopped_card and "Stoppet, fordi:** Kunderne kunne ikke nå os" in stopped_card
+
+
+def test_closing_a_meeting_is_atomic_and_a_retry_works(db, org_tree, people):
+    fac = people["facilitator"]
+    m = meetings.plan(db, fac, org_tree["A1"], "single", "Fordybelse", START, 6, ["focus"], "A")
+    first = meetings.add_proposal(db, fac, m.id, "Stilletid 8–10", "focus")
+    second = meetings.add_proposal(db, fac, m.id, "Mødefri fredag", "focus")
+    meetings.go_to_step(db, fac, m.id, 5)  # the decision
+    at = login(db, "tovholder")
+    at.switch_page("pages/meeting_mode.py").run()
+    at.multiselect(key="a_pick").select(first.id).select(second.id).run()
+    at.text_input(key=f"a_who_{first.id}").input("Tina")
+    at.button(key="finish_a").click().run()
+    assert not at.exception
+    message = at.error[0].value
+    assert "Mødefri fredag" in message and "Intet er gemt" in message and "decided" not in message
+    assert [t.status for t in trials.for_meeting(db, m.id)] == ["proposed", "proposed"]  # nothing half-saved
+    assert meetings.get(db, m.id).status == "running"
+    at.text_input(key=f"a_who_{second.id}").input("Bo")
+    at.button(key="finish_a").click().run()
+    assert not at.exception and not at.error
+    assert {t.what: (t.status, t.who) for t in trials.for_meeting(db, m.id)} == {
+        "Stilletid 8–10": ("decided", "Tina"), "Mødefri fredag": ("decided", "Bo")}
+    assert meetings.get(db, m.id).status == "done"
+
+
+def test_status_keys_never_reach_the_message(db, org_tree, people):
+    from servicetjek.i18n import Message
+
+    t = trials.create(db, people["member"], org_tree["A1"], "focus", "Stilletid")
+    t = trials.change_status(db, people["member"], t.id, t.version, "decided")
+    with pytest.raises(DomainError) as caught:
+        trials.change_status(db, people["member"], t.id, t.version, "decided")
+    assert caught.value.params == {"current": Message("status.decided"), "new": Message("status.decided")}
