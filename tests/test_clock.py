@@ -6,7 +6,9 @@ TZ=America/New_York; every test here also holds under TZ=UTC.
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
 from icalendar import Calendar
 
@@ -126,3 +128,14 @@ def test_overdue_check_ins_use_copenhagens_date(db, org_tree, people):
         assert [c.due for c in trials.overdue(db, [t.id])] == [first_due]
     with clock.frozen(midnight.astimezone(UTC) - timedelta(minutes=30)):
         assert trials.overdue(db, [t.id]) == []
+
+
+def test_only_the_clock_module_reads_the_system_clock():
+    """datetime.now()/date.today() elsewhere would bring the server's zone back in."""
+    root = Path(__file__).resolve().parent.parent
+    pattern = re.compile(r"\b(datetime\.now|datetime\.utcnow|date\.today|datetime\.today)\(|\btime\.localtime\(")
+    offenders = [f"{path.relative_to(root)}:{n}" for path in [*(root / "servicetjek").rglob("*.py"),
+                                                              *(root / "pages").glob("*.py"), root / "streamlit_app.py"]
+                 if path.name != "clock.py"
+                 for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1) if pattern.search(line)]
+    assert not offenders, offenders
