@@ -4,6 +4,9 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8501
+# Loopback unless told otherwise: a fresh instance must not be reachable by everyone
+# (put an HTTPS proxy in front, or `make run HOST=0.0.0.0` deliberately).
+HOST ?= 127.0.0.1
 export SERVICETJEK_DB ?= data/servicetjek.duckdb
 
 .PHONY: run test demo lint bench setup migrate
@@ -20,7 +23,7 @@ migrate: setup
 	$(PY) -m servicetjek.cli migrate
 
 run: migrate
-	$(PY) -m servicetjek.ui.serve --server.port $(PORT) --server.address 0.0.0.0
+	$(PY) -m servicetjek.ui.serve --server.port $(PORT) --server.address $(HOST)
 
 demo: setup
 	SERVICETJEK_DB=data/demo.duckdb $(PY) -m servicetjek.demo --reset
