@@ -151,8 +151,7 @@ def create_first_admin(db: Database, username: str, name: str, password: str, se
         if stored is None or not secrets.compare_digest(stored[0], _code_hash(setup_code)):
             raise UserError("first_admin.code_wrong")
 
-    with db.cursor() as cur:
-        check(cur)  # before bcrypt: a wrong code costs the server nothing
+    db.transaction(check)  # before bcrypt, so a wrong code costs the server nothing; one snapshot
     password_hash = hash_password(password, username)
 
     def work(cur):

@@ -3,7 +3,9 @@
 The rules live in servicetjek.users (throttling, passwords) and servicetjek.sessions
 (revocable sessions); this module only moves values between them and the browser. The
 cookie carries a signed session id and is read from the request (`st.context.cookies`);
-writing or deleting it needs a small browser component (extra-streamlit-components).
+writing or deleting it needs a small browser component (extra-streamlit-components'
+cookie manager, called directly: its wrapper class adds an unsafe-HTML style block and a
+second frame on every run).
 """
 
 from __future__ import annotations
@@ -12,8 +14,8 @@ import io
 import ipaddress
 from datetime import UTC
 
-import extra_streamlit_components as stx
 import streamlit as st
+from extra_streamlit_components.CookieManager import _component_func as _cookie_frame
 from streamlit.errors import StreamlitSecretNotFoundError
 
 from servicetjek import login_throttle, sessions, settings, users
@@ -58,15 +60,14 @@ def _cookie_component() -> None:
     action = st.session_state.get("_cookie_action")
     if action is None:
         return
-    manager = stx.CookieManager(key="cookie_manager")
+    # The component's zero-height frame would still take a row of space.
+    st.html("<style>[data-testid='stElementContainer']:has(iframe[height='0']) {display: none}</style>")
     if action[0] == "set":
-        manager.set(COOKIE_NAME, action[1], key="cookie_set", expires_at=action[2].replace(tzinfo=UTC),
-                    same_site="strict")
+        options = {"path": "/", "expires": action[2].replace(tzinfo=UTC).isoformat(), "sameSite": "strict"}
+        _cookie_frame(method="set", cookie=COOKIE_NAME, value=action[1], options=options, key="cookie_set",
+                      default=False)
     else:
-        try:
-            manager.delete(COOKIE_NAME, key="cookie_delete")
-        except KeyError:  # the component had not reported the cookie yet; it deletes it anyway
-            pass
+        _cookie_frame(method="delete", cookie=COOKIE_NAME, key="cookie_delete", default=False)
 
 
 def _clear(reason: str | None = None) -> None:
