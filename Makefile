@@ -28,8 +28,10 @@ setup: $(VENV)/.installed
 migrate: setup
 	$(PY) -m servicetjek.cli migrate
 
+# The production front: nginx (when installed) serves the static files pre-compressed and
+# proxies to Streamlit on a loopback port; without nginx Streamlit serves directly.
 run: migrate
-	$(PY) -m servicetjek.ui.serve --server.port $(PORT) --server.address $(HOST)
+	$(PY) -m servicetjek.front --port $(PORT) --address $(HOST)
 
 demo: setup
 	SERVICETJEK_DB=data/demo.duckdb $(PY) -m servicetjek.demo --reset

@@ -11,7 +11,7 @@ from servicetjek.ui import rating
 from servicetjek.ui.auth import logout_button, resolve_user, signed_out_notice
 from servicetjek.ui.common import T, db, keep_choices_across_languages
 
-st.set_page_config(page_title="Servicetjek", page_icon=":material/handshake:", layout="wide")
+st.set_page_config(page_title="Servicetjek", page_icon="🤝", layout="wide")
 
 if "lang" not in st.session_state:
     st.session_state["lang"] = st.query_params.get("lang", "da") if st.query_params.get("lang") in LANGUAGES else "da"

@@ -186,13 +186,7 @@ def status_actions(user, trial: trials.Trial) -> None:
         weeks = c2.number_input(T("board.weeks"), 1, 26, trial.weeks, key=f"weeks_{trial.id}")
         rhythm = c3.selectbox(T("board.rhythm"), trials.RHYTHMS, key=f"rhythm_{trial.id}",
                               format_func=lambda r: T(f"board.rhythm_{r}"))
-        clashes = trials.holiday_clashes(start, int(weeks), trials.holiday_weeks(db()))
-        if clashes:
-            clean = trials.next_clean_window(start, int(weeks), trials.holiday_weeks(db()))
-            st.warning(T("board.holidays", list=", ".join(f"{d:%d.%m} ({T(f'holiday.{k}')})"
-                                                           if not k.startswith("week_") else
-                                                           T("holiday.week", n=k[5:]) for d, k in clashes),
-                         clean=f"{clean:%d.%m.%Y}" if clean else "–"), icon=":material/beach_access:")
+        holiday_note(start, int(weeks))
         if st.button(T("board.start_trial"), key=f"go_{trial.id}", icon=":material/play_arrow:"):
             act(lambda: trials.start(db(), user, trial.id, trial.version, start, int(weeks), rhythm))
     others = [s for s in ("decided", "stopped") if s in allowed]
@@ -212,6 +206,23 @@ def status_actions(user, trial: trials.Trial) -> None:
             reason = st.text_input(T("board.reason"), key=f"reason_{trial.id}")
             if st.form_submit_button(T("board.decide")):
                 act(lambda: trials.decide(db(), user, trial.id, trial.version, outcome, reason))
+
+
+def holiday_note(start: date, weeks: int) -> None:
+    """Holiday periods break a trial's stretch (the seed); single public holidays are only noted."""
+    clashes = trials.holiday_clashes(start, weeks, trials.holiday_weeks(db()))
+
+    def name(key: str) -> str:
+        return T("holiday.week", n=key[5:]) if key.startswith("week_") else T(f"holiday.{key}")
+
+    periods = [f"{name(k)} ({d:%d.%m.%Y})" for d, k in clashes if trials.is_period(k)]
+    days = [f"{name(k)} {d:%d.%m.%Y}" for d, k in clashes if not trials.is_period(k)]
+    if periods:
+        clean = trials.next_clean_window(start, weeks, trials.holiday_weeks(db()))
+        st.warning(T("board.holiday_periods", list=", ".join(periods),
+                     clean=f"{clean:%d.%m.%Y}" if clean else "–"), icon=":material/beach_access:")
+    if days:
+        st.info(T("board.holiday_days", list=", ".join(days)), icon=":material/event_busy:")
 
 
 def checkin_form(user, trial, points) -> None:

@@ -14,6 +14,8 @@ Rules, all over a sliding window:
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import secrets
 import threading
 from dataclasses import dataclass
@@ -31,6 +33,9 @@ USERNAME_CAPTCHA_FAILURES = 5  # per username, all clients
 GLOBAL_CAPTCHA_FAILURES = 50  # all usernames, all clients
 
 _reserve_lock = threading.Lock()
+# Clients (IP addresses) are stored only as a keyed hash: enough to count, no address kept.
+# A new key per process start forgets every client, which at most shortens one window.
+_CLIENT_KEY = secrets.token_bytes(32)
 
 
 @dataclass(frozen=True)
@@ -89,6 +94,10 @@ def succeeded(db: Database, reservation: Reservation) -> None:
                     [row[0], row[1]])
 
     db.transaction(work)
+
+
+def client_key(client: str) -> str:
+    return hmac.new(_CLIENT_KEY, (client or "").encode("utf-8", "replace"), hashlib.sha256).hexdigest()[:32]
 
 
 def captcha_matches(expected: str | None, given: str | None) -> bool:

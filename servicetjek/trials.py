@@ -31,7 +31,7 @@ TEXT_FIELDS = ("what", "why", "how", "who", "adjustments")
 MAX_WHAT = 200
 MAX_TEXT = 1000
 RHYTHMS = ("weeks_2_4", "every_14")
-DEFAULT_HOLIDAY_WEEKS = "7,27,28,29,30,31,32,42,52,1"  # winter, summer, autumn, Christmas
+DEFAULT_HOLIDAY_WEEKS = "7,42"  # winter and autumn; Easter, summer and Christmas follow the calendar
 
 
 class TrialError(DomainError):
@@ -363,6 +363,7 @@ def public_holidays(year: int) -> dict[date, str]:
 
 
 def holiday_weeks(db: Database | None = None) -> set[int]:
+    """Week-based school holidays that differ between municipalities (winter, autumn)."""
     raw = settings.get(db, "holiday_weeks", DEFAULT_HOLIDAY_WEEKS) if db is not None else DEFAULT_HOLIDAY_WEEKS
     return {int(w) for w in raw.split(",") if w.strip().isdigit() and 1 <= int(w) <= 53}
 
@@ -374,31 +375,66 @@ def set_holiday_weeks(db: Database, text: str) -> None:
     settings.put(db, "holiday_weeks", ",".join(str(int(w)) for w in weeks))
 
 
-def holiday_clashes(start_date: date, weeks: int = 6, school_weeks: set[int] | None = None) -> list[tuple[date, str]]:
-    """Public holidays, Easter week and school-holiday weeks inside the trial window."""
+def _saturday_between(first: date, last: date) -> date:
+    return next(first + timedelta(days=i) for i in range((last - first).days + 1)
+                if (first + timedelta(days=i)).weekday() == 5)
+
+
+def holiday_periods(year: int, school_weeks: set[int] | None = None) -> list[tuple[date, date, str]]:
+    """The school-holiday periods that touch `year`, as real dates (first and last day).
+
+    Easter, summer and Christmas follow the calendar, so a 53-week year such as 2026 puts
+    Christmas where it really is (weeks 52–53), not in week 1 of the next year. Winter and
+    autumn holidays are whole ISO weeks of that year from the setting (they differ by
+    municipality).
+    """
     school_weeks = DEFAULT_HOLIDAY_WEEKS_SET if school_weeks is None else school_weeks
+    periods = []
+    for y in (year - 1, year):
+        christmas = _saturday_between(date(y, 12, 17), date(y, 12, 23))
+        new_year = date(y + 1, 1, 1)
+        # Back at school on the first Monday when New Year's Day falls late in the week.
+        end = new_year + timedelta(days=6 - new_year.weekday()) if new_year.weekday() >= 3 else new_year
+        periods.append((christmas, end, "period_christmas"))
+    e = easter(year)
+    periods.append((e - timedelta(days=8), e + timedelta(days=1), "period_easter"))
+    summer = _saturday_between(date(year, 6, 24), date(year, 6, 30))
+    periods.append((summer, summer + timedelta(weeks=6, days=1), "period_summer"))
+    for week in sorted(school_weeks):
+        try:
+            monday = date.fromisocalendar(year, week, 1)
+        except ValueError:
+            continue  # week 53 in a 52-week year
+        periods.append((monday, monday + timedelta(days=6), f"week_{week}"))
+    return [p for p in periods if p[1].year >= year and p[0].year <= year]
+
+
+def holiday_clashes(start_date: date, weeks: int = 6, school_weeks: set[int] | None = None) -> list[tuple[date, str]]:
+    """Holiday periods (from their first day in the window) and single public holidays in the window."""
     end = start_date + timedelta(weeks=weeks)
-    clashes, seen_weeks = [], set()
-    day = start_date
-    holidays = public_holidays(start_date.year) | public_holidays(end.year)
-    while day < end:
-        if day in holidays:
-            clashes.append((day, holidays[day]))
-        year_week = day.isocalendar()[:2]
-        if day.isocalendar()[1] in school_weeks and year_week not in seen_weeks:
-            seen_weeks.add(year_week)
-            clashes.append((day, f"week_{year_week[1]}"))
-        day += timedelta(days=1)
-    return clashes
+    clashes = []
+    for year in range(start_date.year, end.year + 1):
+        clashes += [(max(first, start_date), key) for first, last, key in holiday_periods(year, school_weeks)
+                    if first < end and last >= start_date]
+        clashes += [(day, name) for day, name in public_holidays(year).items() if start_date <= day < end]
+    return sorted(set(clashes))
+
+
+def is_period(key: str) -> bool:
+    return key.startswith(("period_", "week_"))
 
 
 def next_clean_window(start_date: date, weeks: int = 6, school_weeks: set[int] | None = None,
                       search_weeks: int = 60) -> date | None:
-    """The first Monday from `start_date` whose window has no holiday of any kind."""
+    """The first Monday from `start_date` whose window runs without a holiday period.
+
+    The seed's point is a trial "in one stretch between the usual holiday periods": single
+    public holidays (Ascension, Whit Monday, Constitution Day) do not break a stretch.
+    """
     monday = start_date + timedelta(days=(7 - start_date.weekday()) % 7)
     for offset in range(search_weeks):
         candidate = monday + timedelta(weeks=offset)
-        if not holiday_clashes(candidate, weeks, school_weeks):
+        if not any(is_period(key) for _, key in holiday_clashes(candidate, weeks, school_weeks)):
             return candidate
     return None
 

@@ -255,7 +255,7 @@ def verify_login(db: Database, username: str, password: str, client: str = "loca
     username = (username or "").strip().lower()[:40]
     if not username or not password:
         raise UserError("login.missing")
-    reservation = login_throttle.reserve(db, username, client[:100], now, captcha_solved)
+    reservation = login_throttle.reserve(db, username, login_throttle.client_key(client), now, captcha_solved)
     row = db.query_one("SELECT password_hash, active FROM users WHERE username = ?", [username])
     fits = len(password.encode("utf-8")) <= MAX_PASSWORD_BYTES
     ok = _checkpw(password if fits else "x", row[0] if row is not None else _dummy_hash())

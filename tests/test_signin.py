@@ -354,3 +354,9 @@ def test_five_simultaneous_first_admin_forms_create_one_admin(db):
         th.join()
     assert users.count(db) == 1  # was 5 before the fix
     assert sorted(outcomes) == ["created"] + ["users.first_admin_done"] * 4
+
+
+def test_no_ip_address_is_stored_for_throttling(db):
+    with pytest.raises(DomainError):
+        users.verify_login(db, "ole", "wrong-password", client="ip:203.0.113.77", now=START)
+    assert "203.0.113.77" not in repr(db.query("SELECT * FROM login_attempts"))

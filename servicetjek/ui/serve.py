@@ -31,6 +31,28 @@ def disable_pages_folder_detection() -> None:
     PagesManager.uses_pages_directory = False
 
 
+def install_front_middleware() -> None:
+    """Host check, closed metrics and security headers on everything Streamlit serves.
+
+    Streamlit 1.67 builds its Starlette app from create_streamlit_middleware(); ours goes
+    first in that list, so it wraps every route, the websocket included (servicetjek/front.py).
+    """
+    from starlette.middleware import Middleware
+    from streamlit.web.server.starlette import starlette_app
+
+    from servicetjek.front import FrontMiddleware
+
+    original = starlette_app.create_streamlit_middleware
+    if getattr(original, "_servicetjek", False):
+        return
+
+    def create_middleware():
+        return [Middleware(FrontMiddleware), *original()]
+
+    create_middleware._servicetjek = True
+    starlette_app.create_streamlit_middleware = create_middleware
+
+
 def warm_up() -> None:
     """Import what the pages use and open the database before the first visitor.
 
@@ -67,6 +89,7 @@ def announce_setup_code(code: str | None) -> None:
 
 def main(argv: list[str]) -> None:
     disable_pages_folder_detection()
+    install_front_middleware()
     warm_up()
     from streamlit.web import cli
 
