@@ -40,9 +40,15 @@ demo: setup
 lint: setup
 	$(PY) -m ruff check .
 
+# Time-sensitive tests run a second time with the server in another zone: the app must show
+# Copenhagen time whatever TZ says (servicetjek/clock.py). The slow property test is left out.
+TIME_TESTS := tests/test_clock.py tests/test_rounds.py tests/test_meetings.py tests/test_trials.py \
+	tests/test_agenda.py tests/test_results.py tests/test_users_access.py
+
 test: setup
 	$(PY) -m ruff check .
 	$(PY) -m pytest -q
+	TZ=America/New_York $(PY) -m pytest -q $(TIME_TESTS) -k "not property"
 
 bench: setup
 	$(PY) bench/burst.py

@@ -4,7 +4,7 @@ from datetime import date, timedelta
 
 import streamlit as st
 
-from servicetjek import access, exports, org, trials
+from servicetjek import access, clock, exports, org, trials
 from servicetjek.content import THEME_IDS, load
 from servicetjek.errors import DomainError
 from servicetjek.ui.charts import show as show_chart
@@ -45,7 +45,7 @@ def timeline_view(board, points) -> None:
              "points": [(c.due, c.kind, c.done_at is not None) for c in points if c.trial_id == t.id]}
             for t in running]
     labels = {"checkin": T("board.checkin"), "decision": T("board.decision_point"), "today": T("board.today")}
-    show_chart("timeline", rows, date.today(), labels, width="stretch")
+    show_chart("timeline", rows, clock.today(), labels, width="stretch")
 
 
 def cards_view(board, points, names) -> None:
@@ -59,7 +59,7 @@ def cards_view(board, points, names) -> None:
                 st.markdown(f"**{md(t.what)}**")
                 st.caption(f"{names[t.theme]}" + (f" · {md(t.who)}" if t.who else ""))
                 if nxt:
-                    late = nxt.due < date.today()
+                    late = nxt.due < clock.today()
                     st.markdown((":red[" if late else "") + T("board.next", kind=T(KIND_LABELS[nxt.kind]),
                                                               date=f"{nxt.due:%d.%m.%Y}") + ("]" if late else ""))
 
@@ -138,6 +138,13 @@ def edit_trial(user, trial: trials.Trial, points, can_edit: bool) -> None:
                      hide_index=True, width="stretch")
 
 
+def rhythm_label(rhythm: str) -> str:
+    """The stop-op rhythm in words, with the numbers from the method's content."""
+    method = trials.method_rhythm()
+    weeks = f" {T('common.and')} ".join(map(str, method.checkin_weeks))
+    return T(f"board.rhythm_{rhythm}", weeks=weeks, days=method.interval_days)
+
+
 def describe_change(change: dict) -> str:
     """A history entry in words: "Status: I gang · Start: 12.10.2026", not a dict."""
     columns = [c.rstrip("?") for c in load(lang()).action_plan["columns"]]
@@ -151,7 +158,7 @@ def describe_change(change: dict) -> str:
         if key == "status":
             return T(f"status.{raw}")
         if key in ("rhythm", "purpose", "timing"):
-            return T(f"board.rhythm_{raw}" if key == "rhythm" else f"mode.{key}_{raw}")
+            return rhythm_label(raw) if key == "rhythm" else T(f"mode.{key}_{raw}")
         if key == "chosen":
             return "✓" if raw else "–"
         if key in ("start_date", "checkin", "follow_up") and raw:
@@ -181,11 +188,11 @@ def status_actions(user, trial: trials.Trial) -> None:
     allowed = trials.TRANSITIONS[trial.status]
     if "running" in allowed:
         c1, c2, c3 = st.columns(3)
-        start = c1.date_input(T("board.start"), date.today(), key=f"start_{trial.id}",
+        start = c1.date_input(T("board.start"), clock.today(), key=f"start_{trial.id}",
                               format="DD.MM.YYYY")
         weeks = c2.number_input(T("board.weeks"), 1, 26, trial.weeks, key=f"weeks_{trial.id}")
         rhythm = c3.selectbox(T("board.rhythm"), trials.RHYTHMS, key=f"rhythm_{trial.id}",
-                              format_func=lambda r: T(f"board.rhythm_{r}"))
+                              format_func=rhythm_label)
         holiday_note(start, int(weeks))
         if st.button(T("board.start_trial"), key=f"go_{trial.id}", icon=":material/play_arrow:"):
             act(lambda: trials.start(db(), user, trial.id, trial.version, start, int(weeks), rhythm))

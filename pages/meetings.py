@@ -1,10 +1,10 @@
 """Meeting planner: plan a single-theme or dialogue meeting with a computed agenda."""
 
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 
 import streamlit as st
 
-from servicetjek import access, agenda, exports, meetings
+from servicetjek import access, agenda, clock, exports, meetings
 from servicetjek.content import THEME_IDS, load
 from servicetjek.errors import DomainError
 from servicetjek.ui.common import T, db, department_picker, lang, md, require, show_error
@@ -40,14 +40,15 @@ def planner(user) -> None:
     kind = st.radio(T("meetings.kind"), ["single", "dialogue"], horizontal=True, key="plan_kind",
                     format_func=lambda k: getattr(content, k).name)
     c1, c2, c3 = st.columns(3)
-    day = c1.date_input(T("meetings.date"), date.today() + timedelta(days=14), key="plan_date", format="DD.MM.YYYY")
+    day = c1.date_input(T("meetings.date"), clock.today() + timedelta(days=14), key="plan_date", format="DD.MM.YYYY")
     start = c2.time_input(T("meetings.start"), time(9, 0), key="plan_time", step=300)
     participants = c3.number_input(T("meetings.participants"), 1, agenda.MAX_PARTICIPANTS, 8, key="plan_n")
     st.session_state.setdefault("plan_themes", [])
     themes = st.multiselect(T("meetings.themes"), list(THEME_IDS), key="plan_themes", format_func=names.get,
                             placeholder=T("meetings.choose_placeholder"),
                             max_selections=1 if kind == "single" else 6)
-    last_step = (content.single if kind == "single" else content.dialogue).steps[-1]
+    book = content.single if kind == "single" else content.dialogue
+    last_step = book.steps[-1]
     decision = st.radio(T("meetings.decision"), ["A", "B"], key="plan_decision",
                         format_func=lambda o: T(f"meetings.decision_{kind}_{o}", n=last_step.options[o]),
                         help=" ".join(f"{o}: {t}" for o, t in last_step.option_texts.items()))
@@ -57,12 +58,11 @@ def planner(user) -> None:
     place = c5.text_input(T("meetings.place"), key="plan_place", placeholder=T("meetings.place_hint"))
     facilitators = c4.text_input(T("meetings.facilitators"), key="plan_facilitators")
     c6, c7 = c5.columns(2)
-    welcome = c6.number_input(T("meetings.welcome"), 0, 60, 5, key="plan_welcome")
+    welcome = c6.number_input(T("meetings.welcome"), 0, 60, book.welcome_minutes, key="plan_welcome")
     pause = c7.number_input(T("meetings.break_minutes"), 0, 60, 0, key="plan_break")
     if not themes:
         st.info(T("meetings.choose_themes"), icon=":material/info:")
         return
-    book = content.single if kind == "single" else content.dialogue
     try:
         preview = agenda.build(book, kind, datetime.combine(day, start), int(participants), themes, decision,
                                int(welcome), int(pause), break_title=T("meetings.break"))

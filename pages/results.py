@@ -18,15 +18,7 @@ def recommendation_box(result: results.RoundResults, names: dict[str, str]) -> N
         st.subheader(T("routing.title"))
         st.markdown(f"### {T('routing.kind_flat' if rec.flat else f'routing.kind_{rec.kind}', themes=themes)}")
         for reason in rec.reasons:
-            params = dict(reason.params)
-            if "theme" in params:
-                params["theme"] = names[params["theme"]]
-            if "themes" in params:
-                params["themes"] = ", ".join(names[t] for t in params["themes"])
-            if "groups" in params:
-                params["groups"] = "; ".join(f"{g}: {', '.join(names[t] for t in ts)}"
-                                             for g, ts in params["groups"].items())
-            st.markdown(f"- {T(reason.key, **params)}")
+            st.markdown(f"- {routing.reason_text(reason, names, lang())}")
         for a, b in rec.tensions:
             st.markdown(f"- :material/balance: {T('routing.tension', a=names[a], b=names[b])}")
         if access.can(current_user(), access.PLAN_MEETINGS, result.round.department_id, org.all_departments(db())):

@@ -76,6 +76,11 @@ class Runbook:
     steps: tuple[Step, ...]
     connection_questions: tuple[str, ...] = ()
 
+    @property
+    def welcome_minutes(self) -> int:
+        """The default length of the editable welcome step: the one source of that number."""
+        return next(s.minutes for s in self.steps if s.editable)
+
 
 @dataclass(frozen=True)
 class Content:

@@ -5,14 +5,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from servicetjek import access, agenda, org, trials
-from servicetjek.content import THEME_IDS, Content
+from servicetjek import access, agenda, clock, org, trials
+from servicetjek.content import THEME_IDS, Content, load
 from servicetjek.db import Database
 from servicetjek.errors import DomainError
+from servicetjek.text import line, text
 from servicetjek.users import User
 
 MAX_TITLE = 120
 MAX_FIELD = 200
+MAX_NOTE = 1000
 
 
 class MeetingError(DomainError):
@@ -32,7 +34,7 @@ class Meeting:
     department_id: int
     kind: str
     title: str
-    starts_at: datetime  # local wall-clock time
+    starts_at: datetime  # Copenhagen wall-clock time (naive); stored as UTC (migration 0007)
     place: str
     facilitators: str
     participants: int
@@ -58,6 +60,7 @@ _COLUMNS = ("id, department_id, kind, title, starts_at, place, facilitators, par
 def _row(row) -> Meeting:
     values = list(row)
     values[8] = tuple(values[8])
+    values[4] = clock.to_local(values[4]).replace(tzinfo=None)
     return Meeting(*values)
 
 
@@ -79,15 +82,12 @@ def _require(db: Database, user: User, department_id: int) -> None:
 
 
 def _text(value: str, limit: int, key: str) -> str:
-    value = " ".join((value or "").split())
-    if len(value) > limit:
-        raise MeetingError(key, n=limit)
-    return value
+    return line(value, limit, too_long=key, error=MeetingError)
 
 
 def plan(db: Database, user: User, department_id: int, kind: str, title: str, starts_at: datetime,
          participants: int, themes: list[str], decision: str = "A", place: str = "", facilitators: str = "",
-         welcome_minutes: int = 5, break_minutes: int = 0) -> Meeting:
+         welcome_minutes: int | None = None, break_minutes: int = 0) -> Meeting:
     _require(db, user, department_id)
     if kind not in ("single", "dialogue"):
         raise MeetingError("meetings.kind_invalid")
@@ -107,6 +107,8 @@ def plan(db: Database, user: User, department_id: int, kind: str, title: str, st
         raise DomainError("agenda.participants_invalid", n=agenda.MAX_PARTICIPANTS)
     if decision not in ("A", "B"):
         raise DomainError("agenda.decision_invalid")
+    if welcome_minutes is None:
+        welcome_minutes = getattr(load(), kind).welcome_minutes
     if not 0 <= welcome_minutes <= 60 or not 0 <= break_minutes <= 60:
         raise DomainError("agenda.minutes_invalid")
 
@@ -115,8 +117,8 @@ def plan(db: Database, user: User, department_id: int, kind: str, title: str, st
             "INSERT INTO meetings (department_id, kind, title, starts_at, place, facilitators, participants, themes,"
             " decision, welcome_minutes, break_minutes, facilitator_chosen, created_by)"
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-            [department_id, kind, title, starts_at, place, facilitators, participants, themes, decision,
-             welcome_minutes, break_minutes, bool(facilitators), user.username]).fetchone()[0]
+            [department_id, kind, title, clock.to_storage(starts_at), place, facilitators, participants, themes,
+             decision, welcome_minutes, break_minutes, bool(facilitators), user.username]).fetchone()[0]
 
     return get(db, db.transaction(work))
 
@@ -169,7 +171,7 @@ def go_to_step(db: Database, user: User, meeting_id: int, step_index: int, now: 
     meeting = _load(db, user, meeting_id)
     if meeting.status == "done":
         raise MeetingError("meetings.already_done")
-    now = now or datetime.now().replace(microsecond=0)
+    now = now or clock.utcnow().replace(microsecond=0)
     if step_index < 0:
         raise MeetingError("meetings.step_invalid")
 
@@ -188,7 +190,7 @@ def go_to_step(db: Database, user: User, meeting_id: int, step_index: int, now: 
 
 def finish(db: Database, user: User, meeting_id: int, now: datetime | None = None) -> Meeting:
     meeting = _load(db, user, meeting_id)
-    now = now or datetime.now().replace(microsecond=0)
+    now = now or clock.utcnow().replace(microsecond=0)
 
     def work(cur):
         cur.execute("UPDATE meeting_step_times SET ended_at = ? WHERE meeting_id = ? AND step_index = ?"
@@ -274,9 +276,7 @@ def decide(db: Database, user: User, meeting_id: int, form: str, chosen: dict[in
     """Decision A: the chosen proposals become decided trials with who and a follow-up date.
     Decision B: the working-environment group takes the proposals on (noted)."""
     meeting = _load(db, user, meeting_id)
-    note = (note or "").strip()
-    if len(note) > 1000:
-        raise MeetingError("meetings.field_too_long", n=1000)
+    note = text(note, MAX_NOTE, too_long="meetings.field_too_long", error=MeetingError)
     proposals = {p.id: p for p in trials.for_meeting(db, meeting.id)}
     if form == "A":
         if not chosen:

@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 
 import jwt
 
-from servicetjek import users
+from servicetjek import clock, users
 from servicetjek.db import Database
 
 LIFETIME = timedelta(hours=12)  # a working day; then sign in again
@@ -23,7 +23,7 @@ ALGORITHM = "HS256"
 
 
 def _now() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
+    return clock.utcnow()
 
 
 def _id_hash(session_id: str) -> str:

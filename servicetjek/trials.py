@@ -11,10 +11,11 @@ import secrets
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from servicetjek import access, org, settings
-from servicetjek.content import THEME_IDS
+from servicetjek import access, clock, org, settings
+from servicetjek.content import THEME_IDS, load
 from servicetjek.db import Database
 from servicetjek.errors import DomainError
+from servicetjek.text import line, text
 from servicetjek.users import User
 
 STATUSES = ("proposed", "decided", "running", "decision", "permanent", "extended", "stopped")
@@ -28,9 +29,10 @@ TRANSITIONS = {
     "stopped": set(),
 }
 TEXT_FIELDS = ("what", "why", "how", "who", "adjustments")
+LINE_FIELDS = ("what", "who")
 MAX_WHAT = 200
 MAX_TEXT = 1000
-RHYTHMS = ("weeks_2_4", "every_14")
+RHYTHMS = ("weeks_2_4", "every_14")  # stored ids: the content's check-in weeks, or its interval in days
 DEFAULT_HOLIDAY_WEEKS = "7,42"  # winter and autumn; Easter, summer and Christmas follow the calendar
 
 
@@ -94,17 +96,19 @@ def _clean_texts(values: dict) -> dict:
     clean = {}
     for name in TEXT_FIELDS:
         if name in values:
-            text = values[name]
-            if not isinstance(text, str):
+            if not isinstance(values[name], str):
                 raise TrialError("trials.text_invalid")
-            text = text.strip().replace("\x00", "")
-            limit = MAX_WHAT if name == "what" else MAX_TEXT
-            if len(text) > limit:
-                raise TrialError("trials.text_too_long", field=name, n=limit)
-            clean[name] = text
+            clean[name] = _clean_text(name, values[name])
     if "what" in clean and not clean["what"]:
         raise TrialError("trials.what_required")
     return clean
+
+
+def _clean_text(name: str, value: str) -> str:
+    """What and who are one line (names on the board); the rest may have line breaks."""
+    if name in LINE_FIELDS:
+        return line(value, MAX_WHAT, too_long="trials.text_too_long", error=TrialError)
+    return text(value, MAX_TEXT, too_long="trials.text_too_long", error=TrialError)
 
 
 def _require_edit(db: Database, user: User | None, department_id: int) -> None:
@@ -112,7 +116,7 @@ def _require_edit(db: Database, user: User | None, department_id: int) -> None:
 
 
 def _now() -> datetime:
-    return datetime.now().replace(microsecond=0)
+    return clock.utcnow().replace(microsecond=0)
 
 
 def create(db: Database, user: User, department_id: int, theme: str, what: str, why: str = "", how: str = "",
@@ -126,10 +130,10 @@ def create(db: Database, user: User, department_id: int, theme: str, what: str, 
 
     def work(cur):
         trial_id = cur.execute(
-            "INSERT INTO trials (department_id, meeting_id, theme, what, why, how, who, status, updated_by)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+            "INSERT INTO trials (department_id, meeting_id, theme, what, why, how, who, status, weeks, updated_by)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
             [department_id, meeting_id, theme, texts["what"], texts["why"], texts["how"], texts["who"], status,
-             user.username]).fetchone()[0]
+             method_rhythm().weeks, user.username]).fetchone()[0]
         cur.execute("INSERT INTO trial_history VALUES (?, 1, ?, ?, ?)",
                     [trial_id, user.username, _now(), json.dumps({"created": texts | {"status": status}})])
         return trial_id
@@ -200,30 +204,46 @@ def change_status(db: Database, user: User, trial_id: int, base_version: int, st
     if status == "running":
         raise TrialError("trials.start_needs_date")
     changes = {"status": status}
+    reason = text(reason, MAX_TEXT, too_long="trials.text_too_long", error=TrialError)
     if reason:
-        if len(reason) > MAX_TEXT:
-            raise TrialError("trials.text_too_long", field="reason", n=MAX_TEXT)
-        changes["outcome_reason"] = reason.strip()
+        changes["outcome_reason"] = reason
     return _save(db, user, trial, base_version, changes)
 
 
-def checkpoints(start: date, weeks: int = 6, rhythm: str = "weeks_2_4") -> list[tuple[date, str]]:
-    """Check-ins after weeks 2 and 4 (or every 14 days) and the decision after the last week."""
+@dataclass(frozen=True)
+class Rhythm:
+    weeks: int
+    checkin_weeks: tuple[int, ...]
+    interval_days: int
+
+
+def method_rhythm() -> Rhythm:
+    """The method's trial rhythm, from content/*/method.toml (the one source of these numbers)."""
+    raw = load().trials
+    return Rhythm(int(raw["weeks"]), tuple(int(w) for w in raw["checkin_weeks"]), int(raw["alternative_interval_days"]))
+
+
+def checkpoints(start: date, weeks: int | None = None, rhythm: str = "weeks_2_4") -> list[tuple[date, str]]:
+    """Check-ins after the content's weeks (or every N days) and the decision after the last week."""
     if rhythm not in RHYTHMS:
         raise TrialError("trials.rhythm_invalid")
+    method = method_rhythm()
+    weeks = weeks or method.weeks
     end = start + timedelta(weeks=weeks)
     if rhythm == "weeks_2_4":
-        checkins = [start + timedelta(weeks=w) for w in (2, 4) if w < weeks]
+        checkins = [start + timedelta(weeks=w) for w in method.checkin_weeks if w < weeks]
     else:
-        checkins = [start + timedelta(days=d) for d in range(14, weeks * 7, 14)]
+        step = method.interval_days
+        checkins = [start + timedelta(days=d) for d in range(step, weeks * 7, step)]
     return [(d, "checkin") for d in checkins] + [(end, "decision")]
 
 
-def start(db: Database, user: User, trial_id: int, base_version: int, start_date: date, weeks: int = 6,
+def start(db: Database, user: User, trial_id: int, base_version: int, start_date: date, weeks: int | None = None,
           rhythm: str = "weeks_2_4") -> Trial:
     trial = _load_for_edit(db, user, trial_id)
     if "running" not in TRANSITIONS[trial.status]:
         raise TrialError("trials.transition_invalid", current=trial.status, new="running")
+    weeks = method_rhythm().weeks if weeks is None else weeks
     if not isinstance(weeks, int) or not 1 <= weeks <= 26:
         raise TrialError("trials.weeks_invalid")
     plan = checkpoints(start_date, weeks, rhythm)
@@ -261,16 +281,14 @@ def record_checkin(db: Database, user: User, trial_id: int, base_version: int, d
                    continue_with: str, adjust: str, today: date | None = None, **changes) -> Trial:
     """Answer the three questions at a check-in; optional changes to the trial go with it."""
     trial = _load_for_edit(db, user, trial_id)
-    today = today or date.today()
+    today = today or clock.today()
     if trial.status != "running" or trial.start_date is None:
         raise TrialError("trials.checkin_not_running")
     if today < trial.start_date:
         raise TrialError("trials.checkin_before_start")
-    answers = {"learned": learned, "continue_with": continue_with, "adjust": adjust}
-    for value in answers.values():
-        if not isinstance(value, str) or len(value) > MAX_TEXT:
-            raise TrialError("trials.text_too_long", field="checkin", n=MAX_TEXT)
-    if not any(v.strip() for v in answers.values()):
+    answers = {k: text(v, MAX_TEXT, too_long="trials.text_too_long", error=TrialError)
+               for k, v in {"learned": learned, "continue_with": continue_with, "adjust": adjust}.items()}
+    if not any(answers.values()):
         raise TrialError("trials.checkin_empty")
     known = db.query_one("SELECT done_at FROM trial_checkins WHERE trial_id = ? AND due = ? AND kind = 'checkin'",
                          [trial_id, due])
@@ -281,7 +299,7 @@ def record_checkin(db: Database, user: User, trial_id: int, base_version: int, d
     def mark(cur):
         cur.execute("UPDATE trial_checkins SET done_by = ?, done_at = ?, learned = ?, continue_with = ?, adjust = ?"
                     " WHERE trial_id = ? AND due = ? AND kind = 'checkin'",
-                    [user.username, _now(), *(answers[k].strip() for k in answers), trial_id, due])
+                    [user.username, _now(), *answers.values(), trial_id, due])
 
     changed = {k: v for k, v in text_changes.items() if getattr(trial, k) != v}
     return _save(db, user, trial, base_version, changed, mark, note={"checkin": str(due)})
@@ -317,7 +335,7 @@ def history(db: Database, user: User, trial_id: int) -> list[dict]:
 
 
 def overdue(db: Database, trial_ids: list[int], today: date | None = None) -> list[Checkpoint]:
-    today = today or date.today()
+    today = today or clock.today()
     return [c for c in checkpoints_for(db, trial_ids) if c.done_at is None and c.due < today]
 
 
@@ -368,8 +386,8 @@ def holiday_weeks(db: Database | None = None) -> set[int]:
     return {int(w) for w in raw.split(",") if w.strip().isdigit() and 1 <= int(w) <= 53}
 
 
-def set_holiday_weeks(db: Database, text: str) -> None:
-    weeks = [w.strip() for w in (text or "").split(",") if w.strip()]
+def set_holiday_weeks(db: Database, value: str) -> None:
+    weeks = [w.strip() for w in line(value, 400, error=TrialError).split(",") if w.strip()]
     if any(not w.isdigit() or not 1 <= int(w) <= 53 for w in weeks):
         raise TrialError("trials.holiday_weeks_invalid")
     settings.put(db, "holiday_weeks", ",".join(str(int(w)) for w in weeks))
@@ -409,9 +427,10 @@ def holiday_periods(year: int, school_weeks: set[int] | None = None) -> list[tup
     return [p for p in periods if p[1].year >= year and p[0].year <= year]
 
 
-def holiday_clashes(start_date: date, weeks: int = 6, school_weeks: set[int] | None = None) -> list[tuple[date, str]]:
+def holiday_clashes(start_date: date, weeks: int | None = None,
+                    school_weeks: set[int] | None = None) -> list[tuple[date, str]]:
     """Holiday periods (from their first day in the window) and single public holidays in the window."""
-    end = start_date + timedelta(weeks=weeks)
+    end = start_date + timedelta(weeks=weeks or method_rhythm().weeks)
     clashes = []
     for year in range(start_date.year, end.year + 1):
         clashes += [(max(first, start_date), key) for first, last, key in holiday_periods(year, school_weeks)
@@ -424,7 +443,7 @@ def is_period(key: str) -> bool:
     return key.startswith(("period_", "week_"))
 
 
-def next_clean_window(start_date: date, weeks: int = 6, school_weeks: set[int] | None = None,
+def next_clean_window(start_date: date, weeks: int | None = None, school_weeks: set[int] | None = None,
                       search_weeks: int = 60) -> date | None:
     """The first Monday from `start_date` whose window runs without a holiday period.
 

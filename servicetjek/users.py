@@ -8,13 +8,14 @@ import re
 import secrets
 import threading
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 import bcrypt
 
-from servicetjek import login_throttle
+from servicetjek import clock, login_throttle
 from servicetjek.db import Database
 from servicetjek.errors import DomainError
+from servicetjek.text import line
 
 ROLES = ("admin", "manager", "facilitator", "member")
 MIN_PASSWORD = 12
@@ -30,6 +31,7 @@ fredag danmark denmark kobenhavn københavn aarhus odense aalborg servicetjek hy
 region medarbejder leder tovholder test testtest changeme skiftmig secret monkey dragon
 football fodbold master superman batman trustno
 """.split())
+MAX_NAME = 100
 MAX_PASSWORD_BYTES = 72  # bcrypt's limit; bcrypt 5 raises instead of truncating
 # bcrypt takes ~230 ms of a core: one at a time, so sign-in guesses can never occupy both
 # cores and starve the rating form (issue 12).
@@ -53,7 +55,7 @@ class User:
 
 
 def _now() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
+    return clock.utcnow()
 
 
 def check_password(password: str, username: str = "") -> None:
@@ -88,10 +90,7 @@ def _clean_username(username: str) -> str:
 
 
 def _clean_name(name: str) -> str:
-    name = " ".join((name or "").split())
-    if not name or len(name) > 100:
-        raise UserError("users.name_invalid")
-    return name
+    return line(name, MAX_NAME, too_long="users.name_invalid", required="users.name_invalid", error=UserError)
 
 
 def count(db: Database) -> int:

@@ -109,3 +109,19 @@ def test_opening_the_board_shares_nothing_and_stop_sharing_really_stops(db, org_
     gone.query_params["board"] = token
     gone.run()
     assert "virker ikke" in gone.warning[0].value
+
+
+def test_public_board_shows_stopped_trials_with_their_reason(db, org_tree, people):
+    member = people["member"]
+    kept = trials.create(db, member, org_tree["A1"], "trust", "Ugentligt tjek ind")
+    dropped = trials.create(db, member, org_tree["A1"], "focus", "Mødefri fredag")
+    trials.change_status(db, member, dropped.id, dropped.version, "stopped", "Kunderne kunne ikke nå os")
+    token = trials.share_board(db, member, org_tree["A1"])
+    public = app()
+    public.query_params["board"] = token
+    public.run()
+    assert not public.exception
+    cards = [m.value for m in public.markdown]
+    assert any(kept.what in c for c in cards)
+    stopped_card = next(c for c in cards if "Mødefri fredag" in c)
+    assert "Stoppet" in stopped_card and "Stoppet, fordi:** Kunderne kunne ikke nå os" in stopped_card

@@ -12,6 +12,7 @@ import streamlit as st
 
 from servicetjek import rounds, settings
 from servicetjek.content import THEME_IDS, load
+from servicetjek.errors import StorageFull
 from servicetjek.ui.common import T, db, lang, md
 
 
@@ -40,6 +41,9 @@ def store_answer(token: str) -> None:
             names = load(lang()).theme_names()
             params["themes"] = ", ".join(names[t] for t in THEME_IDS if scores.get(t) is None)
         state["_rate_error"] = T(error.key, **params)
+        return
+    except StorageFull as error:  # nothing stored: the form stays filled in for another try
+        state["_rate_error"] = T(error.key)
         return
     state[f"_answered_{token}"] = True
 
