@@ -95,7 +95,7 @@ def decision_step(user, meeting: meetings.Meeting, step, names: dict) -> None:
     options = {p.id: p for p in proposals}
     picked = st.multiselect(T("mode.decided_trials"), list(options), key="a_pick",
                             placeholder=T("mode.pick_placeholder"),
-                            default=[p.id for p in proposals if p.chosen][:3],
+                            default=[p.id for p in proposals if p.chosen],
                             format_func=lambda i: options[i].what)
     chosen = {}
     for trial_id in picked:

@@ -272,27 +272,36 @@ def sort_proposal(db: Database, user: User, meeting_id: int, trial_id: int, base
 
 
 def decide(db: Database, user: User, meeting_id: int, form: str, chosen: dict[int, tuple[str, date | None]],
-           note: str = "") -> Meeting:
-    """Decision A: the chosen proposals become decided trials with who and a follow-up date.
-    Decision B: the working-environment group takes the proposals on (noted)."""
+           note: str = "", now: datetime | None = None) -> Meeting:
+    """Close the meeting. Decision A: the chosen proposals become decided trials with who and a
+    follow-up date. Decision B: the working-environment group takes the proposals on (noted).
+
+    Atomic: the trials, the note and the meeting's end are saved together or not at all.
+    """
     meeting = _load(db, user, meeting_id)
+    if meeting.status == "done":
+        raise MeetingError("meetings.already_done")
     note = text(note, MAX_NOTE, too_long="meetings.field_too_long", error=MeetingError)
-    proposals = {p.id: p for p in trials.for_meeting(db, meeting.id)}
+    now = now or datetime.now().replace(microsecond=0)
+
+    def close(cur):
+        cur.execute("UPDATE meeting_step_times SET ended_at = ? WHERE meeting_id = ? AND step_index = ?"
+                    " AND ended_at IS NULL", [now, meeting.id, meeting.current_step])
+        cur.execute("UPDATE meetings SET status = 'done', decision = ?, decision_note = ?, version = version + 1"
+                    " WHERE id = ?", [form, note or form, meeting.id])
+
     if form == "A":
         if not chosen:
             raise MeetingError("meetings.decide_needs_trial")
-        for trial_id, (who, follow_up) in chosen.items():
-            proposal = proposals.get(trial_id)
-            if proposal is None:
-                raise MeetingError("meetings.proposal_unknown")
-            if not (who or "").strip() or follow_up is None:
-                raise MeetingError("meetings.decide_needs_who_and_date")
-            updated = trials.update(db, user, trial_id, proposal.version, who=who, follow_up=follow_up)
-            trials.change_status(db, user, trial_id, updated.version, "decided")
-    elif form != "B":
+        proposals = {p.id for p in trials.for_meeting(db, meeting.id)}
+        if not set(chosen) <= proposals:
+            raise MeetingError("meetings.proposal_unknown")
+        trials.decide_together(db, user, chosen, then=close)
+    elif form == "B":
+        db.transaction(close)
+    else:
         raise DomainError("agenda.decision_invalid")
-    db.execute("UPDATE meetings SET decision_note = ? WHERE id = ?", [note or form, meeting.id])
-    return finish(db, user, meeting.id)
+    return get(db, meeting.id)
 
 
 def summary(db: Database, meeting: Meeting, content: Content) -> dict:

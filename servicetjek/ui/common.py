@@ -11,7 +11,7 @@ import streamlit as st
 from servicetjek import access, org, users
 from servicetjek.db import Database, get_db
 from servicetjek.errors import DomainError
-from servicetjek.i18n import normalise_lang, t
+from servicetjek.i18n import Message, normalise_lang, t
 
 
 def lang() -> str:
@@ -47,7 +47,9 @@ def current_user() -> users.User | None:
 
 
 def show_error(error: DomainError) -> None:
-    st.error(T(error.key, **error.params), icon=":material/error:")
+    # A value that is itself a UI string (e.g. a status) is shown in words, never as its key.
+    params = {k: T(v.key, **v.params) if isinstance(v, Message) else v for k, v in error.params.items()}
+    st.error(T(error.key, **params), icon=":material/error:")
 
 
 def require(action: str) -> users.User:
