@@ -340,7 +340,9 @@ def record_checkin(db: Database, user: User, trial_id: int, base_version: int, d
                     [user.username, _now(), *answers.values(), trial_id, due])
 
     changed = {k: v for k, v in text_changes.items() if getattr(trial, k) != v}
-    return _save(db, user, trial, base_version, changed, mark, note={"checkin": str(due)})
+    # The answers go into the history too, so what was learned stays readable beside the changes.
+    said = {k: v.strip() for k, v in answers.items() if v.strip()}
+    return _save(db, user, trial, base_version, changed, mark, note={"checkin": str(due)} | said)
 
 
 def decide(db: Database, user: User, trial_id: int, base_version: int, outcome: str, reason: str) -> Trial:
