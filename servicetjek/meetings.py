@@ -329,7 +329,7 @@ def decide(db: Database, user: User, meeting_id: int, form: str, chosen: dict[in
     if meeting.status == "done":
         raise MeetingError("meetings.already_done")
     note = text(note, MAX_NOTE, too_long="meetings.field_too_long", error=MeetingError)
-    now = now or datetime.now().replace(microsecond=0)
+    now = now or clock.utcnow().replace(microsecond=0)
 
     def close(cur):
         cur.execute("UPDATE meeting_step_times SET ended_at = ? WHERE meeting_id = ? AND step_index = ?"

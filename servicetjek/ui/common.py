@@ -32,6 +32,16 @@ def keep_choices_across_languages() -> None:
             st.session_state[key] = value
 
 
+def secrets_section(name: str) -> dict:
+    """A table of .streamlit/secrets.toml (e.g. [backup]) as a dict; empty without the file."""
+    from streamlit.errors import StreamlitSecretNotFoundError
+
+    try:
+        return dict(st.secrets.get(name, {}))
+    except (FileNotFoundError, KeyError, AttributeError, TypeError, ValueError, StreamlitSecretNotFoundError):
+        return {}
+
+
 def T(key: str, **values) -> str:
     return t(key, lang(), **values)
 
