@@ -207,6 +207,11 @@ def run(user, meeting: meetings.Meeting) -> None:
             st.markdown("\n".join(f"### • {q}" for q in book.connection_questions))
         if step.shows == "tables":
             st.markdown("### " + " · ".join(f"{names[t]}: {n}" for t, n in plan.tables.items()))
+            # Each table's theme with its questions, readable on the screen while the groups work.
+            for col, theme_id in zip(st.columns(len(meeting.themes)), meeting.themes, strict=True):
+                theme = content.theme(theme_id)
+                questions = "\n".join(f"- {q}" for q in theme.reflection)
+                col.markdown(f"**{theme.name}**  \n{theme.question}\n\n{questions}")
         if step.captures_proposals:
             proposal_capture(user, meeting, names)
             proposal_list(user, meeting, names, sortable=meeting.kind == "dialogue")

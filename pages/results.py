@@ -23,7 +23,8 @@ def recommendation_box(result: results.RoundResults, names: dict[str, str]) -> N
             st.markdown(f"- :material/balance: {T('routing.tension', a=names[a], b=names[b])}")
         if access.can(current_user(), access.PLAN_MEETINGS, result.round.department_id, org.all_departments(db())):
             if st.button(T("routing.plan_it"), type="primary", key="plan_it", icon=":material/event:"):
-                st.session_state["_plan_prefill"] = {"kind": rec.kind, "themes": rec.themes}
+                st.session_state["_plan_prefill"] = {"kind": rec.kind, "themes": rec.themes,
+                                                     "department_id": result.round.department_id}
                 st.switch_page("pages/meetings.py")
         # Straight to the runbook of the recommended meeting (the guide keeps its choice in the link).
         section = names[rec.themes[0]] if rec.kind == "single" else load(lang()).dialogue.name
