@@ -4,7 +4,7 @@ from datetime import date, timedelta
 
 import streamlit as st
 
-from servicetjek import access, exports, org, trials
+from servicetjek import access, clock, exports, org, trials
 from servicetjek.content import THEME_IDS, load
 from servicetjek.errors import DomainError
 from servicetjek.ui.charts import show as show_chart
@@ -45,7 +45,7 @@ def timeline_view(board, points) -> None:
              "points": [(c.due, c.kind, c.done_at is not None) for c in points if c.trial_id == t.id]}
             for t in running]
     labels = {"checkin": T("board.checkin"), "decision": T("board.decision_point"), "today": T("board.today")}
-    show_chart("timeline", rows, date.today(), labels, width="stretch")
+    show_chart("timeline", rows, clock.today(), labels, width="stretch")
 
 
 def cards_view(board, points, names) -> None:
@@ -59,7 +59,7 @@ def cards_view(board, points, names) -> None:
                 st.markdown(f"**{md(t.what)}**")
                 st.caption(f"{names[t.theme]}" + (f" · {md(t.who)}" if t.who else ""))
                 if nxt:
-                    late = nxt.due < date.today()
+                    late = nxt.due < clock.today()
                     st.markdown((":red[" if late else "") + T("board.next", kind=T(KIND_LABELS[nxt.kind]),
                                                               date=f"{nxt.due:%d.%m.%Y}") + ("]" if late else ""))
 
@@ -109,6 +109,7 @@ def edit_trial(user, trial: trials.Trial, points, can_edit: bool) -> None:
         if not can_edit:
             for field, label in zip(COLUMNS, content.action_plan["columns"][:5], strict=True):
                 st.markdown(f"**{label}** {md(getattr(trial, field)) or '–'}")
+            checkin_log(trial, points)
             return
         if f"_base_{trial.id}" not in st.session_state:
             load_form(trial)
@@ -128,14 +129,32 @@ def edit_trial(user, trial: trials.Trial, points, can_edit: bool) -> None:
                 st.text_input(label, key=f"{field}_{trial.id}")
             if st.form_submit_button(T("common.save")):
                 save(user, trial.id, {f: st.session_state[f"{f}_{trial.id}"] for f in COLUMNS})
-        status_actions(user, trial)
+        status_actions(user, trial, points)
         if trial.status == "running":
             checkin_form(user, trial, points)
+        checkin_log(trial, points)
         history = trials.history(db(), user, trial.id)
         st.caption(T("board.history"))
         st.dataframe([{T("board.when"): f"{h['at']:%d.%m.%Y %H:%M}", T("board.by"): h["by"],
                        T("board.change"): describe_change(h["change"])} for h in history],
                      hide_index=True, width="stretch")
+
+
+ANSWERS = ("learned", "continue_with", "adjust")
+
+
+def checkin_log(trial: trials.Trial, points, container=st) -> None:
+    """What each stop-op found: the three questions and their answers, oldest first."""
+    done = [c for c in points if c.trial_id == trial.id and c.kind == "checkin" and c.done_at is not None
+            and any(getattr(c, a) for a in ANSWERS)]
+    if not done:
+        return
+    questions = load(lang()).trials["checkin_questions"]
+    container.markdown(f"**{T('board.checkins_so_far')}**")
+    for c in done:
+        lines = [f"*{T('board.checkin_title', date=f'{c.due:%d.%m.%Y}')}*"]
+        lines += [f"**{q}** {md(getattr(c, a))}" for q, a in zip(questions, ANSWERS, strict=True) if getattr(c, a)]
+        container.markdown("  \n".join(lines))
 
 
 def rhythm_label(rhythm: str) -> str:
@@ -152,7 +171,8 @@ def describe_change(change: dict) -> str:
         "start_date": T("board.start"), "weeks": T("board.weeks"), "rhythm": T("board.rhythm"),
         "checkin": T("board.checkin"), "outcome_reason": T("board.reason").rstrip("?"),
         "follow_up": T("board.history_follow_up"), "purpose": T("mode.purpose"), "timing": T("mode.timing"),
-        "chosen": T("mode.chosen")}
+        "chosen": T("mode.chosen")} | dict(zip(ANSWERS, [q.rstrip("?") for q in load(lang()).trials[
+            "checkin_questions"]], strict=True))
 
     def value(key: str, raw) -> str:
         if key == "status":
@@ -184,11 +204,11 @@ def save(user, trial_id: int, values: dict) -> None:
     st.rerun()
 
 
-def status_actions(user, trial: trials.Trial) -> None:
+def status_actions(user, trial: trials.Trial, points=()) -> None:
     allowed = trials.TRANSITIONS[trial.status]
     if "running" in allowed:
         c1, c2, c3 = st.columns(3)
-        start = c1.date_input(T("board.start"), date.today(), key=f"start_{trial.id}",
+        start = c1.date_input(T("board.start"), clock.today(), key=f"start_{trial.id}",
                               format="DD.MM.YYYY")
         weeks = c2.number_input(T("board.weeks"), 1, 26, trial.weeks, key=f"weeks_{trial.id}")
         rhythm = c3.selectbox(T("board.rhythm"), trials.RHYTHMS, key=f"rhythm_{trial.id}",
@@ -208,6 +228,7 @@ def status_actions(user, trial: trials.Trial) -> None:
         st.page_link("pages/rounds.py", label=T("board.open_round"), icon=":material/how_to_vote:")
     if trial.status in ("running", "decision"):
         with st.form(f"decide_{trial.id}"):
+            checkin_log(trial, points)  # the decision after the last week builds on what the stops found
             outcome = st.radio(T("board.outcome"), ["permanent", "extended", "stopped"], horizontal=True,
                                key=f"outcome_{trial.id}", format_func=lambda s: T(f"status.{s}"))
             reason = st.text_input(T("board.reason"), key=f"reason_{trial.id}")
@@ -250,13 +271,16 @@ def checkin_form(user, trial, points) -> None:
 
 def act(change) -> None:
     try:
-        change()
+        changed = change()
     except trials.TrialConflict:
         st.error(T("trials.conflict"), icon=":material/sync_problem:")
         return
     except DomainError as error:
         show_error(error)
         return
+    # My own change moved the version: the edit form reloads from it on the next run (a form
+    # holds no unsent edits), so my next save is not a conflict with myself.
+    st.session_state.pop(f"_base_{changed.id}", None)
     st.rerun()
 
 

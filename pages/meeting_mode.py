@@ -1,10 +1,11 @@
 """Meeting mode: one step at a time in large type, timers, proposals and the decision."""
 
-from datetime import date, datetime, timedelta
+from datetime import timedelta
 
 import streamlit as st
 
 from servicetjek import access, exports, meetings, org, trials
+from servicetjek.clock import today, utcnow
 from servicetjek.content import load
 from servicetjek.errors import DomainError
 from servicetjek.i18n import number
@@ -22,7 +23,7 @@ def timers(meeting_id: int, step_index: int, minutes: int, turns: int, per_turn:
     started = meetings.step_started_at(db(), meeting_id, step_index)
     if started is None:
         return
-    now = datetime.now()
+    now = utcnow()  # step times are stored in UTC
     left, over = meetings.countdown(started, minutes, now)
     c1, c2 = st.columns(2)
     c1.metric(T("mode.time_left"), clock(left), delta=T("mode.over_time") if over else None, delta_color="inverse")
@@ -94,14 +95,14 @@ def decision_step(user, meeting: meetings.Meeting, step, names: dict) -> None:
     options = {p.id: p for p in proposals}
     picked = st.multiselect(T("mode.decided_trials"), list(options), key="a_pick",
                             placeholder=T("mode.pick_placeholder"),
-                            default=[p.id for p in proposals if p.chosen][:3],
+                            default=[p.id for p in proposals if p.chosen],
                             format_func=lambda i: options[i].what)
     chosen = {}
     for trial_id in picked:
         c1, c2 = st.columns(2)
         who = c1.text_input(Tmd("mode.who_does_what", what=options[trial_id].what), options[trial_id].who,
                             key=f"a_who_{trial_id}")
-        follow = c2.date_input(T("mode.follow_up"), date.today() + timedelta(days=14), key=f"a_fu_{trial_id}",
+        follow = c2.date_input(T("mode.follow_up"), today() + timedelta(days=14), key=f"a_fu_{trial_id}",
                                format="DD.MM.YYYY")
         chosen[trial_id] = (who, follow)
     if st.button(T("mode.finish"), type="primary", key="finish_a"):

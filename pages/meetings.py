@@ -1,10 +1,10 @@
 """Meeting planner: plan a single-theme or dialogue meeting with a computed agenda."""
 
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 
 import streamlit as st
 
-from servicetjek import access, agenda, exports, meetings
+from servicetjek import access, agenda, clock, exports, meetings
 from servicetjek.content import THEME_IDS, load
 from servicetjek.errors import DomainError
 from servicetjek.ui.common import T, db, department_picker, lang, md, require, show_error
@@ -40,7 +40,7 @@ def planner(user) -> None:
     kind = st.radio(T("meetings.kind"), ["single", "dialogue"], horizontal=True, key="plan_kind",
                     format_func=lambda k: getattr(content, k).name)
     c1, c2, c3 = st.columns(3)
-    day = c1.date_input(T("meetings.date"), date.today() + timedelta(days=14), key="plan_date", format="DD.MM.YYYY")
+    day = c1.date_input(T("meetings.date"), clock.today() + timedelta(days=14), key="plan_date", format="DD.MM.YYYY")
     start = c2.time_input(T("meetings.start"), time(9, 0), key="plan_time", step=300)
     participants = c3.number_input(T("meetings.participants"), 1, agenda.MAX_PARTICIPANTS, 8, key="plan_n")
     st.session_state.setdefault("plan_themes", [])

@@ -150,20 +150,18 @@ def simple_pdf(title: str, lines: Sequence[str], header: Sequence[str], rows: It
 
 
 def meeting_ics(uid: str, title: str, start, end, place: str, description: str) -> bytes:
-    """An iCalendar invitation; times are Europe/Copenhagen wall-clock times."""
-    from zoneinfo import ZoneInfo
-
+    """An iCalendar invitation; naive times are Copenhagen wall-clock times (the agenda's)."""
     from icalendar import Calendar, Event
 
-    tz = ZoneInfo("Europe/Copenhagen")
+    from servicetjek.clock import wall_clock
     cal = Calendar()
     cal.add("prodid", "-//Servicetjek//DA")
     cal.add("version", "2.0")
     event = Event()
     event.add("uid", uid)
     event.add("summary", title)
-    event.add("dtstart", start.replace(tzinfo=tz))
-    event.add("dtend", end.replace(tzinfo=tz))
+    event.add("dtstart", wall_clock(start))
+    event.add("dtend", wall_clock(end))
     if place:
         event.add("location", place)
     event.add("description", description)

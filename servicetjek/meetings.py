@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from servicetjek import access, agenda, org, trials
+from servicetjek import access, agenda, clock, org, trials
 from servicetjek.content import THEME_IDS, Content, load
 from servicetjek.db import Database
 from servicetjek.errors import DomainError
@@ -34,7 +34,7 @@ class Meeting:
     department_id: int
     kind: str
     title: str
-    starts_at: datetime  # local wall-clock time
+    starts_at: datetime  # Copenhagen wall-clock time (naive); stored as UTC (migration 0007)
     place: str
     facilitators: str
     participants: int
@@ -60,6 +60,7 @@ _COLUMNS = ("id, department_id, kind, title, starts_at, place, facilitators, par
 def _row(row) -> Meeting:
     values = list(row)
     values[8] = tuple(values[8])
+    values[4] = clock.to_local(values[4]).replace(tzinfo=None)
     return Meeting(*values)
 
 
@@ -116,8 +117,8 @@ def plan(db: Database, user: User, department_id: int, kind: str, title: str, st
             "INSERT INTO meetings (department_id, kind, title, starts_at, place, facilitators, participants, themes,"
             " decision, welcome_minutes, break_minutes, facilitator_chosen, created_by)"
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-            [department_id, kind, title, starts_at, place, facilitators, participants, themes, decision,
-             welcome_minutes, break_minutes, bool(facilitators), user.username]).fetchone()[0]
+            [department_id, kind, title, clock.to_storage(starts_at), place, facilitators, participants, themes,
+             decision, welcome_minutes, break_minutes, bool(facilitators), user.username]).fetchone()[0]
 
     return get(db, db.transaction(work))
 
@@ -170,7 +171,7 @@ def go_to_step(db: Database, user: User, meeting_id: int, step_index: int, now: 
     meeting = _load(db, user, meeting_id)
     if meeting.status == "done":
         raise MeetingError("meetings.already_done")
-    now = now or datetime.now().replace(microsecond=0)
+    now = now or clock.utcnow().replace(microsecond=0)
     if step_index < 0:
         raise MeetingError("meetings.step_invalid")
 
@@ -189,7 +190,7 @@ def go_to_step(db: Database, user: User, meeting_id: int, step_index: int, now: 
 
 def finish(db: Database, user: User, meeting_id: int, now: datetime | None = None) -> Meeting:
     meeting = _load(db, user, meeting_id)
-    now = now or datetime.now().replace(microsecond=0)
+    now = now or clock.utcnow().replace(microsecond=0)
 
     def work(cur):
         cur.execute("UPDATE meeting_step_times SET ended_at = ? WHERE meeting_id = ? AND step_index = ?"
@@ -271,27 +272,36 @@ def sort_proposal(db: Database, user: User, meeting_id: int, trial_id: int, base
 
 
 def decide(db: Database, user: User, meeting_id: int, form: str, chosen: dict[int, tuple[str, date | None]],
-           note: str = "") -> Meeting:
-    """Decision A: the chosen proposals become decided trials with who and a follow-up date.
-    Decision B: the working-environment group takes the proposals on (noted)."""
+           note: str = "", now: datetime | None = None) -> Meeting:
+    """Close the meeting. Decision A: the chosen proposals become decided trials with who and a
+    follow-up date. Decision B: the working-environment group takes the proposals on (noted).
+
+    Atomic: the trials, the note and the meeting's end are saved together or not at all.
+    """
     meeting = _load(db, user, meeting_id)
+    if meeting.status == "done":
+        raise MeetingError("meetings.already_done")
     note = text(note, MAX_NOTE, too_long="meetings.field_too_long", error=MeetingError)
-    proposals = {p.id: p for p in trials.for_meeting(db, meeting.id)}
+    now = now or clock.utcnow().replace(microsecond=0)
+
+    def close(cur):
+        cur.execute("UPDATE meeting_step_times SET ended_at = ? WHERE meeting_id = ? AND step_index = ?"
+                    " AND ended_at IS NULL", [now, meeting.id, meeting.current_step])
+        cur.execute("UPDATE meetings SET status = 'done', decision = ?, decision_note = ?, version = version + 1"
+                    " WHERE id = ?", [form, note or form, meeting.id])
+
     if form == "A":
         if not chosen:
             raise MeetingError("meetings.decide_needs_trial")
-        for trial_id, (who, follow_up) in chosen.items():
-            proposal = proposals.get(trial_id)
-            if proposal is None:
-                raise MeetingError("meetings.proposal_unknown")
-            if not (who or "").strip() or follow_up is None:
-                raise MeetingError("meetings.decide_needs_who_and_date")
-            updated = trials.update(db, user, trial_id, proposal.version, who=who, follow_up=follow_up)
-            trials.change_status(db, user, trial_id, updated.version, "decided")
-    elif form != "B":
+        proposals = {p.id for p in trials.for_meeting(db, meeting.id)}
+        if not set(chosen) <= proposals:
+            raise MeetingError("meetings.proposal_unknown")
+        trials.decide_together(db, user, chosen, then=close)
+    elif form == "B":
+        db.transaction(close)
+    else:
         raise DomainError("agenda.decision_invalid")
-    db.execute("UPDATE meetings SET decision_note = ? WHERE id = ?", [note or form, meeting.id])
-    return finish(db, user, meeting.id)
+    return get(db, meeting.id)
 
 
 def summary(db: Database, meeting: Meeting, content: Content) -> dict:

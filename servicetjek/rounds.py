@@ -7,17 +7,16 @@ import re
 import secrets
 import threading
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from zoneinfo import ZoneInfo
+from datetime import datetime
 
-from servicetjek import access, answer_store, org
+from servicetjek import access, answer_store, clock, org
 from servicetjek import text as user_text
 from servicetjek.content import THEME_IDS
 from servicetjek.db import Database
 from servicetjek.errors import DomainError
 from servicetjek.users import User
 
-LOCAL_TZ = ZoneInfo("Europe/Copenhagen")
+LOCAL_TZ = clock.LOCAL_TZ
 TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{32}$")
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L: easy to read aloud and type
 CODE_LENGTH = 8
@@ -66,19 +65,10 @@ class Answer:
     comment: str | None
 
 
-def utcnow() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
-
-
-def local_to_utc(value: datetime) -> datetime:
-    """A wall-clock time in Copenhagen (naive or aware) as naive UTC for storage."""
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=LOCAL_TZ)
-    return value.astimezone(UTC).replace(tzinfo=None)
-
-
-def utc_to_local(value: datetime) -> datetime:
-    return value.replace(tzinfo=UTC).astimezone(LOCAL_TZ)
+# The one clock lives in servicetjek.clock; these names stay for the pages that use them.
+utcnow = clock.utcnow
+local_to_utc = clock.to_storage  # Copenhagen wall-clock (naive) or aware -> naive UTC
+utc_to_local = clock.to_local  # naive UTC -> aware Copenhagen
 
 
 def new_token() -> str:

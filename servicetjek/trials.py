@@ -11,10 +11,11 @@ import secrets
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from servicetjek import access, org, settings
+from servicetjek import access, clock, org, settings
 from servicetjek.content import THEME_IDS, load
 from servicetjek.db import Database
 from servicetjek.errors import DomainError
+from servicetjek.i18n import Message
 from servicetjek.text import line, text
 from servicetjek.users import User
 
@@ -116,7 +117,7 @@ def _require_edit(db: Database, user: User | None, department_id: int) -> None:
 
 
 def _now() -> datetime:
-    return datetime.now().replace(microsecond=0)
+    return clock.utcnow().replace(microsecond=0)
 
 
 def create(db: Database, user: User, department_id: int, theme: str, what: str, why: str = "", how: str = "",
@@ -141,6 +142,20 @@ def create(db: Database, user: User, department_id: int, theme: str, what: str, 
     return get(db, db.transaction(work))
 
 
+def _apply(cur, user: User, trial_id: int, base_version: int, changes: dict, entry: dict) -> int | None:
+    """One versioned change inside the caller's transaction; None when the version moved on."""
+    assignments = "".join(f", {k} = ?" for k in changes)
+    updated = cur.execute(
+        f"UPDATE trials SET version = version + 1, updated_by = ?, updated_at = ?{assignments}"
+        " WHERE id = ? AND version = ? RETURNING version",
+        [user.username, _now(), *changes.values(), trial_id, base_version]).fetchone()
+    if updated is None:
+        return None
+    cur.execute("INSERT INTO trial_history VALUES (?, ?, ?, ?, ?)",
+                [trial_id, updated[0], user.username, _now(), json.dumps(entry, default=str)])
+    return updated[0]
+
+
 def _save(db: Database, user: User, trial: Trial, base_version: int, changes: dict,
           extra_sql=None, note: dict | None = None) -> Trial:
     """Apply `changes` if nobody saved since `base_version`; record them in the history.
@@ -150,24 +165,45 @@ def _save(db: Database, user: User, trial: Trial, base_version: int, changes: di
     entry = changes | (note or {})
     if not entry:
         return trial
-    assignments = "".join(f", {k} = ?" for k in changes)
 
     def work(cur):
-        updated = cur.execute(
-            f"UPDATE trials SET version = version + 1, updated_by = ?, updated_at = ?{assignments}"
-            " WHERE id = ? AND version = ? RETURNING version",
-            [user.username, _now(), *changes.values(), trial.id, base_version]).fetchone()
-        if updated is None:
-            return None
-        cur.execute("INSERT INTO trial_history VALUES (?, ?, ?, ?, ?)",
-                    [trial.id, updated[0], user.username, _now(), json.dumps(entry, default=str)])
-        if extra_sql:
+        version = _apply(cur, user, trial.id, base_version, changes, entry)
+        if version is not None and extra_sql:
             extra_sql(cur)
-        return updated[0]
+        return version
 
     if db.transaction(work) is None:
         raise TrialConflict(get(db, trial.id))
     return get(db, trial.id)
+
+
+def decide_together(db: Database, user: User, decisions: dict[int, tuple[str, date | None]], then=None) -> None:
+    """A meeting's decision A: every chosen proposal becomes a decided trial with who and a
+    follow-up date – all of them or none (`then(cur)` runs in the same transaction).
+
+    Everything is checked before anything is written, so a missing "who" saves nothing and a
+    retry after fixing it simply works; a trial already decided only gets its who/date.
+    """
+    planned = []
+    for trial_id, (who, follow_up) in decisions.items():
+        trial = _load_for_edit(db, user, trial_id)
+        who = _clean_texts({"who": who or ""})["who"]
+        if not who or follow_up is None:
+            raise TrialError("trials.decide_needs_who_and_date", what=trial.what)
+        if trial.status not in ("proposed", "decided"):
+            raise TrialError("trials.already_further", what=trial.what, status=Message(f"status.{trial.status}"))
+        changes = {k: v for k, v in {"who": who, "follow_up": follow_up, "status": "decided"}.items()
+                   if getattr(trial, k) != v}
+        planned.append((trial, changes))
+
+    def work(cur):
+        for trial, changes in planned:
+            if changes and _apply(cur, user, trial.id, trial.version, changes, changes) is None:
+                raise TrialConflict(get(db, trial.id))
+        if then:
+            then(cur)
+
+    db.transaction(work)
 
 
 def _load_for_edit(db: Database, user: User, trial_id: int) -> Trial:
@@ -200,7 +236,8 @@ def change_status(db: Database, user: User, trial_id: int, base_version: int, st
                   reason: str = "") -> Trial:
     trial = _load_for_edit(db, user, trial_id)
     if status not in TRANSITIONS.get(trial.status, set()):
-        raise TrialError("trials.transition_invalid", current=trial.status, new=status)
+        raise TrialError("trials.transition_invalid", current=Message(f"status.{trial.status}"),
+                         new=Message(f"status.{status}"))
     if status == "running":
         raise TrialError("trials.start_needs_date")
     changes = {"status": status}
@@ -242,7 +279,8 @@ def start(db: Database, user: User, trial_id: int, base_version: int, start_date
           rhythm: str = "weeks_2_4") -> Trial:
     trial = _load_for_edit(db, user, trial_id)
     if "running" not in TRANSITIONS[trial.status]:
-        raise TrialError("trials.transition_invalid", current=trial.status, new="running")
+        raise TrialError("trials.transition_invalid", current=Message(f"status.{trial.status}"),
+                         new=Message("status.running"))
     weeks = method_rhythm().weeks if weeks is None else weeks
     if not isinstance(weeks, int) or not 1 <= weeks <= 26:
         raise TrialError("trials.weeks_invalid")
@@ -281,7 +319,7 @@ def record_checkin(db: Database, user: User, trial_id: int, base_version: int, d
                    continue_with: str, adjust: str, today: date | None = None, **changes) -> Trial:
     """Answer the three questions at a check-in; optional changes to the trial go with it."""
     trial = _load_for_edit(db, user, trial_id)
-    today = today or date.today()
+    today = today or clock.today()
     if trial.status != "running" or trial.start_date is None:
         raise TrialError("trials.checkin_not_running")
     if today < trial.start_date:
@@ -302,7 +340,9 @@ def record_checkin(db: Database, user: User, trial_id: int, base_version: int, d
                     [user.username, _now(), *answers.values(), trial_id, due])
 
     changed = {k: v for k, v in text_changes.items() if getattr(trial, k) != v}
-    return _save(db, user, trial, base_version, changed, mark, note={"checkin": str(due)})
+    # The answers go into the history too, so what was learned stays readable beside the changes.
+    said = {k: v.strip() for k, v in answers.items() if v.strip()}
+    return _save(db, user, trial, base_version, changed, mark, note={"checkin": str(due)} | said)
 
 
 def decide(db: Database, user: User, trial_id: int, base_version: int, outcome: str, reason: str) -> Trial:
@@ -335,7 +375,7 @@ def history(db: Database, user: User, trial_id: int) -> list[dict]:
 
 
 def overdue(db: Database, trial_ids: list[int], today: date | None = None) -> list[Checkpoint]:
-    today = today or date.today()
+    today = today or clock.today()
     return [c for c in checkpoints_for(db, trial_ids) if c.done_at is None and c.due < today]
 
 

@@ -125,3 +125,64 @@ def test_public_board_shows_stopped_trials_with_their_reason(db, org_tree, peopl
     assert any(kept.what in c for c in cards)
     stopped_card = next(c for c in cards if "Mødefri fredag" in c)
     assert "Stoppet" in stopped_card and "Stoppet, fordi:** Kunderne kunne ikke nå os" in stopped_card
+
+
+def test_closing_a_meeting_is_atomic_and_a_retry_works(db, org_tree, people):
+    fac = people["facilitator"]
+    m = meetings.plan(db, fac, org_tree["A1"], "single", "Fordybelse", START, 6, ["focus"], "A")
+    first = meetings.add_proposal(db, fac, m.id, "Stilletid 8–10", "focus")
+    second = meetings.add_proposal(db, fac, m.id, "Mødefri fredag", "focus")
+    meetings.go_to_step(db, fac, m.id, 5)  # the decision
+    at = login(db, "tovholder")
+    at.switch_page("pages/meeting_mode.py").run()
+    at.multiselect(key="a_pick").select(first.id).select(second.id).run()
+    at.text_input(key=f"a_who_{first.id}").input("Tina")
+    at.button(key="finish_a").click().run()
+    assert not at.exception
+    message = at.error[0].value
+    assert "Mødefri fredag" in message and "Intet er gemt" in message and "decided" not in message
+    assert [t.status for t in trials.for_meeting(db, m.id)] == ["proposed", "proposed"]  # nothing half-saved
+    assert meetings.get(db, m.id).status == "running"
+    at.text_input(key=f"a_who_{second.id}").input("Bo")
+    at.button(key="finish_a").click().run()
+    assert not at.exception and not at.error
+    assert {t.what: (t.status, t.who) for t in trials.for_meeting(db, m.id)} == {
+        "Stilletid 8–10": ("decided", "Tina"), "Mødefri fredag": ("decided", "Bo")}
+    assert meetings.get(db, m.id).status == "done"
+
+
+def test_status_keys_never_reach_the_message(db, org_tree, people):
+    from servicetjek.i18n import Message
+
+    t = trials.create(db, people["member"], org_tree["A1"], "focus", "Stilletid")
+    t = trials.change_status(db, people["member"], t.id, t.version, "decided")
+    with pytest.raises(DomainError) as caught:
+        trials.change_status(db, people["member"], t.id, t.version, "decided")
+    assert caught.value.params == {"current": Message("status.decided"), "new": Message("status.decided")}
+
+
+def test_checkin_answers_are_shown_and_my_next_save_is_not_a_conflict(db, org_tree, people):
+    from datetime import date, timedelta
+
+    t = trials.create(db, people["member"], org_tree["A1"], "focus", "Stilletid", status="decided")
+    t = trials.start(db, people["member"], t.id, t.version, date.today() - timedelta(days=15))
+    at = login(db, "medlem")
+    at.switch_page("pages/board.py").run()
+    first_due = trials.checkpoints(t.start_date)[0][0]
+    at.text_area(key=f"ci_0_{t.id}_{first_due}").input("Ro om morgenen virker")
+    at.text_area(key=f"ci_2_{t.id}_{first_due}").input("Telefonen på lydløs")
+    at.button(key=f"FormSubmitter:checkin_{t.id}-Gem stop op").click().run()
+    assert not at.exception
+    shown = [m.value for m in at.markdown if "Ro om morgenen virker" in m.value]
+    # In the trial's card and again in the week-6 decision form.
+    assert len(shown) == 2 and all("**Hvad justerer vi?** Telefonen på lydløs" in v for v in shown)
+    history = " ".join(row["Ændring"] for row in at.dataframe[-1].value.to_dict("records"))
+    assert "Hvad har vi lært: Ro om morgenen virker" in history
+    at.text_input(key=f"how_{t.id}").input("Stille fra 8 til 10")
+    at.button(key=f"FormSubmitter:edit_{t.id}-Gem").click().run()
+    assert not at.exception and not any("En anden har gemt" in e.value for e in at.error)
+    assert trials.get(db, t.id).how == "Stille fra 8 til 10"
+    manager = login(db, "leder")  # reads the board, and the answers with it
+    manager.switch_page("pages/board.py").run()
+    manager.selectbox(key="board_dept").set_value(org_tree["A1"]).run()
+    assert any("Ro om morgenen virker" in m.value for m in manager.markdown)

@@ -10,7 +10,7 @@ import streamlit as st
 from servicetjek import access, org, users
 from servicetjek.db import Database, get_db
 from servicetjek.errors import DomainError
-from servicetjek.i18n import normalise_lang, t
+from servicetjek.i18n import Message, normalise_lang, t
 from servicetjek.text import markdown as md  # the one way user text enters Markdown
 
 
@@ -32,6 +32,16 @@ def keep_choices_across_languages() -> None:
             st.session_state[key] = value
 
 
+def secrets_section(name: str) -> dict:
+    """A table of .streamlit/secrets.toml (e.g. [backup]) as a dict; empty without the file."""
+    from streamlit.errors import StreamlitSecretNotFoundError
+
+    try:
+        return dict(st.secrets.get(name, {}))
+    except (FileNotFoundError, KeyError, AttributeError, TypeError, ValueError, StreamlitSecretNotFoundError):
+        return {}
+
+
 def T(key: str, **values) -> str:
     return t(key, lang(), **values)
 
@@ -47,7 +57,11 @@ def current_user() -> users.User | None:
 
 
 def show_error(error: DomainError) -> None:
-    st.error(Tmd(error.key, **error.params), icon=":material/error:")
+    # A value that is itself a UI string (e.g. a status) is shown in words, never as its key;
+    # any other text value may come from a user and is made inert.
+    params = {k: T(v.key, **v.params) if isinstance(v, Message) else md(v) if isinstance(v, str) else v
+              for k, v in error.params.items()}
+    st.error(T(error.key, **params), icon=":material/error:")
 
 
 def require(action: str) -> users.User:
