@@ -21,11 +21,13 @@ def _documented(title: str = "Configuration") -> set[str]:
     return set(re.findall(r"`([^`]+)`", _section(title)))
 
 
+def _scan(*patterns: str) -> set[str]:
+    sources = [path.read_text(encoding="utf-8") for path in CODE]
+    return {match for pattern in patterns for source in sources for match in re.findall(pattern, source)}
+
+
 def env_variables() -> set[str]:
-    found = set()
-    for path in CODE:
-        found |= set(re.findall(r"\bSERVICETJEK_[A-Z0-9_]*[A-Z0-9]\b", path.read_text(encoding="utf-8")))
-    return found
+    return _scan(r"\bSERVICETJEK_[A-Z0-9_]*[A-Z0-9]\b")
 
 
 def setting_keys() -> set[str]:
@@ -51,12 +53,7 @@ def setting_keys() -> set[str]:
 
 def secrets_keys() -> set[str]:
     """Names read from .streamlit/secrets.toml: st.secrets.get("x") and secrets_section("x")."""
-    found = set()
-    for path in CODE:
-        source = path.read_text(encoding="utf-8")
-        found |= set(re.findall(r"st\.secrets(?:\.get\(|\[)\"([a-z_]+)\"", source))
-        found |= set(re.findall(r"secrets_section\(\"([a-z_]+)\"\)", source))
-    return found
+    return _scan(r"st\.secrets(?:\.get\(|\[)\"([a-z_]+)\"", r"secrets_section\(\"([a-z_]+)\"\)")
 
 
 def test_the_scanners_find_what_we_know_is_there():
