@@ -84,7 +84,24 @@ def place(user, meeting_id: int, trial_id: int, base_version: int, keys: dict) -
         st.session_state["_sort_error"] = error
 
 
+def choose_form(user, meeting_id: int, base_version: int, key: str) -> None:
+    """Callback: the meeting chooses A or B at the decision step (the plan's choice is a default)."""
+    try:
+        meetings.set_decision(db(), user, meeting_id, base_version, st.session_state[key])
+    except meetings.MeetingConflict:
+        st.session_state["_sort_error"] = DomainError("meetings.conflict")
+    except DomainError as error:
+        st.session_state["_sort_error"] = error
+
+
 def decision_step(user, meeting: meetings.Meeting, step, names: dict) -> None:
+    key = f"decision_{meeting.id}"
+    st.session_state[key] = meeting.decision
+    st.radio(T("mode.choose_decision"), ["A", "B"], key=key, horizontal=True, on_change=choose_form,
+             args=(user, meeting.id, meeting.version, key),
+             format_func=lambda o: T(f"meetings.decision_{meeting.kind}_{o}", n=step.options[o]))
+    if error := st.session_state.pop("_sort_error", None):
+        show_error(error)
     st.markdown(f"### {meeting.decision}. {step.option_texts[meeting.decision]}")
     proposals = trials.for_meeting(db(), meeting.id)
     if meeting.decision == "B":
@@ -209,7 +226,7 @@ def main() -> None:
     user = require(access.PLAN_MEETINGS)
     departments = org.all_departments(db())
     mine = access.allowed_departments(user, access.PLAN_MEETINGS, departments)
-    listed = meetings.for_departments(db(), mine)
+    listed = [m for m in meetings.for_departments(db(), mine) if not m.cancelled]
     if not listed:
         st.title(T("mode.page_title"))
         st.info(T("meetings.none"), icon=":material/event:")

@@ -158,10 +158,56 @@ def checklist(user, meeting: meetings.Meeting) -> None:
                      args=(user, meeting.id, meeting.version, item, key))
 
 
+def edit_form(user, meeting: meetings.Meeting) -> None:
+    """Change or cancel a meeting that has not started; saved in the submit callback."""
+    names = load(lang()).theme_names()
+    fields = {"title": meeting.title, "date": meeting.starts_at.date(), "time": meeting.starts_at.time(),
+              "place": meeting.place, "facilitators": meeting.facilitators, "n": meeting.participants,
+              "themes": list(meeting.themes), "welcome": meeting.welcome_minutes, "break": meeting.break_minutes}
+    key = {f: f"edit_{f}_{meeting.id}" for f in fields}
+    for f, value in fields.items():
+        st.session_state[key[f]] = value  # what is saved now (the form sends nothing until submitted)
+    with st.popover(T("meetings.edit"), icon=":material/edit:"), st.form(f"edit_meeting_{meeting.id}"):
+        st.text_input(T("meetings.title"), key=key["title"])
+        c1, c2, c3 = st.columns(3)
+        c1.date_input(T("meetings.date"), key=key["date"], format="DD.MM.YYYY")
+        c2.time_input(T("meetings.start"), key=key["time"], step=300)
+        c3.number_input(T("meetings.participants"), 1, agenda.MAX_PARTICIPANTS, key=key["n"])
+        st.multiselect(T("meetings.themes"), list(THEME_IDS), key=key["themes"], format_func=names.get,
+                       max_selections=1 if meeting.kind == "single" else 6)
+        c4, c5 = st.columns(2)
+        c4.text_input(T("meetings.place"), key=key["place"])
+        c5.text_input(T("meetings.facilitators"), key=key["facilitators"])
+        c6, c7 = st.columns(2)
+        c6.number_input(T("meetings.welcome"), 0, 60, key=key["welcome"])
+        c7.number_input(T("meetings.break_minutes"), 0, 60, key=key["break"])
+        st.form_submit_button(T("common.save"), type="primary", on_click=save_edit,
+                              args=(user, meeting.id, meeting.version, key))
+    st.button(T("meetings.cancel"), key=f"cancel_{meeting.id}", icon=":material/event_busy:",
+              on_click=meeting_action, args=(meetings.cancel, user, meeting.id, meeting.version))
+
+
+def save_edit(user, meeting_id: int, base_version: int, key: dict) -> None:
+    v = {f: st.session_state[k] for f, k in key.items()}
+    meeting_action(meetings.edit, user, meeting_id, base_version, v["title"], datetime.combine(v["date"], v["time"]),
+                   int(v["n"]), v["themes"], v["place"], v["facilitators"], int(v["welcome"]), int(v["break"]))
+
+
+def meeting_action(action, user, meeting_id: int, *args) -> None:
+    """Callback for a change to one meeting: a conflict or a refusal is shown on the next draw."""
+    try:
+        action(db(), user, meeting_id, *args)
+    except meetings.MeetingConflict:
+        st.session_state["_meeting_conflict"] = meeting_id
+    except DomainError as error:
+        st.session_state["_meeting_error"] = error
+
+
 def planned_list(user) -> None:
     from servicetjek import org
 
     departments = org.all_departments(db())
+    dept_names = {d.id: d.name for d in departments}
     mine = access.allowed_departments(user, access.PLAN_MEETINGS, departments)
     listed = meetings.for_departments(db(), mine)
     st.subheader(T("meetings.planned"))
@@ -171,13 +217,20 @@ def planned_list(user) -> None:
     content = load(lang())
     for meeting in listed:
         a = meetings.meeting_agenda(meeting, content)
-        state = T(f"meetings.status_{meeting.status}")
-        with st.expander(f"{meeting.starts_at:%d.%m.%Y %H:%M} · {md(meeting.title)} · {state}"):
+        state = T("meetings.status_cancelled" if meeting.cancelled else f"meetings.status_{meeting.status}")
+        # The department is named: fifty units' meetings in one list must be told apart.
+        label = (f"{meeting.starts_at:%d.%m.%Y %H:%M} · {md(dept_names.get(meeting.department_id, ''))}"
+                 f" · {md(meeting.title)} · {state}")
+        with st.expander(label):
             agenda_table(a)
             checklist(user, meeting)
             outputs(meeting, a)
             if meeting.kind == "dialogue":
                 table_cards(meeting)
+            if meeting.cancelled:
+                continue
+            if meeting.status == "planned":
+                edit_form(user, meeting)
             if meeting.status != "done" and st.button(T("meetings.start_mode"), key=f"run_{meeting.id}",
                                                       type="primary", icon=":material/play_arrow:"):
                 st.session_state["meeting_mode_id"] = meeting.id

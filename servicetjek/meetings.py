@@ -85,10 +85,9 @@ def _text(value: str, limit: int, key: str) -> str:
     return line(value, limit, too_long=key, error=MeetingError)
 
 
-def plan(db: Database, user: User, department_id: int, kind: str, title: str, starts_at: datetime,
-         participants: int, themes: list[str], decision: str = "A", place: str = "", facilitators: str = "",
-         welcome_minutes: int | None = None, break_minutes: int = 0) -> Meeting:
-    _require(db, user, department_id)
+def _checked(kind: str, title: str, participants: int, themes: list[str], decision: str, place: str,
+             facilitators: str, welcome_minutes: int | None, break_minutes: int) -> dict:
+    """A meeting's fields, validated and cleaned: the same rules when planning and when editing."""
     if kind not in ("single", "dialogue"):
         raise MeetingError("meetings.kind_invalid")
     themes = [t for t in dict.fromkeys(themes) if t in THEME_IDS]
@@ -111,16 +110,62 @@ def plan(db: Database, user: User, department_id: int, kind: str, title: str, st
         welcome_minutes = getattr(load(), kind).welcome_minutes
     if not 0 <= welcome_minutes <= 60 or not 0 <= break_minutes <= 60:
         raise DomainError("agenda.minutes_invalid")
+    return {"title": title, "participants": participants, "themes": themes, "decision": decision, "place": place,
+            "facilitators": facilitators, "welcome_minutes": welcome_minutes, "break_minutes": break_minutes}
+
+
+def plan(db: Database, user: User, department_id: int, kind: str, title: str, starts_at: datetime,
+         participants: int, themes: list[str], decision: str = "A", place: str = "", facilitators: str = "",
+         welcome_minutes: int | None = None, break_minutes: int = 0) -> Meeting:
+    _require(db, user, department_id)
+    f = _checked(kind, title, participants, themes, decision, place, facilitators, welcome_minutes, break_minutes)
 
     def work(cur):
         return cur.execute(
             "INSERT INTO meetings (department_id, kind, title, starts_at, place, facilitators, participants, themes,"
             " decision, welcome_minutes, break_minutes, facilitator_chosen, created_by)"
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-            [department_id, kind, title, clock.to_storage(starts_at), place, facilitators, participants, themes,
-             decision, welcome_minutes, break_minutes, bool(facilitators), user.username]).fetchone()[0]
+            [department_id, kind, f["title"], clock.to_storage(starts_at), f["place"], f["facilitators"],
+             f["participants"], f["themes"], f["decision"], f["welcome_minutes"], f["break_minutes"],
+             bool(f["facilitators"]), user.username]).fetchone()[0]
 
     return get(db, db.transaction(work))
+
+
+def _planned(db: Database, user: User, meeting_id: int) -> Meeting:
+    meeting = _load(db, user, meeting_id)
+    if meeting.cancelled:
+        raise MeetingError("meetings.cancelled")
+    if meeting.status != "planned":
+        raise MeetingError("meetings.already_started")
+    return meeting
+
+
+def edit(db: Database, user: User, meeting_id: int, base_version: int, title: str, starts_at: datetime,
+         participants: int, themes: list[str], place: str = "", facilitators: str = "",
+         welcome_minutes: int | None = None, break_minutes: int = 0) -> Meeting:
+    """Change a planned meeting (not once it has started); a stale version is a conflict."""
+    meeting = _planned(db, user, meeting_id)
+    f = _checked(meeting.kind, title, participants, themes, meeting.decision, place, facilitators,
+                 welcome_minutes, break_minutes)
+    del f["decision"]
+    return _save(db, meeting, base_version, f | {"starts_at": clock.to_storage(starts_at)})
+
+
+def cancel(db: Database, user: User, meeting_id: int, base_version: int) -> Meeting:
+    """Cancel a planned meeting: it stays in the list as cancelled and can no longer be started."""
+    meeting = _planned(db, user, meeting_id)
+    return _save(db, meeting, base_version, {"cancelled": True})
+
+
+def set_decision(db: Database, user: User, meeting_id: int, base_version: int, form: str) -> Meeting:
+    """The meeting itself chooses how it concludes (A or B), up to the moment it closes."""
+    meeting = _load(db, user, meeting_id)
+    if meeting.status == "done":
+        raise MeetingError("meetings.already_done")
+    if form not in ("A", "B"):
+        raise DomainError("agenda.decision_invalid")
+    return _save(db, meeting, base_version, {"decision": form})
 
 
 def meeting_agenda(meeting: Meeting, content: Content) -> agenda.Agenda:
@@ -171,6 +216,8 @@ def go_to_step(db: Database, user: User, meeting_id: int, step_index: int, now: 
     meeting = _load(db, user, meeting_id)
     if meeting.status == "done":
         raise MeetingError("meetings.already_done")
+    if meeting.cancelled:
+        raise MeetingError("meetings.cancelled")
     now = now or clock.utcnow().replace(microsecond=0)
     if step_index < 0:
         raise MeetingError("meetings.step_invalid")

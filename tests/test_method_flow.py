@@ -186,3 +186,47 @@ def test_checkin_answers_are_shown_and_my_next_save_is_not_a_conflict(db, org_tr
     manager.switch_page("pages/board.py").run()
     manager.selectbox(key="board_dept").set_value(org_tree["A1"]).run()
     assert any("Ro om morgenen virker" in m.value for m in manager.markdown)
+
+
+def test_the_meeting_chooses_a_or_b_at_the_decision_step(db, org_tree, people):
+    fac = people["facilitator"]
+    m = meetings.plan(db, fac, org_tree["A1"], "single", "Fordybelse", START, 6, ["focus"], "A")
+    meetings.add_proposal(db, fac, m.id, "Stilletid", "focus")
+    meetings.go_to_step(db, fac, m.id, 5)
+    at = login(db, "tovholder")
+    at.switch_page("pages/meeting_mode.py").run()
+    assert at.radio(key=f"decision_{m.id}").value == "A"  # the plan's choice is the default
+    at.radio(key=f"decision_{m.id}").set_value("B").run()
+    assert not at.exception and meetings.get(db, m.id).decision == "B"
+    assert any(x.value.startswith("### B. Arbejdsmiljøgruppen") for x in at.markdown)
+    assert any(x.value.startswith("### Minutter: 10 ·") for x in at.markdown)  # B takes 10 minutes
+    at.text_area(key="b_note").input("AMO vælger forsøg den 15. marts")
+    at.button(key="finish_b").click().run()
+    done = meetings.get(db, m.id)
+    assert done.status == "done" and done.decision == "B" and done.decision_note.startswith("AMO")
+
+
+def test_planned_meetings_can_be_edited_and_cancelled_and_name_their_department(db, org_tree, people):
+    m = meetings.plan(db, people["facilitator"], org_tree["A1"], "single", "Fordybelse", START, 8, ["focus"])
+    at = login(db, "tovholder")
+    at.switch_page("pages/meetings.py").run()
+    assert any("Team A1 · Fordybelse · planlagt" in e.label for e in at.expander)
+    at.text_input(key=f"edit_title_{m.id}").input("Fordybelse i teamet")
+    at.text_input(key=f"edit_place_{m.id}").input("Mødelokale 2")
+    at.number_input(key=f"edit_n_{m.id}").set_value(10)
+    at.button(key=f"FormSubmitter:edit_meeting_{m.id}-Gem").click().run()
+    assert not at.exception
+    edited = meetings.get(db, m.id)
+    assert (edited.title, edited.place, edited.participants) == ("Fordybelse i teamet", "Mødelokale 2", 10)
+    assert edited.starts_at == START and edited.version == m.version + 1
+    with pytest.raises(meetings.MeetingConflict):  # an edit based on the old version is refused
+        meetings.edit(db, people["admin"], m.id, m.version, "X", START, 8, ["focus"])
+    at.button(key=f"cancel_{m.id}").click().run()
+    assert not at.exception and meetings.get(db, m.id).cancelled
+    assert any("Fordybelse i teamet · aflyst" in e.label for e in at.expander)
+    assert not [b for b in at.button if b.key in (f"run_{m.id}", f"cancel_{m.id}")]
+    with pytest.raises(DomainError, match="cancelled"):
+        meetings.go_to_step(db, people["facilitator"], m.id, 0)
+    mode = login(db, "tovholder")
+    mode.switch_page("pages/meeting_mode.py").run()
+    assert not mode.exception and any("Ingen" in i.value or "ingen" in i.value for i in mode.info)
