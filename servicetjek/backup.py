@@ -140,16 +140,14 @@ def schedule(db: Database, overrides: dict | None = None) -> Schedule:
     from servicetjek import settings
 
     overrides = overrides or {}
-
-    def pick(env: str, key: str, default: str) -> str:
-        return (os.environ.get(env) or str(overrides.get(key) or "")
-                or settings.get(db, f"backup_{key}", default) or default)
-
     default_dir = Path(db.path).parent / "backups" if db.path != ":memory:" else Path("backups")
-    directory = Path(pick("SERVICETJEK_BACKUP_DIR", "dir", str(default_dir)))
-    interval = float(pick("SERVICETJEK_BACKUP_INTERVAL_HOURS", "interval_hours", str(DEFAULT_INTERVAL_HOURS)))
-    keep = int(pick("SERVICETJEK_BACKUP_KEEP", "keep", str(DEFAULT_KEEP)))
-    return Schedule(directory, interval, max(1, keep))
+    directory = (os.environ.get("SERVICETJEK_BACKUP_DIR") or overrides.get("dir")
+                 or settings.get(db, "backup_dir") or default_dir)
+    interval = (os.environ.get("SERVICETJEK_BACKUP_INTERVAL_HOURS") or overrides.get("interval_hours")
+                or settings.get(db, "backup_interval_hours") or DEFAULT_INTERVAL_HOURS)
+    keep = (os.environ.get("SERVICETJEK_BACKUP_KEEP") or overrides.get("keep")
+            or settings.get(db, "backup_keep") or DEFAULT_KEEP)
+    return Schedule(Path(directory), float(interval), max(1, int(keep)))
 
 
 def set_schedule(db: Database, user: User | None, interval_hours: float, keep: int) -> None:

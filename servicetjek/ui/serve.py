@@ -95,7 +95,20 @@ def start_backups() -> None:
     backup.start_scheduler(db.get_db(), secrets_section("backup"))
 
 
+def configure_logging() -> None:
+    """Our own messages (backups, start-up) to stderr beside Streamlit's, at SERVICETJEK_LOG_LEVEL."""
+    import logging
+
+    logger = logging.getLogger("servicetjek")
+    if not logger.handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        logger.addHandler(handler)
+    logger.setLevel(os.environ.get("SERVICETJEK_LOG_LEVEL", "INFO").upper())
+
+
 def main(argv: list[str]) -> None:
+    configure_logging()
     disable_pages_folder_detection()
     install_front_middleware()
     warm_up()
