@@ -9,7 +9,7 @@ from servicetjek.clock import today, utcnow
 from servicetjek.content import load
 from servicetjek.errors import DomainError
 from servicetjek.i18n import number
-from servicetjek.ui.common import T, db, lang, md, require, show_error
+from servicetjek.ui.common import T, Tmd, db, lang, md, require, show_error
 
 
 def clock(seconds: int) -> str:
@@ -117,7 +117,7 @@ def decision_step(user, meeting: meetings.Meeting, step, names: dict) -> None:
     chosen = {}
     for trial_id in picked:
         c1, c2 = st.columns(2)
-        who = c1.text_input(T("mode.who_does_what", what=options[trial_id].what), options[trial_id].who,
+        who = c1.text_input(Tmd("mode.who_does_what", what=options[trial_id].what), options[trial_id].who,
                             key=f"a_who_{trial_id}")
         follow = c2.date_input(T("mode.follow_up"), today() + timedelta(days=14), key=f"a_fu_{trial_id}",
                                format="DD.MM.YYYY")
@@ -207,6 +207,11 @@ def run(user, meeting: meetings.Meeting) -> None:
             st.markdown("\n".join(f"### • {q}" for q in book.connection_questions))
         if step.shows == "tables":
             st.markdown("### " + " · ".join(f"{names[t]}: {n}" for t, n in plan.tables.items()))
+            # Each table's theme with its questions, readable on the screen while the groups work.
+            for col, theme_id in zip(st.columns(len(meeting.themes)), meeting.themes, strict=True):
+                theme = content.theme(theme_id)
+                questions = "\n".join(f"- {q}" for q in theme.reflection)
+                col.markdown(f"**{theme.name}**  \n{theme.question}\n\n{questions}")
         if step.captures_proposals:
             proposal_capture(user, meeting, names)
             proposal_list(user, meeting, names, sortable=meeting.kind == "dialogue")

@@ -33,6 +33,8 @@ def planner(user) -> None:
     if prefill:
         st.session_state["plan_kind"] = prefill["kind"]
         st.session_state["plan_themes"] = list(prefill["themes"])
+        if prefill.get("department_id") is not None:  # plan for the unit whose results you came from
+            st.session_state["plan_dept"] = prefill["department_id"]
         st.info(T("meetings.prefilled"), icon=":material/auto_awesome:")
     dept_id = department_picker(user, access.PLAN_MEETINGS, "meetings.department", "plan_dept")
     if dept_id is None:
@@ -116,20 +118,20 @@ def table_cards(meeting: meetings.Meeting) -> None:
                   (t, names[t].lower())]
         if name.strip():
             people.append((name.strip(), wanted))
-    if not people:
-        return
-    seating = agenda.assign_tables(people, list(meeting.themes))
     rows, number = [], 0
+    # Without names the cards still go on the tables: one per planned table, with the theme's questions.
+    seating = (agenda.assign_tables(people, list(meeting.themes)) if people else
+               {t: [[]] * n for t, n in meetings.meeting_agenda(meeting, content).tables.items()})
     for theme, tables in seating.items():
         for table in tables:
             number += 1
             rows.append((number, names[theme], ", ".join(table)))
-    st.dataframe([{T("meetings.table"): n, T("meetings.theme"): t, T("meetings.people"): p} for n, t, p in rows],
-                 hide_index=True, width="stretch")
-    steps = content.single.steps[1:5]
+    if people:
+        st.dataframe([{T("meetings.table"): n, T("meetings.theme"): t, T("meetings.people"): p} for n, t, p in rows],
+                     hide_index=True, width="stretch")
     cards = exports.simple_pdf(T("meetings.table_cards"), [meeting.title],
                                [T("meetings.table"), T("meetings.theme"), T("meetings.people")], rows, [20, 45, 125],
-                               [f"{i}. {s.title}: {s.text}" for i, s in enumerate(steps, start=2)])
+                               meetings.table_card_lines(meeting, content))
     st.download_button(T("meetings.table_cards"), cards, f"bordkort-{meeting.id}.pdf", "application/pdf",
                        key=f"cards_{meeting.id}", icon=":material/table_restaurant:")
 

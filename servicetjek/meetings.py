@@ -351,6 +351,18 @@ def decide(db: Database, user: User, meeting_id: int, form: str, chosen: dict[in
     return get(db, meeting.id)
 
 
+def table_card_lines(meeting: Meeting, content: Content) -> list[str]:
+    """What lies on each table of a dialogue meeting: the theme's question, its reflection
+    questions and the proposal question, then the process (steps 2–5 of the theme runbook)."""
+    lines = []
+    for theme_id in meeting.themes:
+        theme = content.theme(theme_id)
+        lines += [f"{theme.name}: {theme.question}", *(f"  - {q}" for q in theme.reflection),
+                  f"  > {theme.proposal_question}", ""]
+    steps = content.single.steps[1:5]
+    return lines + [f"{i}. {s.title}: {s.text}" for i, s in enumerate(steps, start=2)]
+
+
 def summary(db: Database, meeting: Meeting, content: Content) -> dict:
     names = content.theme_names()
     planned = meeting_agenda(meeting, content)

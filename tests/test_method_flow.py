@@ -230,3 +230,44 @@ def test_planned_meetings_can_be_edited_and_cancelled_and_name_their_department(
     mode = login(db, "tovholder")
     mode.switch_page("pages/meeting_mode.py").run()
     assert not mode.exception and any("Ingen" in i.value or "ingen" in i.value for i in mode.info)
+
+
+def test_plan_this_meeting_keeps_the_unit_you_came_from(db, org_tree, people):
+    from datetime import datetime, timedelta
+
+    from servicetjek import rounds
+    from servicetjek.content import THEME_IDS
+
+    now = datetime.now()
+    r, _ = rounds.create(db, people["admin"], org_tree["A2"], "Forår", now - timedelta(hours=1),
+                         now + timedelta(days=3))
+    for i in range(6):
+        rounds.submit(db, r.token, dict.fromkeys(THEME_IDS, 2) | {"focus": 5}, session_key=f"p{i}")
+    at = login(db, "tovholder")
+    at.switch_page("pages/results.py").run()
+    at.selectbox(key="results_dept").set_value(org_tree["A2"]).run()
+    at.button(key="plan_it").click().run()
+    assert not at.exception
+    assert at.session_state["plan_dept"] == org_tree["A2"]  # not the first unit in the list (A or A1)
+    assert at.selectbox(key="plan_dept").value == org_tree["A2"]
+
+
+def test_dialogue_tables_carry_each_themes_questions(db, org_tree, people):
+    from servicetjek.content import load
+
+    fac = people["facilitator"]
+    m = meetings.plan(db, fac, org_tree["A1"], "dialogue", "Dialogmøde", START, 12, ["focus", "trust"])
+    focus, trust = load("da").theme("focus"), load("da").theme("trust")
+    lines = meetings.table_card_lines(m, load("da"))
+    for theme in (focus, trust):
+        assert f"{theme.name}: {theme.question}" in lines and theme.proposal_question in " ".join(lines)
+        assert all(any(q in line for line in lines) for q in theme.reflection)
+    at = login(db, "tovholder")
+    at.switch_page("pages/meetings.py").run()
+    assert not at.exception
+    [cards] = [b for b in at.get("download_button") if b.proto.label == "Bordkort (PDF)"]  # also without names
+    meetings.go_to_step(db, fac, m.id, 1)  # group work at the theme tables
+    mode = login(db, "tovholder")
+    mode.switch_page("pages/meeting_mode.py").run()
+    screen = " ".join(x.value for x in mode.markdown)
+    assert focus.reflection[0] in screen and trust.reflection[-1] in screen and trust.question in screen
