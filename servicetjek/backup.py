@@ -17,6 +17,7 @@ import importlib
 import importlib.util
 import logging
 import os
+import secrets
 import threading
 from dataclasses import dataclass
 from datetime import datetime
@@ -31,7 +32,6 @@ from servicetjek.users import User
 
 log = logging.getLogger(__name__)
 
-TARGET = "servicetjek_backup"  # catalog name of the backup file while it is written
 FILE_PREFIX = "servicetjek-"
 DEFAULT_INTERVAL_HOURS = 24.0
 DEFAULT_KEEP = 7
@@ -62,9 +62,12 @@ def _copy(cur: duckdb.DuckDBPyConnection, source: str, path: Path, open_answers=
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_name(path.name + ".partial")
     _unlink_db(partial)
-    cur.execute(f"ATTACH '{_sql_path(partial)}' AS {TARGET}")
+    # Attached databases are shared by the whole process: a name of its own per backup, so a
+    # scheduled backup and an admin's "back up now" can run at the same time.
+    target = f"servicetjek_backup_{secrets.token_hex(8)}"
+    cur.execute(f"ATTACH '{_sql_path(partial)}' AS {target}")
     try:
-        cur.execute(f'COPY FROM DATABASE "{source}" TO {TARGET} (SCHEMA)')
+        cur.execute(f'COPY FROM DATABASE "{source}" TO {target} (SCHEMA)')
         tables = [row[0] for row in cur.execute(
             "SELECT table_name FROM duckdb_tables() WHERE database_name = ? AND schema_name = 'main'"
             " ORDER BY table_name", [source]).fetchall()]
@@ -72,16 +75,16 @@ def _copy(cur: duckdb.DuckDBPyConnection, source: str, path: Path, open_answers=
         try:
             for table in tables:
                 # Random order: the backup must not keep the order in which answers arrived.
-                cur.execute(f'INSERT INTO {TARGET}.main."{table}" SELECT * FROM "{source}".main."{table}"'
+                cur.execute(f'INSERT INTO {target}.main."{table}" SELECT * FROM "{source}".main."{table}"'
                             " ORDER BY random()")
             if open_answers is not None:
-                open_answers(TARGET)
+                open_answers(target)
             cur.execute("COMMIT")
         except BaseException:
             cur.execute("ROLLBACK")
             raise
     finally:
-        cur.execute(f"DETACH {TARGET}")
+        cur.execute(f"DETACH {target}")
     _unlink_db(path)
     partial.replace(path)
 
