@@ -9,7 +9,7 @@ from servicetjek import access, settings, users
 from servicetjek.content import LANGUAGES
 from servicetjek.ui import rating
 from servicetjek.ui.auth import logout_button, resolve_user, signed_out_notice
-from servicetjek.ui.common import T, db, keep_choices_across_languages
+from servicetjek.ui.common import T, Tmd, db, keep_choices_across_languages
 
 st.set_page_config(page_title="Servicetjek", page_icon="🤝", layout="wide")
 
@@ -75,7 +75,7 @@ def main() -> None:
     language_switch()
     user = resolve_user() if users.count(db()) else None
     if user is not None:
-        st.sidebar.caption(T("common.signed_in_as", name=user.name, role=T(f"roles.{user.role}")))
+        st.sidebar.caption(Tmd("common.signed_in_as", name=user.name, role=T(f"roles.{user.role}")))
         logout_button()
     signed_out_notice()
     st.navigation(menu(user)).run()

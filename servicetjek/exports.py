@@ -17,7 +17,7 @@ import segno
 from fpdf import FPDF
 from openpyxl import Workbook
 
-from servicetjek.text import scrub
+from servicetjek.text import markdown, scrub
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 _PDF_REPLACEMENTS = {"–": "-", "—": "-", "›": ">", "…": "...", "“": '"', "”": '"', "’": "'", "»": '"', "«": '"'}
@@ -95,7 +95,8 @@ def code_slips_pdf(title: str, codes: Sequence[str], intro: str) -> bytes:
 
 
 def agenda_markdown(title: str, when: str, place: str, facilitators: str, items, labels: dict) -> str:
-    """The agenda as Markdown to paste into an invitation."""
+    """The agenda as Markdown to paste into an invitation; user text is escaped, never markup."""
+    title, place, facilitators = markdown(title), markdown(place), markdown(facilitators)
     lines = [f"# {title}", "", f"**{labels['when']}:** {when}"]
     if place:
         lines.append(f"**{labels['place']}:** {place}")

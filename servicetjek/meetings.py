@@ -85,10 +85,9 @@ def _text(value: str, limit: int, key: str) -> str:
     return line(value, limit, too_long=key, error=MeetingError)
 
 
-def plan(db: Database, user: User, department_id: int, kind: str, title: str, starts_at: datetime,
-         participants: int, themes: list[str], decision: str = "A", place: str = "", facilitators: str = "",
-         welcome_minutes: int | None = None, break_minutes: int = 0) -> Meeting:
-    _require(db, user, department_id)
+def _checked(kind: str, title: str, participants: int, themes: list[str], decision: str, place: str,
+             facilitators: str, welcome_minutes: int | None, break_minutes: int) -> dict:
+    """A meeting's fields, validated and cleaned: the same rules when planning and when editing."""
     if kind not in ("single", "dialogue"):
         raise MeetingError("meetings.kind_invalid")
     themes = [t for t in dict.fromkeys(themes) if t in THEME_IDS]
@@ -111,16 +110,62 @@ def plan(db: Database, user: User, department_id: int, kind: str, title: str, st
         welcome_minutes = getattr(load(), kind).welcome_minutes
     if not 0 <= welcome_minutes <= 60 or not 0 <= break_minutes <= 60:
         raise DomainError("agenda.minutes_invalid")
+    return {"title": title, "participants": participants, "themes": themes, "decision": decision, "place": place,
+            "facilitators": facilitators, "welcome_minutes": welcome_minutes, "break_minutes": break_minutes}
+
+
+def plan(db: Database, user: User, department_id: int, kind: str, title: str, starts_at: datetime,
+         participants: int, themes: list[str], decision: str = "A", place: str = "", facilitators: str = "",
+         welcome_minutes: int | None = None, break_minutes: int = 0) -> Meeting:
+    _require(db, user, department_id)
+    f = _checked(kind, title, participants, themes, decision, place, facilitators, welcome_minutes, break_minutes)
 
     def work(cur):
         return cur.execute(
             "INSERT INTO meetings (department_id, kind, title, starts_at, place, facilitators, participants, themes,"
             " decision, welcome_minutes, break_minutes, facilitator_chosen, created_by)"
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-            [department_id, kind, title, clock.to_storage(starts_at), place, facilitators, participants, themes,
-             decision, welcome_minutes, break_minutes, bool(facilitators), user.username]).fetchone()[0]
+            [department_id, kind, f["title"], clock.to_storage(starts_at), f["place"], f["facilitators"],
+             f["participants"], f["themes"], f["decision"], f["welcome_minutes"], f["break_minutes"],
+             bool(f["facilitators"]), user.username]).fetchone()[0]
 
     return get(db, db.transaction(work))
+
+
+def _planned(db: Database, user: User, meeting_id: int) -> Meeting:
+    meeting = _load(db, user, meeting_id)
+    if meeting.cancelled:
+        raise MeetingError("meetings.cancelled")
+    if meeting.status != "planned":
+        raise MeetingError("meetings.already_started")
+    return meeting
+
+
+def edit(db: Database, user: User, meeting_id: int, base_version: int, title: str, starts_at: datetime,
+         participants: int, themes: list[str], place: str = "", facilitators: str = "",
+         welcome_minutes: int | None = None, break_minutes: int = 0) -> Meeting:
+    """Change a planned meeting (not once it has started); a stale version is a conflict."""
+    meeting = _planned(db, user, meeting_id)
+    f = _checked(meeting.kind, title, participants, themes, meeting.decision, place, facilitators,
+                 welcome_minutes, break_minutes)
+    del f["decision"]
+    return _save(db, meeting, base_version, f | {"starts_at": clock.to_storage(starts_at)})
+
+
+def cancel(db: Database, user: User, meeting_id: int, base_version: int) -> Meeting:
+    """Cancel a planned meeting: it stays in the list as cancelled and can no longer be started."""
+    meeting = _planned(db, user, meeting_id)
+    return _save(db, meeting, base_version, {"cancelled": True})
+
+
+def set_decision(db: Database, user: User, meeting_id: int, base_version: int, form: str) -> Meeting:
+    """The meeting itself chooses how it concludes (A or B), up to the moment it closes."""
+    meeting = _load(db, user, meeting_id)
+    if meeting.status == "done":
+        raise MeetingError("meetings.already_done")
+    if form not in ("A", "B"):
+        raise DomainError("agenda.decision_invalid")
+    return _save(db, meeting, base_version, {"decision": form})
 
 
 def meeting_agenda(meeting: Meeting, content: Content) -> agenda.Agenda:
@@ -162,7 +207,8 @@ def _load(db: Database, user: User, meeting_id: int) -> Meeting:
 
 # --- meeting mode ------------------------------------------------------------------------
 
-def go_to_step(db: Database, user: User, meeting_id: int, step_index: int, now: datetime | None = None) -> Meeting:
+def go_to_step(db: Database, user: User, meeting_id: int, step_index: int, now: datetime | None = None,
+               from_step: int | None = None) -> Meeting:
     """Move the meeting to `step_index` (0-based over the agenda items) and time the steps.
 
     The step being left gets its end time; the step entered gets a start time the first
@@ -171,6 +217,10 @@ def go_to_step(db: Database, user: User, meeting_id: int, step_index: int, now: 
     meeting = _load(db, user, meeting_id)
     if meeting.status == "done":
         raise MeetingError("meetings.already_done")
+    if meeting.cancelled:
+        raise MeetingError("meetings.cancelled")
+    if from_step is not None and (meeting.status != "running" or meeting.current_step != from_step):
+        raise MeetingConflict()  # someone else moved the meeting on (or started it) meanwhile
     now = now or clock.utcnow().replace(microsecond=0)
     if step_index < 0:
         raise MeetingError("meetings.step_invalid")
@@ -282,7 +332,7 @@ def decide(db: Database, user: User, meeting_id: int, form: str, chosen: dict[in
     if meeting.status == "done":
         raise MeetingError("meetings.already_done")
     note = text(note, MAX_NOTE, too_long="meetings.field_too_long", error=MeetingError)
-    now = now or datetime.now().replace(microsecond=0)
+    now = now or clock.utcnow().replace(microsecond=0)
 
     def close(cur):
         cur.execute("UPDATE meeting_step_times SET ended_at = ? WHERE meeting_id = ? AND step_index = ?"
@@ -302,6 +352,18 @@ def decide(db: Database, user: User, meeting_id: int, form: str, chosen: dict[in
     else:
         raise DomainError("agenda.decision_invalid")
     return get(db, meeting.id)
+
+
+def table_card_lines(meeting: Meeting, content: Content) -> list[str]:
+    """What lies on each table of a dialogue meeting: the theme's question, its reflection
+    questions and the proposal question, then the process (steps 2–5 of the theme runbook)."""
+    lines = []
+    for theme_id in meeting.themes:
+        theme = content.theme(theme_id)
+        lines += [f"{theme.name}: {theme.question}", *(f"  - {q}" for q in theme.reflection),
+                  f"  > {theme.proposal_question}", ""]
+    steps = content.single.steps[1:5]
+    return lines + [f"{i}. {s.title}: {s.text}" for i, s in enumerate(steps, start=2)]
 
 
 def summary(db: Database, meeting: Meeting, content: Content) -> dict:

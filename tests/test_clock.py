@@ -6,16 +6,16 @@ TZ=America/New_York; every test here also holds under TZ=UTC.
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
 from icalendar import Calendar
-from streamlit.testing.v1 import AppTest
 
 from servicetjek import clock, exports, meetings, results, rounds, trials
 from servicetjek.content import THEME_IDS, load
 from servicetjek.db import Database
-from tests.conftest import PASSWORD
-from tests.test_pages import APP
+from tests.test_pages import login
 
 # 00:30 in Copenhagen on 2 March 2027 is 23:30 UTC on 1 March (winter time, UTC+1).
 DAY = date(2027, 3, 2)
@@ -57,11 +57,7 @@ def _round_just_after_local_midnight(db, people, org_tree, answers=5):
 def test_dashboard_counts_a_round_on_its_copenhagen_day(db, org_tree, people):
     """A round opened at 00:30 Copenhagen time belongs to that day in the dashboard's period filter."""
     _round_just_after_local_midnight(db, people, org_tree)
-    at = AppTest.from_file(APP, default_timeout=30).run()
-    at.switch_page("pages/login.py").run()
-    at.text_input(key="login_username").input("leder")
-    at.text_input(key="login_password").input(PASSWORD)
-    at.button[0].click().run()
+    at = login(db, "leder")
     at.switch_page("pages/dashboard.py").run()
     at.date_input(key="dash_period").set_value((DAY, DAY)).run()
     assert not at.exception
@@ -132,3 +128,14 @@ def test_overdue_check_ins_use_copenhagens_date(db, org_tree, people):
         assert [c.due for c in trials.overdue(db, [t.id])] == [first_due]
     with clock.frozen(midnight.astimezone(UTC) - timedelta(minutes=30)):
         assert trials.overdue(db, [t.id]) == []
+
+
+def test_only_the_clock_module_reads_the_system_clock():
+    """datetime.now()/date.today() elsewhere would bring the server's zone back in."""
+    root = Path(__file__).resolve().parent.parent
+    pattern = re.compile(r"\b(datetime\.now|datetime\.utcnow|date\.today|datetime\.today)\(|\btime\.localtime\(")
+    offenders = [f"{path.relative_to(root)}:{n}" for path in [*(root / "servicetjek").rglob("*.py"),
+                                                              *(root / "pages").glob("*.py"), root / "streamlit_app.py"]
+                 if path.name != "clock.py"
+                 for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1) if pattern.search(line)]
+    assert not offenders, offenders

@@ -56,7 +56,7 @@ def installed(tmp_path_factory):
     work = tmp_path_factory.mktemp("packaging")
     source = work / "src"
     shutil.copytree(ROOT, source, ignore=shutil.ignore_patterns(
-        ".venv", ".git", "data", "tests", "bench", "artifacts", "__pycache__", "*.egg-info", "build"))
+        ".venv", ".git", ".cache", "data", "tests", "bench", "artifacts", "__pycache__", "*.egg-info", "build"))
     subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--no-build-isolation",
                     "-w", str(work / "dist"), str(source)], check=True, capture_output=True)
     wheel = next((work / "dist").glob("servicetjek-*.whl"))

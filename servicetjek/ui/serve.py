@@ -87,10 +87,32 @@ def announce_setup_code(code: str | None) -> None:
           f"(valid until it is used or the server restarts)\n{line}", file=sys.stderr, flush=True)
 
 
+def start_backups() -> None:
+    """The server process's one backup thread (scheduled backups while the app runs)."""
+    from servicetjek import backup, db
+    from servicetjek.ui.common import secrets_section
+
+    backup.start_scheduler(db.get_db(), secrets_section("backup"))
+
+
+def configure_logging() -> None:
+    """Our own messages (backups, start-up) to stderr beside Streamlit's, at SERVICETJEK_LOG_LEVEL."""
+    import logging
+
+    logger = logging.getLogger("servicetjek")
+    if not logger.handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        logger.addHandler(handler)
+    logger.setLevel(os.environ.get("SERVICETJEK_LOG_LEVEL", "INFO").upper())
+
+
 def main(argv: list[str]) -> None:
+    configure_logging()
     disable_pages_folder_detection()
     install_front_middleware()
     warm_up()
+    start_backups()
     from streamlit.web import cli
 
     cli.main(args=["run", str(APP), *argv], prog_name="streamlit")
