@@ -1,26 +1,37 @@
 # Two commands: `make run` serves the app, `make test` runs every test. Both build .venv
-# from the pinned requirements.lock first.
+# from requirements-dev.lock (runtime + test tools, every file checked against its hash).
+# `make lock` rewrites both lock files from requirements.in / requirements-dev.in with uv.
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8501
+# Loopback unless told otherwise: a fresh instance must not be reachable by everyone
+# (put an HTTPS proxy in front, or `make run HOST=0.0.0.0` deliberately).
+HOST ?= 127.0.0.1
 export SERVICETJEK_DB ?= data/servicetjek.duckdb
 
-.PHONY: run test demo lint bench setup migrate
+.PHONY: run test demo lint bench setup migrate lock
 
-$(VENV)/.installed: requirements.lock
+$(VENV)/.installed: requirements-dev.lock
 	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -r requirements.lock
+	$(PY) -m pip install -q --require-hashes -r requirements-dev.lock
 	touch $@
+
+# Runtime lock first; the dev lock is held to the runtime lock's versions.
+UV_COMPILE := $(PY) -m uv pip compile -q --universal --python-version 3.11 --generate-hashes --custom-compile-command "make lock"
+lock: setup
+	$(UV_COMPILE) requirements.in -o requirements.lock
+	$(UV_COMPILE) -c requirements.lock requirements-dev.in -o requirements-dev.lock
 
 setup: $(VENV)/.installed
 
 migrate: setup
 	$(PY) -m servicetjek.cli migrate
 
+# The production front: nginx (when installed) serves the static files pre-compressed and
+# proxies to Streamlit on a loopback port; without nginx Streamlit serves directly.
 run: migrate
-	$(PY) -m servicetjek.ui.serve --server.port $(PORT) --server.address 0.0.0.0
+	$(PY) -m servicetjek.front --port $(PORT) --address $(HOST)
 
 demo: setup
 	SERVICETJEK_DB=data/demo.duckdb $(PY) -m servicetjek.demo --reset
@@ -29,9 +40,15 @@ demo: setup
 lint: setup
 	$(PY) -m ruff check .
 
+# Time-sensitive tests run a second time with the server in another zone: the app must show
+# Copenhagen time whatever TZ says (servicetjek/clock.py). The slow property test is left out.
+TIME_TESTS := tests/test_clock.py tests/test_rounds.py tests/test_meetings.py tests/test_trials.py \
+	tests/test_agenda.py tests/test_results.py tests/test_users_access.py
+
 test: setup
 	$(PY) -m ruff check .
 	$(PY) -m pytest -q
+	TZ=America/New_York $(PY) -m pytest -q $(TIME_TESTS) -k "not property"
 
 bench: setup
 	$(PY) bench/burst.py

@@ -23,7 +23,7 @@ import random
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from servicetjek import access, holding, org, rounds, settings
+from servicetjek import access, clock, holding, org, rounds, settings
 from servicetjek.content import THEME_IDS
 from servicetjek.db import Database
 from servicetjek.disclosure import NO_GROUP, suppress_partition  # noqa: F401 - re-exported for callers
@@ -220,23 +220,12 @@ def trend(db: Database, user: User, department_id: int) -> list[dict]:
     sums = ", ".join(f"sum(x.{t}) AS {t}" for t in THEME_IDS)
     means = ", ".join(f"sum({t}) / sum(n) AS {t}" for t in THEME_IDS)
     return db.query_dicts(
-        f"WITH per_round AS (SELECT r.id, r.title, CAST(r.opens_at AS DATE) AS day, count(*) AS n, {sums}"
+        f"WITH per_round AS (SELECT r.id, r.title, {clock.sql_local_date('r.opens_at')} AS day, count(*) AS n, {sums}"
         " FROM responses x JOIN rounds r ON r.id = x.round_id WHERE list_contains(?, r.department_id)"
         " GROUP BY r.id, r.title, day HAVING count(*) >= ?)"
         f" SELECT day AS opens_at, string_agg(DISTINCT title, ', ' ORDER BY title) AS title,"
         f" list(id ORDER BY id) AS round_ids, sum(n) AS n, {means} FROM per_round GROUP BY day ORDER BY day",
         [ids, k])
-
-
-def previous_round(db: Database, user: User, round_: Round) -> Round | None:
-    """The department's last earlier round that has figures, for comparing before and after trials."""
-    row = db.query_one(
-        "SELECT r.id FROM rounds r WHERE r.department_id = ? AND r.opens_at < ?"
-        " AND (SELECT count(*) FROM responses x WHERE x.round_id = r.id) >= ? ORDER BY r.opens_at DESC LIMIT 1",
-        [round_.department_id, round_.opens_at, settings.min_answers(db)])
-    if row is None:
-        return None
-    return _require_round(db, user, row[0])
 
 
 def export_table(result: RoundResults, theme_names: dict[str, str], labels: dict[str, str]) -> tuple[list, list]:
@@ -275,3 +264,18 @@ def parent_means(db: Database, user: User, round_: Round, days: int = 365) -> tu
     if not parent["n"]:
         return None
     return parent["name"], {t: parent[t] for t in THEME_IDS}
+
+
+def comparable_previous_round(db: Database, user: User, round_: Round) -> tuple[Round, RoundResults] | None:
+    """The department's latest earlier round that has figures to show, for before/after.
+
+    An interim round with too few answers must not hide the comparison: it is skipped, and
+    the figures come from round_results, so the same release rule applies as everywhere.
+    """
+    rows = db.query("SELECT id FROM rounds WHERE department_id = ? AND opens_at < ? ORDER BY opens_at DESC",
+                    [round_.department_id, round_.opens_at])
+    for (round_id,) in rows:
+        earlier = round_results(db, user, round_id)
+        if not earlier.suppressed:
+            return earlier.round, earlier
+    return None

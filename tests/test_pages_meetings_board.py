@@ -51,7 +51,7 @@ def test_meeting_mode_steps_proposals_and_decision(db, org_tree, people):
     assert not at.exception and at.markdown[0].value.startswith("# 1. Velkomst")
     for _ in range(4):
         at.button(key="next").click().run()
-    assert "5. Fælles runde: forslag" in at.markdown[0].value
+    assert "5. Ordet går rundt: forslag" in at.markdown[0].value
     at.text_input(key="prop_what").input("Stilletid 8–10")
     at.button(key=f"FormSubmitter:proposal_{m.id}-Tilføj forslag").click().run()
     assert [t.what for t in trials.for_meeting(db, m.id)] == ["Stilletid 8–10"]
@@ -138,7 +138,7 @@ def test_checkin_and_decision_flow_on_board(db, org_tree, people):
 
 def test_read_only_board_link(db, org_tree, people):
     trials.create(db, people["member"], org_tree["A1"], "trust", "Ugentligt tjek ind")
-    token = trials.board_token(db, people["member"], org_tree["A1"])
+    token = trials.share_board(db, people["member"], org_tree["A1"])
     at = app()
     at.query_params["board"] = token
     at.run()
