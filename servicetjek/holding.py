@@ -333,11 +333,74 @@ class Holding:
                 wipe(wal)
         return [p.name for p in orphans]
 
+    def held_rows(self, round_id: int) -> list[tuple]:
+        """Every held answer of a round, released or not (ANSWER_COLUMNS order, any order)."""
+        state = self.state(round_id)
+        if state is None or state.holding_file is None:
+            return []
+        return self._query(state.holding_file, f"SELECT {', '.join(ANSWER_COLUMNS)} FROM answers")
+
     def close(self) -> None:
         with self._guard:
             conns, self._conns = list(self._conns.values()), {}
         for conn in conns:
             conn.close()
+
+
+# --- backups ---------------------------------------------------------------------------------
+
+HELD_TABLES = {
+    "held_answers": "round_id INTEGER NOT NULL, " + ", ".join(f"{t} TINYINT NOT NULL" for t in THEME_IDS)
+                    + ", respondent_group VARCHAR, comment VARCHAR",
+    "held_codes": "round_id INTEGER NOT NULL, code_hash VARCHAR NOT NULL, used BOOLEAN NOT NULL",
+}
+
+
+def copy_open_answers(db: Database, cur: duckdb.DuckDBPyConnection, target: str) -> None:
+    """Add held answers and codes to a backup (servicetjek/backup.py), in random order.
+
+    Released answers join the backup's `responses` (they are in the figures already);
+    answers not released yet and the codes go into tables of their own, which `adopt_held`
+    turns back into holding files when the backup is restored. So the backup is one file,
+    holds every answer acknowledged before it began, and no order of arrival.
+    """
+    store = for_database(db)
+    for table, columns in HELD_TABLES.items():
+        cur.execute(f"CREATE TABLE {target}.main.{table} ({columns})")
+    held = db.query("SELECT round_id, released_seq FROM round_state WHERE holding_file IS NOT NULL")
+    released, pending, codes = [], [], []
+    for round_id, released_seq in held:
+        with store.lock(round_id):
+            state = store.state(round_id)
+            if state is None or state.holding_file is None:
+                continue
+            for seq, *row in store._query(state.holding_file, f"SELECT seq, {', '.join(ANSWER_COLUMNS)} FROM answers"):
+                (released if seq <= released_seq else pending).append((round_id, *row))
+            codes += [(round_id, *c) for c in store._query(state.holding_file, "SELECT code_hash, used FROM codes")]
+    marks = ", ".join("?" * (len(ANSWER_COLUMNS) + 1))
+    for table, rows in ((f"{target}.main.responses ({', '.join(('round_id', *ANSWER_COLUMNS))})", released),
+                        (f"{target}.main.held_answers", pending), (f"{target}.main.held_codes", codes)):
+        random.shuffle(rows)
+        if rows:
+            width = marks if "codes" not in table else "?, ?, ?"
+            cur.executemany(f"INSERT INTO {table} VALUES ({width})", rows)
+    cur.execute(f"UPDATE {target}.main.round_state SET holding_file = NULL, released_seq = 0")
+
+
+def adopt_held(db: Database) -> None:
+    """After a restore: turn a backup's held answers and codes back into holding files."""
+    present = {r[0] for r in db.query("SELECT table_name FROM duckdb_tables() WHERE table_name IN"
+                                      " ('held_answers', 'held_codes')")}
+    if present != set(HELD_TABLES):
+        return
+    store = for_database(db)
+    answers = db.query(f"SELECT round_id, {', '.join(ANSWER_COLUMNS)} FROM held_answers")
+    codes = db.query("SELECT round_id, code_hash, used FROM held_codes")
+    for round_id in {r[0] for r in answers} | {c[0] for c in codes}:
+        name = store.create_file([c[1:] for c in codes if c[0] == round_id],
+                                 [a[1:] for a in answers if a[0] == round_id])
+        db.execute("UPDATE round_state SET holding_file = ?, released_seq = 0 WHERE round_id = ?", [name, round_id])
+    db.transaction(lambda cur: [cur.execute(f"DROP TABLE {table}") for table in HELD_TABLES])
 
 
 _instances: weakref.WeakKeyDictionary[Database, Holding] = weakref.WeakKeyDictionary()
