@@ -14,6 +14,7 @@ import threading
 import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from servicetjek import holding
 from servicetjek.db import Database
@@ -33,7 +34,7 @@ class Pending:
 
 
 class AnswerStore:
-    def __init__(self, db: Database, round_id: int, still_open: Callable[[], bool]):
+    def __init__(self, db: Database, round_id: int, still_open: Callable[[datetime | None], bool]):
         self.db = db
         self.round_id = round_id
         self.still_open = still_open
@@ -91,7 +92,7 @@ class AnswerStore:
         for item in batch:
             _finish(item, refused.get(id(item)))
 
-    def _transaction(self, batch: list[Pending]) -> dict[int, CodeRefused]:
+    def _transaction(self, batch: list[Pending]) -> dict[int, Exception]:
         self.batches += 1
         refused = holding.for_database(self.db).store(self.round_id, [p.item for p in batch], self.still_open)
         return {id(batch[i]): error for i, error in refused.items()}
@@ -107,7 +108,7 @@ _stores: weakref.WeakKeyDictionary[Database, dict[int, AnswerStore]] = weakref.W
 _stores_lock = threading.Lock()
 
 
-def for_round(db: Database, round_id: int, still_open: Callable[[], bool]) -> AnswerStore:
+def for_round(db: Database, round_id: int, still_open: Callable[[datetime | None], bool]) -> AnswerStore:
     with _stores_lock:
         stores = _stores.setdefault(db, {})
         store = stores.get(round_id)

@@ -27,6 +27,7 @@ import threading
 import weakref
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 import duckdb
@@ -63,6 +64,7 @@ class Held:
     row: tuple
     code_hash: str | None = None
     fast: bool = False  # sent sooner than the form can be read
+    now: datetime | None = None  # the moment the round must be open at (tests pass one; None: now)
 
 
 @dataclass(frozen=True)
@@ -198,22 +200,26 @@ class Holding:
 
     # --- writing answers ------------------------------------------------------------------
 
-    def store(self, round_id: int, batch: list[Held], still_open: Callable[[], bool]) -> dict[int, CodeRefused]:
+    def store(self, round_id: int, batch: list[Held],
+              still_open: Callable[[datetime | None], bool]) -> dict[int, Exception]:
         """Store a batch of answers for one round in one transaction of its holding file.
 
-        Returns the refused items by index. Raises RoundClosed when the round closed in the
-        meantime (checked under the round's lock, which closing also takes).
+        Returns the refused items by index: CodeRefused, or RoundClosed when the round closed
+        in the meantime (checked under the round's lock, which closing also takes).
         """
         with self.lock(round_id):
-            if not still_open():
-                raise RoundClosed()
+            open_at = {now: still_open(now) for now in {item.now for item in batch}}
             state = self.state(round_id)
             name = state.holding_file if state and state.holding_file else self._new_file_for(round_id)
             cur = self._connect(name).cursor()
             try:
                 cur.execute("BEGIN TRANSACTION")
-                refused, rows = {}, []
+                refused: dict[int, Exception] = {}
+                rows = []
                 for i, item in enumerate(batch):
+                    if not open_at[item.now]:
+                        refused[i] = RoundClosed()
+                        continue
                     if item.code_hash is not None:
                         found = cur.execute("SELECT used FROM codes WHERE code_hash = ?", [item.code_hash]).fetchone()
                         if found is None or found[0]:

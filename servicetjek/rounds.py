@@ -383,9 +383,9 @@ def client_answer_limit(headcount: int | None) -> int:
     return max(CLIENT_ANSWERS_MIN, math.ceil(headcount * CLIENT_ANSWERS_PER_HEAD))
 
 
-def _still_open(db: Database, round_id: int) -> bool:
+def _still_open(db: Database, round_id: int, now: datetime | None = None) -> bool:
     row = db.query_one("SELECT opens_at, closes_at, closed_early FROM rounds WHERE id = ?", [round_id])
-    now = utcnow()
+    now = now or utcnow()
     return row is not None and not row[2] and row[0] <= now < row[1]
 
 
@@ -416,9 +416,9 @@ def submit(db: Database, token: str, scores, group=None, comment=None, code: str
     s = answer.scores
     held = holding.Held((*(s[t] for t in THEME_IDS), answer.group, answer.comment),
                         _code_hash(round_.id, code) if codes else None,
-                        fast=seconds_on_form is not None and seconds_on_form < MIN_READING_SECONDS)
+                        fast=seconds_on_form is not None and seconds_on_form < MIN_READING_SECONDS, now=now)
     try:
-        answer_store.for_round(db, round_.id, lambda: _still_open(db, round_.id)).store(held)
+        answer_store.for_round(db, round_.id, lambda at: _still_open(db, round_.id, at)).store(held)
     except answer_store.CodeRefused as refused:
         for window, key in ((wrong_codes_per_session, session_key), (wrong_codes_per_client, client)):
             if key:

@@ -27,7 +27,7 @@ def held_count(db, round_id):
 
 def test_simultaneous_answers_share_one_transaction_and_all_are_stored(db, org_tree, people, monkeypatch):
     r, _ = open_round(db, people, org_tree["A1"])
-    store = answer_store.for_round(db, r.id, lambda: True)
+    store = answer_store.for_round(db, r.id, lambda _: True)
     release, first_batch = threading.Event(), []
     original = store._transaction
 
@@ -57,7 +57,7 @@ def test_simultaneous_answers_share_one_transaction_and_all_are_stored(db, org_t
 def test_one_bad_answer_does_not_cost_the_others(db, org_tree, people):
     r, _ = open_round(db, people, org_tree["A1"])
     items = [answer_store.Pending(row()), answer_store.Pending(row(score=9)), answer_store.Pending(row(score=5))]
-    answer_store.for_round(db, r.id, lambda: True)._commit(items)
+    answer_store.for_round(db, r.id, lambda _: True)._commit(items)
     assert [item.finished for item in items] == [True, True, True]
     assert items[0].error is None and items[2].error is None
     assert isinstance(items[1].error, duckdb.ConstraintException)
@@ -70,7 +70,7 @@ def test_a_code_used_twice_in_one_batch_stores_one_answer(db, org_tree, people):
     items = [answer_store.Pending(holding.Held(row().row, code_hash)),
              answer_store.Pending(holding.Held(row().row, code_hash)),
              answer_store.Pending(holding.Held(row().row, rounds._code_hash(r.id, "AAAA-BBBB")))]
-    answer_store.for_round(db, r.id, lambda: True)._commit(items)
+    answer_store.for_round(db, r.id, lambda _: True)._commit(items)
     assert items[0].error is None
     assert isinstance(items[1].error, answer_store.CodeRefused) and items[1].error.reason == "used"
     assert isinstance(items[2].error, answer_store.CodeRefused) and items[2].error.reason == "unknown"
@@ -80,7 +80,7 @@ def test_a_code_used_twice_in_one_batch_stores_one_answer(db, org_tree, people):
 def test_an_answer_waiting_while_the_round_closes_is_refused_not_stored(db, org_tree, people):
     r, _ = open_round(db, people, org_tree["A1"])
     open_now = [True]
-    store = answer_store.for_round(db, r.id, lambda: open_now[0])
+    store = answer_store.for_round(db, r.id, lambda _: open_now[0])
     store.store(row())
     open_now[0] = False  # closed between the form's check and the commit
     item = answer_store.Pending(row())

@@ -12,7 +12,7 @@ def fill(db, round_id, n, group=None, score=3, comment=None):
     """n answers arriving at the round's holding file, as the rating form stores them."""
     if n:
         row = holding.Held((*[score] * len(THEME_IDS), group, comment))
-        holding.for_database(db).store(round_id, [row] * n, lambda: True)
+        holding.for_database(db).store(round_id, [row] * n, lambda _: True)
 
 
 def make_round(db, user, dept, groups=(), days_ago=1):
