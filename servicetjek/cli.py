@@ -23,6 +23,8 @@ def _parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     sub.add_parser("serve", help="start the web app (further options go to Streamlit, e.g. --server.port 8080)")
+    sub.add_parser("front", help="serve in production: nginx in front of the app (options: --port, --address, "
+                                 "--tls-cert, --tls-key); without nginx the app serves directly")
     sub.add_parser("migrate", help="create the database or apply pending migrations")
     demo = sub.add_parser("demo", help="fill the database with a demo organisation")
     demo.add_argument("--reset", action="store_true", help="delete the database file first")
@@ -38,13 +40,17 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: list[str]) -> int:
     parser = _parser()
     args, streamlit_options = parser.parse_known_args(argv)  # serve hands unknown options to Streamlit
-    if streamlit_options and args.command != "serve":
+    if streamlit_options and args.command not in ("serve", "front"):
         parser.error(f"unrecognized arguments: {' '.join(streamlit_options)}")
     if args.command == "serve":
         from servicetjek.ui import serve
 
         serve.main(streamlit_options)
         return 0
+    if args.command == "front":
+        from servicetjek import front
+
+        return front.main(streamlit_options)
     if args.command == "demo":
         from servicetjek import demo
 
