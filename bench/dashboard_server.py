@@ -27,8 +27,8 @@ sys.path.insert(0, str(ROOT))
 
 from bench import burst, mixed  # noqa: E402
 
-RAW_QUERY = ("SELECT r.department_id, avg(a.score) FROM responses a JOIN rounds r ON r.id = a.round_id "
-             "GROUP BY r.department_id")
+RAW_QUERY = ("SELECT r.department_id, count(*), avg(cohesion), avg(flexibility), avg(availability), avg(focus),"
+             " avg(trust), avg(fairness) FROM responses x JOIN rounds r ON r.id = x.round_id GROUP BY 1")
 
 
 def build(path: Path, size: int, per_round: int) -> float:
