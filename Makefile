@@ -41,5 +41,6 @@ test: setup
 	$(PY) -m ruff check .
 	$(PY) -m pytest -q
 
+# 200 cold phones through the production front, the floor beside them (docs/benchmarks.md).
 bench: setup
-	$(PY) bench/burst.py
+	$(PY) bench/cold_phones.py
