@@ -8,8 +8,8 @@ from streamlit.runtime.pages_manager import PagesManager
 from servicetjek import access, users
 from servicetjek.content import LANGUAGES
 from servicetjek.ui import rating
-from servicetjek.ui.auth import logout_button, resolve_user
-from servicetjek.ui.common import T, db, keep_choices_across_languages
+from servicetjek.ui.auth import logout_button, resolve_user, signed_out_notice
+from servicetjek.ui.common import T, Tmd, db, keep_choices_across_languages
 
 st.set_page_config(page_title="Servicetjek", page_icon="🤝", layout="wide")
 
@@ -52,7 +52,8 @@ def menu(user: users.User | None) -> dict[str, list[st.Page]]:
         admin = [page("pages/admin_users.py", "nav.users", "group"),
                  page("pages/admin_org.py", "nav.org", "account_tree"),
                  page("pages/admin_settings.py", "nav.settings", "tune")]
-    sections = {"": [home, guide], T("nav.section_work"): work, T("nav.section_admin"): admin}
+    account = page("pages/account.py", "nav.account", "key")
+    sections = {"": [home, guide, account], T("nav.section_work"): work, T("nav.section_admin"): admin}
     return {name: pages for name, pages in sections.items() if pages}
 
 
@@ -74,8 +75,9 @@ def main() -> None:
     language_switch()
     user = resolve_user() if users.count(db()) else None
     if user is not None:
-        st.sidebar.caption(T("common.signed_in_as", name=user.name, role=T(f"roles.{user.role}")))
+        st.sidebar.caption(Tmd("common.signed_in_as", name=user.name, role=T(f"roles.{user.role}")))
         logout_button()
+    signed_out_notice()
     st.navigation(menu(user)).run()
 
 

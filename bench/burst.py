@@ -208,7 +208,7 @@ def seed_database(path: Path) -> str:
 
     db = Database(path)
     dept = org.create(db, "Personalemøde", headcount=400)
-    admin = users.create(db, "bench", "Bench", "benchmark-password", "admin")
+    admin = users.create(db, "bench", "Bench", "burst-load-passphrase", "admin")
     now = datetime.now()
     round_, _ = rounds.create(db, admin, dept, "Burst", now - timedelta(hours=1), now + timedelta(hours=2))
     db.close()

@@ -44,6 +44,9 @@ class Database:
             keep_private(self.path)
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
         self._conn = duckdb.connect(self.path, config={"memory_limit": MEMORY_LIMIT, "threads": 2})
+        # current_timestamp defaults and casts to DATE/TIMESTAMP would follow the server's TZ:
+        # UTC for every cursor (servicetjek.clock: TIMESTAMP columns hold naive UTC).
+        self._conn.execute("SET GLOBAL TimeZone = 'UTC'")
         # One process owns the file (DuckDB allows no second writer), so a read can be
         # memoised until this process commits its next write.
         self.generation = 0

@@ -14,7 +14,6 @@ from servicetjek.errors import DomainError
 DEFAULT_MIN_ANSWERS = 5
 DEFAULT_MIN_COMMENTS = 5
 ABSOLUTE_MIN_ANSWERS = 3  # never below this, whatever an admin sets
-COOKIE_EXPIRY_DAYS = 0.5  # twelve hours: the token cannot be revoked, so keep it short
 
 
 def get(db: Database, key: str, default: str | None = None) -> str | None:

@@ -11,10 +11,12 @@ import secrets
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from servicetjek import access, org, settings
+from servicetjek import access, clock, org, settings
 from servicetjek.content import THEME_IDS, load
 from servicetjek.db import Database
 from servicetjek.errors import DomainError
+from servicetjek.i18n import Message
+from servicetjek.text import line, text
 from servicetjek.users import User
 
 STATUSES = ("proposed", "decided", "running", "decision", "permanent", "extended", "stopped")
@@ -28,6 +30,7 @@ TRANSITIONS = {
     "stopped": set(),
 }
 TEXT_FIELDS = ("what", "why", "how", "who", "adjustments")
+LINE_FIELDS = ("what", "who")
 MAX_WHAT = 200
 MAX_TEXT = 1000
 RHYTHMS = ("weeks_2_4", "every_14")  # stored ids: the content's check-in weeks, or its interval in days
@@ -94,17 +97,19 @@ def _clean_texts(values: dict) -> dict:
     clean = {}
     for name in TEXT_FIELDS:
         if name in values:
-            text = values[name]
-            if not isinstance(text, str):
+            if not isinstance(values[name], str):
                 raise TrialError("trials.text_invalid")
-            text = text.strip().replace("\x00", "")
-            limit = MAX_WHAT if name == "what" else MAX_TEXT
-            if len(text) > limit:
-                raise TrialError("trials.text_too_long", field=name, n=limit)
-            clean[name] = text
+            clean[name] = _clean_text(name, values[name])
     if "what" in clean and not clean["what"]:
         raise TrialError("trials.what_required")
     return clean
+
+
+def _clean_text(name: str, value: str) -> str:
+    """What and who are one line (names on the board); the rest may have line breaks."""
+    if name in LINE_FIELDS:
+        return line(value, MAX_WHAT, too_long="trials.text_too_long", error=TrialError)
+    return text(value, MAX_TEXT, too_long="trials.text_too_long", error=TrialError)
 
 
 def _require_edit(db: Database, user: User | None, department_id: int) -> None:
@@ -112,7 +117,7 @@ def _require_edit(db: Database, user: User | None, department_id: int) -> None:
 
 
 def _now() -> datetime:
-    return datetime.now().replace(microsecond=0)
+    return clock.utcnow().replace(microsecond=0)
 
 
 def create(db: Database, user: User, department_id: int, theme: str, what: str, why: str = "", how: str = "",
@@ -137,6 +142,20 @@ def create(db: Database, user: User, department_id: int, theme: str, what: str, 
     return get(db, db.transaction(work))
 
 
+def _apply(cur, user: User, trial_id: int, base_version: int, changes: dict, entry: dict) -> int | None:
+    """One versioned change inside the caller's transaction; None when the version moved on."""
+    assignments = "".join(f", {k} = ?" for k in changes)
+    updated = cur.execute(
+        f"UPDATE trials SET version = version + 1, updated_by = ?, updated_at = ?{assignments}"
+        " WHERE id = ? AND version = ? RETURNING version",
+        [user.username, _now(), *changes.values(), trial_id, base_version]).fetchone()
+    if updated is None:
+        return None
+    cur.execute("INSERT INTO trial_history VALUES (?, ?, ?, ?, ?)",
+                [trial_id, updated[0], user.username, _now(), json.dumps(entry, default=str)])
+    return updated[0]
+
+
 def _save(db: Database, user: User, trial: Trial, base_version: int, changes: dict,
           extra_sql=None, note: dict | None = None) -> Trial:
     """Apply `changes` if nobody saved since `base_version`; record them in the history.
@@ -146,24 +165,45 @@ def _save(db: Database, user: User, trial: Trial, base_version: int, changes: di
     entry = changes | (note or {})
     if not entry:
         return trial
-    assignments = "".join(f", {k} = ?" for k in changes)
 
     def work(cur):
-        updated = cur.execute(
-            f"UPDATE trials SET version = version + 1, updated_by = ?, updated_at = ?{assignments}"
-            " WHERE id = ? AND version = ? RETURNING version",
-            [user.username, _now(), *changes.values(), trial.id, base_version]).fetchone()
-        if updated is None:
-            return None
-        cur.execute("INSERT INTO trial_history VALUES (?, ?, ?, ?, ?)",
-                    [trial.id, updated[0], user.username, _now(), json.dumps(entry, default=str)])
-        if extra_sql:
+        version = _apply(cur, user, trial.id, base_version, changes, entry)
+        if version is not None and extra_sql:
             extra_sql(cur)
-        return updated[0]
+        return version
 
     if db.transaction(work) is None:
         raise TrialConflict(get(db, trial.id))
     return get(db, trial.id)
+
+
+def decide_together(db: Database, user: User, decisions: dict[int, tuple[str, date | None]], then=None) -> None:
+    """A meeting's decision A: every chosen proposal becomes a decided trial with who and a
+    follow-up date – all of them or none (`then(cur)` runs in the same transaction).
+
+    Everything is checked before anything is written, so a missing "who" saves nothing and a
+    retry after fixing it simply works; a trial already decided only gets its who/date.
+    """
+    planned = []
+    for trial_id, (who, follow_up) in decisions.items():
+        trial = _load_for_edit(db, user, trial_id)
+        who = _clean_texts({"who": who or ""})["who"]
+        if not who or follow_up is None:
+            raise TrialError("trials.decide_needs_who_and_date", what=trial.what)
+        if trial.status not in ("proposed", "decided"):
+            raise TrialError("trials.already_further", what=trial.what, status=Message(f"status.{trial.status}"))
+        changes = {k: v for k, v in {"who": who, "follow_up": follow_up, "status": "decided"}.items()
+                   if getattr(trial, k) != v}
+        planned.append((trial, changes))
+
+    def work(cur):
+        for trial, changes in planned:
+            if changes and _apply(cur, user, trial.id, trial.version, changes, changes) is None:
+                raise TrialConflict(get(db, trial.id))
+        if then:
+            then(cur)
+
+    db.transaction(work)
 
 
 def _load_for_edit(db: Database, user: User, trial_id: int) -> Trial:
@@ -196,14 +236,14 @@ def change_status(db: Database, user: User, trial_id: int, base_version: int, st
                   reason: str = "") -> Trial:
     trial = _load_for_edit(db, user, trial_id)
     if status not in TRANSITIONS.get(trial.status, set()):
-        raise TrialError("trials.transition_invalid", current=trial.status, new=status)
+        raise TrialError("trials.transition_invalid", current=Message(f"status.{trial.status}"),
+                         new=Message(f"status.{status}"))
     if status == "running":
         raise TrialError("trials.start_needs_date")
     changes = {"status": status}
+    reason = text(reason, MAX_TEXT, too_long="trials.text_too_long", error=TrialError)
     if reason:
-        if len(reason) > MAX_TEXT:
-            raise TrialError("trials.text_too_long", field="reason", n=MAX_TEXT)
-        changes["outcome_reason"] = reason.strip()
+        changes["outcome_reason"] = reason
     return _save(db, user, trial, base_version, changes)
 
 
@@ -239,7 +279,8 @@ def start(db: Database, user: User, trial_id: int, base_version: int, start_date
           rhythm: str = "weeks_2_4") -> Trial:
     trial = _load_for_edit(db, user, trial_id)
     if "running" not in TRANSITIONS[trial.status]:
-        raise TrialError("trials.transition_invalid", current=trial.status, new="running")
+        raise TrialError("trials.transition_invalid", current=Message(f"status.{trial.status}"),
+                         new=Message("status.running"))
     weeks = method_rhythm().weeks if weeks is None else weeks
     if not isinstance(weeks, int) or not 1 <= weeks <= 26:
         raise TrialError("trials.weeks_invalid")
@@ -278,16 +319,14 @@ def record_checkin(db: Database, user: User, trial_id: int, base_version: int, d
                    continue_with: str, adjust: str, today: date | None = None, **changes) -> Trial:
     """Answer the three questions at a check-in; optional changes to the trial go with it."""
     trial = _load_for_edit(db, user, trial_id)
-    today = today or date.today()
+    today = today or clock.today()
     if trial.status != "running" or trial.start_date is None:
         raise TrialError("trials.checkin_not_running")
     if today < trial.start_date:
         raise TrialError("trials.checkin_before_start")
-    answers = {"learned": learned, "continue_with": continue_with, "adjust": adjust}
-    for value in answers.values():
-        if not isinstance(value, str) or len(value) > MAX_TEXT:
-            raise TrialError("trials.text_too_long", field="checkin", n=MAX_TEXT)
-    if not any(v.strip() for v in answers.values()):
+    answers = {k: text(v, MAX_TEXT, too_long="trials.text_too_long", error=TrialError)
+               for k, v in {"learned": learned, "continue_with": continue_with, "adjust": adjust}.items()}
+    if not any(answers.values()):
         raise TrialError("trials.checkin_empty")
     known = db.query_one("SELECT done_at FROM trial_checkins WHERE trial_id = ? AND due = ? AND kind = 'checkin'",
                          [trial_id, due])
@@ -298,10 +337,12 @@ def record_checkin(db: Database, user: User, trial_id: int, base_version: int, d
     def mark(cur):
         cur.execute("UPDATE trial_checkins SET done_by = ?, done_at = ?, learned = ?, continue_with = ?, adjust = ?"
                     " WHERE trial_id = ? AND due = ? AND kind = 'checkin'",
-                    [user.username, _now(), *(answers[k].strip() for k in answers), trial_id, due])
+                    [user.username, _now(), *answers.values(), trial_id, due])
 
     changed = {k: v for k, v in text_changes.items() if getattr(trial, k) != v}
-    return _save(db, user, trial, base_version, changed, mark, note={"checkin": str(due)})
+    # The answers go into the history too, so what was learned stays readable beside the changes.
+    said = {k: v.strip() for k, v in answers.items() if v.strip()}
+    return _save(db, user, trial, base_version, changed, mark, note={"checkin": str(due)} | said)
 
 
 def decide(db: Database, user: User, trial_id: int, base_version: int, outcome: str, reason: str) -> Trial:
@@ -334,7 +375,7 @@ def history(db: Database, user: User, trial_id: int) -> list[dict]:
 
 
 def overdue(db: Database, trial_ids: list[int], today: date | None = None) -> list[Checkpoint]:
-    today = today or date.today()
+    today = today or clock.today()
     return [c for c in checkpoints_for(db, trial_ids) if c.done_at is None and c.due < today]
 
 
@@ -385,8 +426,8 @@ def holiday_weeks(db: Database | None = None) -> set[int]:
     return {int(w) for w in raw.split(",") if w.strip().isdigit() and 1 <= int(w) <= 53}
 
 
-def set_holiday_weeks(db: Database, text: str) -> None:
-    weeks = [w.strip() for w in (text or "").split(",") if w.strip()]
+def set_holiday_weeks(db: Database, value: str) -> None:
+    weeks = [w.strip() for w in line(value, 400, error=TrialError).split(",") if w.strip()]
     if any(not w.isdigit() or not 1 <= int(w) <= 53 for w in weeks):
         raise TrialError("trials.holiday_weeks_invalid")
     settings.put(db, "holiday_weeks", ",".join(str(int(w)) for w in weeks))

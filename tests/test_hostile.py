@@ -25,7 +25,7 @@ PAYLOADS = [
     "=HYPERLINK(\"http://evil\",\"klik\")",
     "+cmd|' /C calc'!A0",
     "@SUM(1+1)*cmd|' /C calc'!A0",
-    "Zalgo t̷̢̛e̵͎͝x̸̡̛t ‮RTL override‬ \u200b zero-width 👩‍👩‍👧‍👦 ﷽",
+    "Zalgo t̷̢̛e̵͎͝x̸̡̛t \u200fRTL mark\u200e \u200b zero-width 👩‍👩‍👧‍👦 ﷽",  # bidi overrides: tests/test_text.py
 ]
 
 
@@ -92,7 +92,7 @@ def test_tampered_query_parameters_get_a_clear_page(db, params):
 
 def test_overlong_and_nul_text_is_refused_with_nothing_stored(db, org_tree, people):
     r = open_round(db, people, org_tree)
-    for comment, key in (("x" * 1001, "rate.comment_too_long"), ("a\x00b", "rate.comment_invalid"),
+    for comment, key in (("x" * 1001, "rate.comment_too_long"), ("a\x00b", "text.forbidden"),
                          (["liste"], "rate.comment_invalid")):
         with pytest.raises(rounds.SubmissionRefused) as err:
             rounds.submit(db, r.token, dict.fromkeys(THEME_IDS, 3), comment=comment)

@@ -56,7 +56,7 @@ def installed(tmp_path_factory):
     work = tmp_path_factory.mktemp("packaging")
     source = work / "src"
     shutil.copytree(ROOT, source, ignore=shutil.ignore_patterns(
-        ".venv", ".git", "data", "tests", "bench", "artifacts", "__pycache__", "*.egg-info", "build"))
+        ".venv", ".git", ".cache", "data", "tests", "bench", "artifacts", "__pycache__", "*.egg-info", "build"))
     subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--no-build-isolation",
                     "-w", str(work / "dist"), str(source)], check=True, capture_output=True)
     wheel = next((work / "dist").glob("servicetjek-*.whl"))
@@ -153,7 +153,7 @@ def _third_party_imports() -> set[str]:
     names = set()
     for file in files:
         tree = ast.parse(file.read_text(encoding="utf-8"))
-        # serve.warm_up preloads streamlit-authenticator's own dependencies: transitive on purpose.
+        # serve.warm_up only preloads libraries that are declared anyway.
         preloads = {id(n) for f in ast.walk(tree) if isinstance(f, ast.FunctionDef) and f.name == "warm_up"
                     for n in ast.walk(f)}
         for node in ast.walk(tree):

@@ -57,20 +57,55 @@ def warm_up() -> None:
     """Import what the pages use and open the database before the first visitor.
 
     Otherwise the first sessions of a burst all wait on Python's import lock while one
-    of them imports streamlit-authenticator, and the first one also runs migrations.
+    of them imports the sign-in libraries, and the first one also runs migrations.
     """
-    # streamlit-authenticator itself must be imported inside the runtime (it declares a
-    # component); its heavy dependencies can be loaded now.
-    import bcrypt, captcha.image, cryptography.fernet, jwt, requests, yaml  # noqa: F401, E401, I001
+    # extra-streamlit-components must be imported inside the runtime (it declares a
+    # component); the other sign-in libraries can be loaded now.
+    import bcrypt, captcha.image, jwt  # noqa: F401, E401, I001
     import altair, pandas, pyarrow  # noqa: F401, E401, I001 - charts and tables on the signed-in pages
 
     from servicetjek import content, db, rounds  # noqa: F401
 
-    from servicetjek import settings
+    from servicetjek import settings, users
 
     content.validate_all()
     warm_charts()
     settings.cookie_key(db.get_db(), os.environ.get("SERVICETJEK_COOKIE_KEY"))  # create it before any visitor
+    announce_setup_code(users.new_setup_code(db.get_db()))
+
+
+def announce_setup_code(code: str | None) -> None:
+    """On a fresh database, print the one-time code the first-admin form asks for.
+
+    Only someone who can read the server's console can create the first administrator,
+    however the instance is reachable (issue 12). The page never shows the code.
+    """
+    if code is None:
+        return
+    line = "=" * 72
+    print(f"{line}\nServicetjek has no users yet. To create the first administrator, open the app and\n"
+          f"enter this one-time setup code:\n\n    SETUP CODE: {code}\n\n"
+          f"(valid until it is used or the server restarts)\n{line}", file=sys.stderr, flush=True)
+
+
+def start_backups() -> None:
+    """The server process's one backup thread (scheduled backups while the app runs)."""
+    from servicetjek import backup, db
+    from servicetjek.ui.common import secrets_section
+
+    backup.start_scheduler(db.get_db(), secrets_section("backup"))
+
+
+def configure_logging() -> None:
+    """Our own messages (backups, start-up) to stderr beside Streamlit's, at SERVICETJEK_LOG_LEVEL."""
+    import logging
+
+    logger = logging.getLogger("servicetjek")
+    if not logger.handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        logger.addHandler(handler)
+    logger.setLevel(os.environ.get("SERVICETJEK_LOG_LEVEL", "INFO").upper())
 
 
 def warm_charts() -> None:
@@ -109,9 +144,11 @@ def warm_charts() -> None:
 
 
 def main(argv: list[str]) -> None:
+    configure_logging()
     disable_pages_folder_detection()
     install_front_middleware()
     warm_up()
+    start_backups()
     from streamlit.web import cli
 
     cli.main(args=["run", str(APP), *argv], prog_name="streamlit")
