@@ -8,6 +8,7 @@ from servicetjek import access, clock, exports, org, trials
 from servicetjek.content import THEME_IDS, load
 from servicetjek.errors import DomainError
 from servicetjek.ui.charts import show as show_chart
+from servicetjek.ui.checkins import ANSWERS, checkin_lines
 from servicetjek.ui.common import T, base_url, db, department_picker, lang, md, require, show_error
 
 COLUMNS = ("what", "why", "how", "who", "adjustments")
@@ -140,21 +141,13 @@ def edit_trial(user, trial: trials.Trial, points, can_edit: bool) -> None:
                      hide_index=True, width="stretch")
 
 
-ANSWERS = ("learned", "continue_with", "adjust")
-
-
 def checkin_log(trial: trials.Trial, points, container=st) -> None:
     """What each stop-op found: the three questions and their answers, oldest first."""
-    done = [c for c in points if c.trial_id == trial.id and c.kind == "checkin" and c.done_at is not None
-            and any(getattr(c, a) for a in ANSWERS)]
-    if not done:
-        return
-    questions = load(lang()).trials["checkin_questions"]
-    container.markdown(f"**{T('board.checkins_so_far')}**")
-    for c in done:
-        lines = [f"*{T('board.checkin_title', date=f'{c.due:%d.%m.%Y}')}*"]
-        lines += [f"**{q}** {md(getattr(c, a))}" for q, a in zip(questions, ANSWERS, strict=True) if getattr(c, a)]
-        container.markdown("  \n".join(lines))
+    lines = checkin_lines(trial, points)
+    if lines:
+        container.markdown(f"**{T('board.checkins_so_far')}**")
+        for line in lines:
+            container.markdown(line)
 
 
 def rhythm_label(rhythm: str) -> str:

@@ -69,7 +69,7 @@ def proposal_list(user, meeting: meetings.Meeting, names: dict, sortable: bool) 
         c3.selectbox(T("mode.timing"), [None, "same", "different"], key=keys["timing"], on_change=place, args=args,
                      format_func=lambda v: T(f"mode.timing_{v}"))
         c4.checkbox(T("mode.chosen"), key=keys["chosen"], on_change=place, args=args)
-    if error := st.session_state.pop("_sort_error", None):
+    if error := st.session_state.pop("_mode_error", None):
         show_error(error)
 
 
@@ -79,9 +79,9 @@ def place(user, meeting_id: int, trial_id: int, base_version: int, keys: dict) -
         meetings.sort_proposal(db(), user, meeting_id, trial_id, base_version,
                                *(st.session_state[keys[f]] for f in ("purpose", "timing", "chosen")))
     except trials.TrialConflict:
-        st.session_state["_sort_error"] = DomainError("meetings.conflict")
+        st.session_state["_mode_error"] = DomainError("meetings.conflict")
     except DomainError as error:
-        st.session_state["_sort_error"] = error
+        st.session_state["_mode_error"] = error
 
 
 def choose_form(user, meeting_id: int, base_version: int, key: str) -> None:
@@ -89,9 +89,9 @@ def choose_form(user, meeting_id: int, base_version: int, key: str) -> None:
     try:
         meetings.set_decision(db(), user, meeting_id, base_version, st.session_state[key])
     except meetings.MeetingConflict:
-        st.session_state["_sort_error"] = DomainError("meetings.conflict")
+        st.session_state["_mode_error"] = DomainError("meetings.conflict")
     except DomainError as error:
-        st.session_state["_sort_error"] = error
+        st.session_state["_mode_error"] = error
 
 
 def decision_step(user, meeting: meetings.Meeting, step, names: dict) -> None:
@@ -100,7 +100,7 @@ def decision_step(user, meeting: meetings.Meeting, step, names: dict) -> None:
     st.radio(T("mode.choose_decision"), ["A", "B"], key=key, horizontal=True, on_change=choose_form,
              args=(user, meeting.id, meeting.version, key),
              format_func=lambda o: T(f"meetings.decision_{meeting.kind}_{o}", n=step.options[o]))
-    if error := st.session_state.pop("_sort_error", None):
+    if error := st.session_state.pop("_mode_error", None):
         show_error(error)
     st.markdown(f"### {meeting.decision}. {step.option_texts[meeting.decision]}")
     proposals = trials.for_meeting(db(), meeting.id)
@@ -167,12 +167,22 @@ def before_start(user, meeting: meetings.Meeting, plan) -> None:
     if meeting.place:
         facts.append(md(meeting.place))
     st.markdown(" · ".join(facts))
+    st.markdown(f"**{T('meetings.purpose')}:** {load(lang()).intro['purpose']}")
     st.markdown(f"**{T('mode.agenda')}**\n\n" + "\n".join(
         f"- {item.start:%H:%M}–{item.end:%H:%M} · {item.number or ''}{'. ' if item.number else ''}{item.title}"
         f" · {item.minutes} min." for item in plan.items))
-    if st.button(T("mode.begin"), type="primary", key="begin", icon=":material/play_arrow:"):
-        meetings.go_to_step(db(), user, meeting.id, 0)
-        st.rerun()
+    st.button(T("mode.begin"), type="primary", key="begin", icon=":material/play_arrow:", on_click=move,
+              args=(user, meeting.id, None, 0))
+
+
+def move(user, meeting_id: int, from_step: int | None, to_step: int) -> None:
+    """Callback for begin/previous/next: moves only from the step this screen showed."""
+    try:
+        meetings.go_to_step(db(), user, meeting_id, to_step, from_step=from_step)
+    except meetings.MeetingConflict:
+        st.session_state["_mode_error"] = DomainError("mode.moved_meanwhile")
+    except DomainError as error:
+        st.session_state["_mode_error"] = error
 
 
 def run(user, meeting: meetings.Meeting) -> None:
@@ -218,13 +228,14 @@ def run(user, meeting: meetings.Meeting) -> None:
         if step.options:
             decision_step(user, meeting, step, names)
     c1, c2 = st.columns(2)
-    if index > 0 and c1.button(T("mode.previous"), key="prev", icon=":material/arrow_back:", width="stretch"):
-        meetings.go_to_step(db(), user, meeting.id, index - 1)
-        st.rerun()
-    if index < len(items) - 1 and c2.button(T("mode.next"), key="next", type="primary",
-                                            icon=":material/arrow_forward:", width="stretch"):
-        meetings.go_to_step(db(), user, meeting.id, index + 1)
-        st.rerun()
+    if index > 0:
+        c1.button(T("mode.previous"), key="prev", icon=":material/arrow_back:", width="stretch", on_click=move,
+                  args=(user, meeting.id, meeting.current_step, index - 1))
+    if index < len(items) - 1:
+        c2.button(T("mode.next"), key="next", type="primary", icon=":material/arrow_forward:", width="stretch",
+                  on_click=move, args=(user, meeting.id, meeting.current_step, index + 1))
+    if error := st.session_state.pop("_mode_error", None):
+        show_error(error)
 
 
 def main() -> None:

@@ -6,6 +6,7 @@ import streamlit as st
 
 from servicetjek import org, trials
 from servicetjek.content import load
+from servicetjek.ui.checkins import checkin_lines
 from servicetjek.ui.common import T, db, lang, md
 
 
@@ -43,5 +44,7 @@ def main() -> None:
             lines.append(period)
         with st.container(border=True):
             st.markdown("  \n".join(lines))
+            for line in checkin_lines(t, points):  # how it goes: what the stop-ops found
+                st.markdown(line)
 
 main()

@@ -94,10 +94,14 @@ def code_slips_pdf(title: str, codes: Sequence[str], intro: str) -> bytes:
     return bytes(pdf.output())
 
 
-def agenda_markdown(title: str, when: str, place: str, facilitators: str, items, labels: dict) -> str:
-    """The agenda as Markdown to paste into an invitation; user text is escaped, never markup."""
+def agenda_markdown(title: str, when: str, place: str, facilitators: str, items, labels: dict,
+                    purpose: str = "") -> str:
+    """The agenda as Markdown to paste into an invitation; user text is escaped, never markup.
+    `purpose` is the method's purpose line (content), which an agenda carries per the seed."""
     title, place, facilitators = markdown(title), markdown(place), markdown(facilitators)
     lines = [f"# {title}", "", f"**{labels['when']}:** {when}"]
+    if purpose:
+        lines.append(f"**{labels['purpose']}:** {purpose}")
     if place:
         lines.append(f"**{labels['place']}:** {place}")
     if facilitators:

@@ -207,7 +207,8 @@ def _load(db: Database, user: User, meeting_id: int) -> Meeting:
 
 # --- meeting mode ------------------------------------------------------------------------
 
-def go_to_step(db: Database, user: User, meeting_id: int, step_index: int, now: datetime | None = None) -> Meeting:
+def go_to_step(db: Database, user: User, meeting_id: int, step_index: int, now: datetime | None = None,
+               from_step: int | None = None) -> Meeting:
     """Move the meeting to `step_index` (0-based over the agenda items) and time the steps.
 
     The step being left gets its end time; the step entered gets a start time the first
@@ -218,6 +219,8 @@ def go_to_step(db: Database, user: User, meeting_id: int, step_index: int, now: 
         raise MeetingError("meetings.already_done")
     if meeting.cancelled:
         raise MeetingError("meetings.cancelled")
+    if from_step is not None and (meeting.status != "running" or meeting.current_step != from_step):
+        raise MeetingConflict()  # someone else moved the meeting on (or started it) meanwhile
     now = now or clock.utcnow().replace(microsecond=0)
     if step_index < 0:
         raise MeetingError("meetings.step_invalid")

@@ -271,3 +271,58 @@ def test_dialogue_tables_carry_each_themes_questions(db, org_tree, people):
     mode.switch_page("pages/meeting_mode.py").run()
     screen = " ".join(x.value for x in mode.markdown)
     assert focus.reflection[0] in screen and trust.reflection[-1] in screen and trust.question in screen
+
+
+def test_a_stale_meeting_screen_cannot_move_the_meeting_back(db, org_tree, people):
+    fac = people["facilitator"]
+    m = meetings.plan(db, fac, org_tree["A1"], "single", "Fordybelse", START, 4, ["focus"])
+    projector = login(db, "tovholder")
+    projector.switch_page("pages/meeting_mode.py").run()
+    projector.button(key="begin").click().run()
+    projector.button(key="next").click().run()
+    phone = login(db, "admin")
+    phone.switch_page("pages/meeting_mode.py").run()
+    assert meetings.get(db, m.id).current_step == 1
+    projector.button(key="next").click().run()  # the meeting moves on to step 3
+    phone.button(key="prev").click().run()  # the phone still shows step 2
+    assert not phone.exception
+    assert meetings.get(db, m.id).current_step == 2, "a stale screen moved the meeting"
+    assert any("flyttet mødet videre" in e.value for e in phone.error)
+    assert phone.markdown[0].value.startswith("# 3.")
+
+
+def test_public_board_shows_what_the_stop_ops_found(db, org_tree, people):
+    from datetime import date, timedelta
+
+    member = people["member"]
+    t = trials.create(db, member, org_tree["A1"], "focus", "Stilletid", status="decided")
+    t = trials.start(db, member, t.id, t.version, date.today() - timedelta(days=15))
+    first_due = trials.checkpoints(t.start_date)[0][0]
+    trials.record_checkin(db, member, t.id, t.version, first_due, "Ro om morgenen virker", "", "")
+    public = app()
+    public.query_params["board"] = trials.share_board(db, member, org_tree["A1"])
+    public.run()
+    assert any("**Hvad har vi lært?** Ro om morgenen virker" in m.value for m in public.markdown)
+
+
+def test_agenda_has_its_purpose_line_and_the_guide_the_seeds_introduction(db, org_tree, people):
+    from servicetjek import exports
+    from servicetjek.content import load
+
+    intro = load("da").intro
+    assert intro["hybrid"].startswith("Hybridarbejde er, når") and "futureworklab.dk" in " ".join(intro["resources"])
+    m = meetings.plan(db, people["facilitator"], org_tree["A1"], "single", "Fordybelse", START, 6, ["focus"])
+    plan = meetings.meeting_agenda(m, load("da"))
+    labels = {k: k for k in ("when", "place", "facilitators", "time", "step", "minutes", "purpose")}
+    text = exports.agenda_markdown(m.title, "i morgen", "", "", plan.items, labels, intro["purpose"])
+    assert f"**purpose:** {intro['purpose']}" in text
+    at = login(db, "tovholder")
+    at.switch_page("pages/meetings.py").run()
+    [code] = [c.value for c in at.code if "# Fordybelse" in c.value]
+    assert "**Formål:** At det hybride arbejde" in code
+    guide = app()
+    guide.query_params["tema"] = "Om værktøjet"
+    guide.switch_page("pages/guide.py").run()
+    assert not guide.exception
+    shown = " ".join(m.value for m in guide.markdown)
+    assert "futureworklab.dk" in shown and any(intro["why"] in m.value for m in guide.markdown)

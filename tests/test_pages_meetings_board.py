@@ -51,7 +51,7 @@ def test_meeting_mode_steps_proposals_and_decision(db, org_tree, people):
     assert not at.exception and at.markdown[0].value.startswith("# 1. Velkomst")
     for _ in range(4):
         at.button(key="next").click().run()
-    assert "5. Fælles runde: forslag" in at.markdown[0].value
+    assert "5. Ordet går rundt: forslag" in at.markdown[0].value
     at.text_input(key="prop_what").input("Stilletid 8–10")
     at.button(key=f"FormSubmitter:proposal_{m.id}-Tilføj forslag").click().run()
     assert [t.what for t in trials.for_meeting(db, m.id)] == ["Stilletid 8–10"]

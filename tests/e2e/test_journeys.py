@@ -141,8 +141,8 @@ def test_whole_journey(server, browser):
 
     click_until(page, "Start mødetilstand", "Start mødet")
     click_until(page, "Start mødet", "1. Velkomst og formål")
-    for step in ("2. Individuel refleksion", "3. Fælles runde", "4. Individuel refleksion: forslag til forsøg",
-                 "5. Fælles runde: forslag"):
+    for step in ("2. Individuel refleksion", "3. Ordet går rundt", "4. Individuel refleksion: forslag til forsøg",
+                 "5. Ordet går rundt: forslag"):
         click_until(page, "Næste punkt", re.compile("^" + re.escape(step) + "$"))
     for proposal in ("Fordybelsestid kl. 8–10", "Stillerum kan bookes"):
         page.get_by_label("Hvad vil I prøve?").fill(proposal)
