@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 
-from servicetjek import access, users
+from servicetjek import access, settings, users
 from servicetjek.content import LANGUAGES
 from servicetjek.ui import rating
 from servicetjek.ui.auth import logout_button, resolve_user, signed_out_notice
@@ -52,8 +52,8 @@ def menu(user: users.User | None) -> dict[str, list[st.Page]]:
         admin = [page("pages/admin_users.py", "nav.users", "group"),
                  page("pages/admin_org.py", "nav.org", "account_tree"),
                  page("pages/admin_settings.py", "nav.settings", "tune")]
-    account = page("pages/account.py", "nav.account", "key")
-    sections = {"": [home, guide, account], T("nav.section_work"): work, T("nav.section_admin"): admin}
+    mine = [page("pages/account.py", "nav.account", "key")] if settings.signin_mode() == "password" else []
+    sections = {"": [home, guide, *mine], T("nav.section_work"): work, T("nav.section_admin"): admin}
     return {name: pages for name, pages in sections.items() if pages}
 
 

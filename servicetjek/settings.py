@@ -16,6 +16,18 @@ DEFAULT_MIN_COMMENTS = 5
 ABSOLUTE_MIN_ANSWERS = 3  # never below this, whatever an admin sets
 
 
+SIGNIN_MODES = ("password", "sso")
+
+
+def signin_mode() -> str:
+    """How staff sign in: "password" (small workplaces) or "sso" (the organisation's OIDC
+    provider through st.login, configured in secrets.toml's [auth]). SERVICETJEK_SIGNIN."""
+    mode = os.environ.get("SERVICETJEK_SIGNIN", "password").strip().lower() or "password"
+    if mode not in SIGNIN_MODES:
+        raise RuntimeError(f"SERVICETJEK_SIGNIN must be one of {', '.join(SIGNIN_MODES)}, not {mode!r}")
+    return mode
+
+
 def get(db: Database, key: str, default: str | None = None) -> str | None:
     row = db.memoised(("setting", key), lambda: db.query_one("SELECT value FROM settings WHERE key = ?", [key]))
     return row[0] if row else default

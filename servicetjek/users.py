@@ -97,19 +97,23 @@ def count(db: Database) -> int:
     return db.query_one("SELECT count(*) FROM users")[0]
 
 
-def create(db: Database, username: str, name: str, password: str, role: str,
-           department_ids: list[int] | tuple[int, ...] = ()) -> User:
+def create(db: Database, username: str, name: str, password: str | None, role: str,
+           department_ids: list[int] | tuple[int, ...] = (), password_hash: str | None = None,
+           email: str | None = None) -> User:
+    """A new account; `password_hash` and `email` instead of a password for SSO invitations (sso.py)."""
     username, name = _clean_username(username), _clean_name(name)
     if role not in ROLES:
         raise UserError("users.role_invalid")
-    password_hash = hash_password(password, username)
+    password_hash = password_hash or hash_password(password, username)
 
     def work(cur):
         if cur.execute("SELECT 1 FROM users WHERE username = ?", [username]).fetchone():
             raise UserError("users.exists")
+        if email and cur.execute("SELECT 1 FROM users WHERE email = ?", [email]).fetchone():
+            raise UserError("sso.email_taken")
         cur.execute(
-            "INSERT INTO users (username, name, password_hash, role) VALUES (?, ?, ?, ?)",
-            [username, name, password_hash, role],
+            "INSERT INTO users (username, name, password_hash, role, email) VALUES (?, ?, ?, ?, ?)",
+            [username, name, password_hash, role, email],
         )
         for dept in set(department_ids):
             cur.execute("INSERT INTO user_departments VALUES (?, ?)", [username, dept])
@@ -257,8 +261,10 @@ def verify_login(db: Database, username: str, password: str, client: str = "loca
     reservation = login_throttle.reserve(db, username, login_throttle.client_key(client), now, captcha_solved)
     row = db.query_one("SELECT password_hash, active FROM users WHERE username = ?", [username])
     fits = len(password.encode("utf-8")) <= MAX_PASSWORD_BYTES
-    ok = _checkpw(password if fits else "x", row[0] if row is not None else _dummy_hash())
-    if not (ok and fits and row is not None and row[1]):
+    # Unknown users and SSO-only accounts (no bcrypt hash) are checked against the dummy.
+    usable = row is not None and row[0].startswith("$2")
+    ok = _checkpw(password if fits else "x", row[0] if usable else _dummy_hash())
+    if not (ok and fits and usable and row[1]):
         raise UserError("login.failed")
     login_throttle.succeeded(db, reservation)
     return get(db, username)

@@ -18,9 +18,9 @@ import streamlit as st
 from extra_streamlit_components.CookieManager import _component_func as _cookie_frame
 from streamlit.errors import StreamlitSecretNotFoundError
 
-from servicetjek import login_throttle, sessions, settings, users
+from servicetjek import login_throttle, sessions, settings, sso, users
 from servicetjek.errors import DomainError
-from servicetjek.ui.common import T, db, show_error
+from servicetjek.ui.common import T, db, md, show_error
 
 COOKIE_NAME = "servicetjek_auth"
 STATE_KEYS = ("username", "name", "authentication_status")
@@ -88,12 +88,34 @@ def _start_session(user: users.User) -> None:
                                             expires))
 
 
+def _sso_user() -> users.User | None:
+    """The invited, active account behind Streamlit's OIDC identity (st.user), on every run."""
+    state = st.session_state
+    state["_sso_refused"] = None
+    if not st.user.get("is_logged_in", False):  # the key is missing when [auth] is not configured
+        return None
+    try:
+        user = sso.sign_in(db(), st.user.get("iss"), st.user.get("sub"), st.user.get("email"),
+                           st.user.get("email_verified"))
+    except DomainError as error:
+        state["_sso_refused"] = error
+        return None
+    state.update(username=user.username, name=user.name, authentication_status=True)
+    return user
+
+
 def resolve_user() -> users.User | None:
     """The signed-in user, if this browser's session still counts (checked on every run)."""
     state = st.session_state
     for key in STATE_KEYS:
         if key not in state:
             state[key] = None
+    if settings.signin_mode() == "sso":
+        user = _sso_user()
+        if user is None:
+            for key in STATE_KEYS:
+                state[key] = None
+        return user
     session_id = state.get("_sid")
     from_browser = session_id is None and state.get("_cookie_action") is None
     if from_browser:  # a new page load: the cookie sent with the request
@@ -144,10 +166,32 @@ def _sign_in() -> None:
 
 
 def signed_out_notice() -> None:
-    """Tell someone whose session just ended why (on whatever page they are)."""
+    """Tell someone whose session just ended why (on whatever page they are), or that the
+    organisation's sign-in worked but nobody has invited them."""
     reason = st.session_state.pop("_signed_out_reason", None)
     if reason:
         st.warning(T(reason), icon=":material/logout:")
+    refused = st.session_state.get("_sso_refused")
+    if refused is not None:
+        st.warning(T(refused.key, email=md(st.user.get("email") or "–")), icon=":material/person_off:")
+        if st.sidebar.button(T("login.logout"), key="sso_refused_logout", icon=":material/logout:", width="stretch"):
+            st.logout()
+
+
+def _sso_configured() -> bool:
+    try:
+        return "auth" in st.secrets
+    except (FileNotFoundError, StreamlitSecretNotFoundError):
+        return False
+
+
+def sso_login_button() -> None:
+    if not _sso_configured():  # the operator's mistake: say what is missing instead of crashing
+        st.error(T("sso.not_configured"), icon=":material/error:")
+        return
+    st.write(T("sso.intro"))
+    if st.button(T("sso.login"), type="primary", icon=":material/login:", key="sso_login"):
+        st.login()
 
 
 def login_form() -> None:
@@ -171,6 +215,11 @@ def _sign_out() -> None:
 
 
 def logout_button() -> None:
+    if settings.signin_mode() == "sso":
+        # Streamlit's own identity cookie ends here (and at the provider, if it offers that).
+        if st.sidebar.button(T("login.logout"), key="logout_button", icon=":material/logout:", width="stretch"):
+            st.logout()
+        return
     st.sidebar.button(T("login.logout"), key="logout_button", icon=":material/logout:", width="stretch",
                       on_click=_sign_out)
 
