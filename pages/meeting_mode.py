@@ -167,6 +167,7 @@ def before_start(user, meeting: meetings.Meeting, plan) -> None:
     if meeting.place:
         facts.append(md(meeting.place))
     st.markdown(" · ".join(facts))
+    st.markdown(f"**{T('meetings.purpose')}:** {load(lang()).intro['purpose']}")
     st.markdown(f"**{T('mode.agenda')}**\n\n" + "\n".join(
         f"- {item.start:%H:%M}–{item.end:%H:%M} · {item.number or ''}{'. ' if item.number else ''}{item.title}"
         f" · {item.minutes} min." for item in plan.items))

@@ -84,11 +84,12 @@ def planner(user) -> None:
 
 
 def outputs(meeting: meetings.Meeting, a: agenda.Agenda) -> None:
-    labels = {k: T(f"meetings.{k}") for k in ("when", "place", "facilitators", "time", "step", "minutes")}
+    labels = {k: T(f"meetings.{k}") for k in ("when", "place", "facilitators", "time", "step", "minutes", "purpose")}
     when = f"{meeting.starts_at:%d.%m.%Y %H:%M}–{a.end:%H:%M}"
-    md = exports.agenda_markdown(meeting.title, when, meeting.place, meeting.facilitators, a.items, labels)
+    purpose = load(lang()).intro["purpose"]  # the seed: send the agenda "with purpose and programme"
+    md = exports.agenda_markdown(meeting.title, when, meeting.place, meeting.facilitators, a.items, labels, purpose)
     intro = [f"{labels['when']}: {when}", f"{labels['place']}: {meeting.place}",
-             f"{labels['facilitators']}: {meeting.facilitators}"]
+             f"{labels['facilitators']}: {meeting.facilitators}", f"{labels['purpose']}: {purpose}"]
     rows = [(f"{i.start:%H:%M}-{i.end:%H:%M}", f"{i.number or ''} {i.title}", i.minutes) for i in a.items]
     # Files are made only when clicked; the callables get everything they need from here.
     pdf = lambda: exports.simple_pdf(meeting.title, intro,  # noqa: E731

@@ -94,10 +94,14 @@ def code_slips_pdf(title: str, codes: Sequence[str], intro: str) -> bytes:
     return bytes(pdf.output())
 
 
-def agenda_markdown(title: str, when: str, place: str, facilitators: str, items, labels: dict) -> str:
-    """The agenda as Markdown to paste into an invitation; user text is escaped, never markup."""
+def agenda_markdown(title: str, when: str, place: str, facilitators: str, items, labels: dict,
+                    purpose: str = "") -> str:
+    """The agenda as Markdown to paste into an invitation; user text is escaped, never markup.
+    `purpose` is the method's purpose line (content), which an agenda carries per the seed."""
     title, place, facilitators = markdown(title), markdown(place), markdown(facilitators)
     lines = [f"# {title}", "", f"**{labels['when']}:** {when}"]
+    if purpose:
+        lines.append(f"**{labels['purpose']}:** {purpose}")
     if place:
         lines.append(f"**{labels['place']}:** {place}")
     if facilitators:
@@ -157,6 +161,7 @@ def meeting_ics(uid: str, title: str, start, end, place: str, description: str) 
     cal = Calendar()
     cal.add("prodid", "-//Servicetjek//DA")
     cal.add("version", "2.0")
+    title, place, description = scrub(title), scrub(place), scrub(description)
     event = Event()
     event.add("uid", uid)
     event.add("summary", title)
@@ -179,7 +184,7 @@ def dates_ics(events: Sequence[tuple[str, object]]) -> bytes:
     for i, (title, day) in enumerate(events):
         event = Event()
         event.add("uid", f"{day}-{i}@servicetjek")
-        event.add("summary", title)
+        event.add("summary", scrub(title))
         event.add("dtstart", day)
         cal.add_component(event)
     return cal.to_ical()

@@ -102,10 +102,19 @@ def scrub(value):
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~:$@&=^\"'])")
 
 
+# Some syntax is recognised *after* escapes are resolved, so a backslash cannot stop it: GFM
+# links bare URLs, www. and e-mail addresses, and Streamlit turns :material/icon: and
+# :emoji: into symbols. An invisible word joiner (U+2060) after every colon, inside "www."
+# and before "@" does stop it.
+_AFTER_ESCAPES = re.compile(r"(?<=:)|(?i:(?<=www)(?=\.))|(?=@)")
+
+
 def markdown(value) -> str:
     """User text made inert inside Streamlit Markdown, captions and widget labels.
 
-    Shown as the same characters on one line (line breaks become spaces), but never as a
-    link, image (remote beacon), heading, HTML, emphasis, formula, colour or icon.
+    Shown as the same characters on one line (line breaks become spaces, a word joiner follows
+    each colon), but never as a link, image (remote beacon), heading, HTML, emphasis,
+    formula, colour or icon.
     """
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", " ".join(scrub(str(value)).split()))
+    value = _AFTER_ESCAPES.sub("\u2060", " ".join(scrub(str(value)).split()))
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", value)

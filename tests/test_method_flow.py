@@ -303,3 +303,26 @@ def test_public_board_shows_what_the_stop_ops_found(db, org_tree, people):
     public.query_params["board"] = trials.share_board(db, member, org_tree["A1"])
     public.run()
     assert any("**Hvad har vi lært?** Ro om morgenen virker" in m.value for m in public.markdown)
+
+
+def test_agenda_has_its_purpose_line_and_the_guide_the_seeds_introduction(db, org_tree, people):
+    from servicetjek import exports
+    from servicetjek.content import load
+
+    intro = load("da").intro
+    assert intro["hybrid"].startswith("Hybridarbejde er, når") and "futureworklab.dk" in " ".join(intro["resources"])
+    m = meetings.plan(db, people["facilitator"], org_tree["A1"], "single", "Fordybelse", START, 6, ["focus"])
+    plan = meetings.meeting_agenda(m, load("da"))
+    labels = {k: k for k in ("when", "place", "facilitators", "time", "step", "minutes", "purpose")}
+    text = exports.agenda_markdown(m.title, "i morgen", "", "", plan.items, labels, intro["purpose"])
+    assert f"**purpose:** {intro['purpose']}" in text
+    at = login(db, "tovholder")
+    at.switch_page("pages/meetings.py").run()
+    [code] = [c.value for c in at.code if "# Fordybelse" in c.value]
+    assert "**Formål:** At det hybride arbejde" in code
+    guide = app()
+    guide.query_params["tema"] = "Om værktøjet"
+    guide.switch_page("pages/guide.py").run()
+    assert not guide.exception
+    shown = " ".join(m.value for m in guide.markdown)
+    assert "futureworklab.dk" in shown and any(intro["why"] in m.value for m in guide.markdown)

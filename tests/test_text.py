@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-from servicetjek import exports, meetings, org, results, rounds, trials, users
+from servicetjek import exports, meetings, org, results, rounds, sso, trials, users
 from servicetjek import text as txt
 from servicetjek.content import THEME_IDS, load
 from servicetjek.errors import DomainError
@@ -164,6 +164,7 @@ def _every_write(db, people, org_tree):
                                                        reason=v),
         "check-in": lambda v: trials.record_checkin(db, admin, running.id, latest(running.id), due, v, "", ""),
         "holiday weeks": lambda v: trials.set_holiday_weeks(db, v),
+        "sso invitation e-mail": lambda v: sso.invite(db, "inviteret", "Ny", f"{v}@example.dk", "member"),
     }
 
 
@@ -181,3 +182,15 @@ def test_every_create_and_update_refuses_a_control_character_and_stores_nothing(
 def _snapshot(db):
     tables = ("rounds", "responses", "departments", "users", "meetings", "trials", "trial_checkins", "settings")
     return {table: sorted(map(repr, db.query(f"SELECT * FROM {table}"))) for table in tables}
+
+
+def test_markdown_escape_leaves_no_syntax_and_breaks_what_escapes_cannot():
+    out = txt.markdown("# Ø ![b](http://x.dk/b) <img src=x> [l](www.x.dk) a@b.dk :material/home: :red[r] $x$ |")
+    assert "\\# Ø \\!\\[b\\]\\(http\\:\u2060//x\\.dk/b\\)" in out and "\\<img src\\=x\\>" in out
+    # GFM links bare URLs and Streamlit draws :icons: after escapes are resolved: a word joiner stops both.
+    assert "www\u2060\\.x" in out and "a\u2060\\@b" in out and "\\:\u2060material/home\\:\u2060" in out
+    assert "\\$x\\$ \\|" in out
+    # The same words remain when the escapes and joiners are taken away.
+    assert out.replace("\u2060", "").replace("\\", "") == (
+        "# Ø ![b](http://x.dk/b) <img src=x> [l](www.x.dk) a@b.dk :material/home: :red[r] $x$ |")
+    assert txt.markdown("linje 1\nlinje\x01 2") == "linje 1 linje 2"
