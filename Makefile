@@ -50,5 +50,6 @@ test: setup
 	$(PY) -m pytest -q
 	TZ=America/New_York $(PY) -m pytest -q $(TIME_TESTS) -k "not property"
 
+# 200 cold phones through the production front, the floor beside them (docs/benchmarks.md).
 bench: setup
-	$(PY) bench/burst.py
+	$(PY) bench/cold_phones.py

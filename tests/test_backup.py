@@ -162,6 +162,8 @@ def test_scheduled_backups_are_pruned_and_timed_from_the_newest(db, tmp_path):
     plan = backup.Schedule(tmp_path / "backups", 24.0, 2)
     made = [backup.backup_now(db, plan, now=datetime(2026, 1, d, 3, 0)) for d in (1, 2, 3)]
     assert backup.backups(plan.directory) == [made[2], made[1]]
+    # Only the server's own user may read them (the database's umask covers the backups too).
+    assert all(p.stat().st_mode & 0o077 == 0 for p in [plan.directory, *backup.backups(plan.directory)])
     assert backup.taken_at(made[2]) == datetime(2026, 1, 3, 3, 0)
     scheduler = backup.BackupScheduler(db, {"dir": str(plan.directory), "interval_hours": 24})
     assert scheduler.seconds_to_next() == 0  # the newest is months old: due now

@@ -4,14 +4,14 @@ or stored and shown inert; nothing stored on refusal, nothing crashes."""
 import io
 import os
 import re
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from openpyxl import load_workbook
 from streamlit.proto.WidgetStates_pb2 import WidgetState
 
 from bench import burst
-from servicetjek import exports, results, rounds, trials
+from servicetjek import clock, exports, results, rounds, trials
 from servicetjek.content import THEME_IDS
 from servicetjek.db import Database
 from tests.conftest import run_async
@@ -30,7 +30,7 @@ PAYLOADS = [
 
 
 def open_round(db, people, org_tree, **kwargs):
-    now = datetime.now()
+    now = clock.local_now()  # rounds take Copenhagen time, whatever the server's TZ
     return rounds.create(db, people["admin"], org_tree["A1"], "Runde", now - timedelta(hours=1),
                          now + timedelta(days=2), **kwargs)[0]
 

@@ -72,6 +72,7 @@ def warm_up() -> None:
     database = db.get_db()
     rounds.recover(database)  # finish a close a crash interrupted; wipe orphaned holding files
     rounds.start_sweeper(database)
+    warm_charts()
     settings.cookie_key(db.get_db(), os.environ.get("SERVICETJEK_COOKIE_KEY"))  # create it before any visitor
     announce_setup_code(users.new_setup_code(db.get_db()))
 
@@ -108,6 +109,41 @@ def configure_logging() -> None:
         handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
         logger.addHandler(handler)
     logger.setLevel(os.environ.get("SERVICETJEK_LOG_LEVEL", "INFO").upper())
+
+
+def warm_charts() -> None:
+    """Pay the first chart's and table's one-time costs before the first manager does.
+
+    The dashboard's first render after a start took ~14× a steady rerun (docs/benchmarks.md):
+    Altair's chart classes, Streamlit's Vega-Lite and Arrow marshalling and DuckDB's first
+    read of the answer columns all run once per process. Outside a script run Streamlit
+    marshals the elements and sends them nowhere.
+    """
+    from datetime import datetime
+
+    import streamlit as st
+    from streamlit import config, logger
+
+    from servicetjek import charts, db
+    from servicetjek.content import THEME_IDS
+
+    # Quietly: Streamlit warns about elements drawn outside a running app.
+    config.set_option("global.showWarningOnDirectExecution", False)
+    level = logger._global_log_level
+    logger.set_log_level("error")
+
+    names = {t: t for t in THEME_IDS}
+    row = {t: 3.0 for t in THEME_IDS}
+    specs = [charts.radar({"a": row, "b": row}, names, size=200),
+             charts.heatmap([{"label": "a", "n": 5, **row}, {"label": "b", "n": 0, **dict.fromkeys(THEME_IDS)}],
+                            names, "-"),
+             charts.trend([{"title": "a", "opens_at": datetime(2026, 1, 1), **row}], names)]
+    for spec in specs:
+        st.vega_lite_chart(spec.to_dict(validate=False))
+    st.dataframe([{"a": "x", "b": 1, "c": 1.5}])
+    logger.set_log_level(level)
+    averages = ", ".join(f"avg({t})" for t in THEME_IDS)
+    db.get_db().query(f"SELECT round_id, count(*), {averages} FROM responses GROUP BY round_id")
 
 
 def main(argv: list[str]) -> None:
