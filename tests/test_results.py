@@ -152,9 +152,13 @@ def test_parent_comparison_uses_the_suppressed_rollup(db, org_tree, people):
     sibling = make_round(db, people["admin"], org_tree["A2"])
     fill(db, own.id, 5, score=5)
     fill(db, sibling.id, 2, score=1)  # too small: must not pull the parent's mean down
+    rounds.close(db, people["admin"], own.id)
+    rounds.close(db, people["admin"], sibling.id)
     name, means = results.parent_means(db, people["facilitator"], own)
     assert name == "Forvaltning A" and means["cohesion"] == 5.0
+    rounds.reopen(db, people["admin"], sibling.id, datetime.now() + timedelta(days=1))
     fill(db, sibling.id, 3, score=1)
+    rounds.close(db, people["admin"], sibling.id)
     assert results.parent_means(db, people["facilitator"], own)[1]["cohesion"] == 3.0
     top = make_round(db, people["admin"], org_tree["A"])
     assert results.parent_means(db, people["facilitator"], top) is None  # no parent
@@ -175,6 +179,8 @@ def test_trend_pools_the_sub_units_rounds_of_one_day_into_one_point(db, org_tree
     a2 = make_round(db, people["admin"], org_tree["A2"])
     fill(db, a1.id, 6, score=4)
     fill(db, a2.id, 5, score=1)
+    for r in (a1, a2):
+        rounds.close(db, people["admin"], r.id)
     [point] = results.trend(db, people["manager"], org_tree["A"])
     assert sorted(point["round_ids"]) == sorted([a1.id, a2.id]) and point["n"] == 11
     assert point["cohesion"] == pytest.approx((6 * 4 + 5 * 1) / 11)
