@@ -4,7 +4,7 @@ import streamlit as st
 
 from servicetjek import access, org, settings, sso, users
 from servicetjek.errors import DomainError
-from servicetjek.ui.common import T, db, md, require, show_error
+from servicetjek.ui.common import T, Tmd, db, md, require, show_error
 
 
 def dept_options():
@@ -57,7 +57,7 @@ def edit_user(user: users.User) -> None:
                 except DomainError as error:
                     show_error(error)
         if settings.signin_mode() == "sso":
-            st.caption(T("sso.invited_as", email=sso.email_of(db(), user.username) or "–"))
+            st.caption(Tmd("sso.invited_as", email=sso.email_of(db(), user.username) or "–"))
             return
         with st.form(f"password_{user.username}", clear_on_submit=True):
             password = st.text_input(T("users.new_password"), type="password", key=f"pw_{user.username}")

@@ -309,7 +309,7 @@ def sharing(user, dept_id: int, board, points) -> None:
             token = trials.board_token(db(), user, dept_id)
             if token is None:
                 st.caption(T("board.share_off"))
-                st.button(T("board.share_on"), key="share_link", type="primary", icon=":material/share:",
+                st.button(T("board.share_on"), key="share_link", type="primary",
                           on_click=trials.share_board, args=(db(), user, dept_id))
             else:
                 st.code(f"{base_url()}/?board={token}", language=None)

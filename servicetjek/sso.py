@@ -14,6 +14,7 @@ import re
 
 from servicetjek import users
 from servicetjek.db import Database
+from servicetjek.text import line
 
 NO_PASSWORD = "!sso"  # not a bcrypt hash: password sign-in can never match it
 EMAIL_RE = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,190}\.[^@\s]{2,}$")
@@ -24,7 +25,7 @@ class SsoError(users.UserError):
 
 
 def clean_email(email: str | None) -> str:
-    email = (email or "").strip().lower()
+    email = line(email, 256, too_long="sso.email_invalid", error=SsoError).lower()  # the one text rule
     if not EMAIL_RE.match(email):
         raise SsoError("sso.email_invalid")
     return email

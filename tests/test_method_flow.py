@@ -326,3 +326,20 @@ def test_agenda_has_its_purpose_line_and_the_guide_the_seeds_introduction(db, or
     assert not guide.exception
     shown = " ".join(m.value for m in guide.markdown)
     assert "futureworklab.dk" in shown and any(intro["why"] in m.value for m in guide.markdown)
+
+
+def test_action_plan_pdf_cuts_no_cell(db, org_tree, people):
+    import re as regex
+
+    from servicetjek import exports
+
+    long_how = "Telefonen på lydløs, Teams-status på fokus og ingen møder før kl. 10 – også om fredagen"
+    rows = [["Team A1", "Fordybelse", "Stilletid 8–10", "Ro", long_how, "Tina og Bo", "Hver 14. dag",
+             "Gjort permanent"]]
+    pdf = exports.simple_pdf("Handleplan", [], ["Afdeling", "Tema", "Hvad?", "Hvorfor?", "Hvordan?", "Hvem?",
+                                                "Justeringer – hvornår?", "Status?"], rows,
+                             [34, 28, 52, 40, 40, 28, 30, 25], landscape=True)
+    shown = " ".join(text.decode("latin-1") for text in regex.findall(rb"\((.*?)\) ?Tj", pdf))
+    assert "..." not in shown
+    for word in ("permanent", "fredagen", "Justeringer", "hvornår?", "Status?"):
+        assert word in shown, word

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-from servicetjek import exports, meetings, org, results, rounds, trials, users
+from servicetjek import exports, meetings, org, results, rounds, sso, trials, users
 from servicetjek import text as txt
 from servicetjek.content import THEME_IDS, load
 from servicetjek.errors import DomainError
@@ -164,6 +164,7 @@ def _every_write(db, people, org_tree):
                                                        reason=v),
         "check-in": lambda v: trials.record_checkin(db, admin, running.id, latest(running.id), due, v, "", ""),
         "holiday weeks": lambda v: trials.set_holiday_weeks(db, v),
+        "sso invitation e-mail": lambda v: sso.invite(db, "inviteret", "Ny", f"{v}@example.dk", "member"),
     }
 
 

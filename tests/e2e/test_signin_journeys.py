@@ -91,8 +91,7 @@ def test_fresh_server_needs_the_setup_code_from_its_console(browser, tmp_path):
             found = re.search(r"SETUP CODE: ([0-9A-F-]{27})", log_path.read_text())
             code = found.group(1) if found else None
             time.sleep(0.2)
-        # The code is printed during the warm-up, a moment before the server listens.
-        while True:
+        while True:  # the code is printed during warm-up, before the server listens
             try:
                 socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
                 break
