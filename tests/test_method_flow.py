@@ -326,3 +326,44 @@ def test_agenda_has_its_purpose_line_and_the_guide_the_seeds_introduction(db, or
     assert not guide.exception
     shown = " ".join(m.value for m in guide.markdown)
     assert "futureworklab.dk" in shown and any(intro["why"] in m.value for m in guide.markdown)
+
+
+def test_action_plan_pdf_cuts_no_cell(db, org_tree, people):
+    import re as regex
+
+    from servicetjek import exports
+
+    long_how = "Telefonen på lydløs, Teams-status på fokus og ingen møder før kl. 10 – også om fredagen"
+    rows = [["Team A1", "Fordybelse", "Stilletid 8–10", "Ro", long_how, "Tina og Bo", "Hver 14. dag",
+             "Gjort permanent"]]
+    pdf = exports.simple_pdf("Handleplan", [], ["Afdeling", "Tema", "Hvad?", "Hvorfor?", "Hvordan?", "Hvem?",
+                                                "Justeringer – hvornår?", "Status?"], rows,
+                             [34, 28, 52, 40, 40, 28, 30, 25], landscape=True)
+    shown = " ".join(text.decode("latin-1") for text in regex.findall(rb"\((.*?)\) ?Tj", pdf))
+    assert "..." not in shown
+    for word in ("permanent", "fredagen", "Justeringer", "hvornår?", "Status?"):
+        assert word in shown, word
+
+
+def test_projector_view_follows_the_facilitators_phone(db, org_tree, people):
+    fac = people["facilitator"]
+    m = meetings.plan(db, fac, org_tree["A1"], "single", "Fordybelse", START, 4, ["focus"])
+    laptop = login(db, "tovholder")
+    laptop.switch_page("pages/meeting_mode.py").run()
+    [link] = [p for p in laptop.get("page_link") if p.proto.page.endswith("meeting_mode")]
+    assert link.proto.query_string == f"visning=projektor&moede={m.id}"
+    laptop.button(key="begin").click().run()
+    projector = login(db, "tovholder")
+    projector.query_params["visning"] = "projektor"
+    projector.query_params["moede"] = str(m.id)
+    projector.switch_page("pages/meeting_mode.py").run()
+    assert not projector.exception
+    assert not [s for s in projector.selectbox if s.key == "mode_meeting"]  # no selectors on the wall
+    assert any("stSidebar" in h.proto.body for h in projector.get("html"))
+    assert projector.markdown[0].value.startswith("# 1.")
+    assert projector.button(key="next").proto.shortcut.lower() == "pagedown"  # a presentation clicker works
+    assert not meetings.moved_on(db, m.id, 0)
+    laptop.button(key="next").click().run()  # the facilitator moves on from the laptop or phone
+    assert meetings.moved_on(db, m.id, 0)  # the projector's clock fragment sees it and redraws
+    projector.run()
+    assert projector.markdown[0].value.startswith("# 2.")

@@ -175,3 +175,10 @@ def test_every_imported_library_is_a_declared_dependency():
         if not dists & declared:
             undeclared[module] = sorted(dists)
     assert not undeclared, f"imported but not declared in pyproject/requirements.in: {undeclared}"
+
+
+def test_every_subpackage_is_listed_for_the_wheel():
+    """Packages are listed explicitly in pyproject.toml: a new servicetjek/<sub>/ must be added there."""
+    listed = set(PYPROJECT["tool"]["setuptools"]["packages"])
+    found = {".".join(init.parent.relative_to(ROOT).parts) for init in (ROOT / "servicetjek").rglob("__init__.py")}
+    assert found <= listed, f"add to [tool.setuptools] packages: {sorted(found - listed)}"

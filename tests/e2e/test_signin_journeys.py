@@ -2,6 +2,7 @@
 
 import os
 import re
+import socket
 import subprocess
 import sys
 import time
@@ -90,6 +91,13 @@ def test_fresh_server_needs_the_setup_code_from_its_console(browser, tmp_path):
             found = re.search(r"SETUP CODE: ([0-9A-F-]{27})", log_path.read_text())
             code = found.group(1) if found else None
             time.sleep(0.2)
+        while True:  # the code is printed during warm-up, before the server listens
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+                break
+            except OSError:
+                assert time.time() < deadline and proc.poll() is None, log_path.read_text()
+                time.sleep(0.2)
         page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
         page.goto(f"http://127.0.0.1:{port}/")
         expect(page.get_by_text("Velkommen til Servicetjek")).to_be_visible(timeout=TIMEOUT)
