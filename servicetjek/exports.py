@@ -114,24 +114,14 @@ def agenda_markdown(title: str, when: str, place: str, facilitators: str, items,
 
 
 def _pdf_table(pdf: FPDF, header: Sequence[str], rows: Iterable[Sequence], widths: Sequence[int]) -> None:
-    pdf.set_font("helvetica", "B", 10)
-    for text, width in zip(header, widths, strict=True):
-        pdf.cell(width, 8, _fit(pdf, pdf_text(str(text)), width - 2), border="B")
-    pdf.ln()
+    """A table whose cells wrap onto more lines: nothing is cut ("Gjort perma..." was)."""
     pdf.set_font("helvetica", "", 10)
-    for row in rows:
-        for text, width in zip(row, widths, strict=True):
-            pdf.cell(width, 8, _fit(pdf, pdf_text(str(text)), width - 2), border="B")
-        pdf.ln()
-
-
-def _fit(pdf: FPDF, text: str, width: float) -> str:
-    """Shorten text with '...' until it fits the column."""
-    if pdf.get_string_width(text) <= width:
-        return text
-    while text and pdf.get_string_width(text + "...") > width:
-        text = text[:-1]
-    return text + "..."
+    with pdf.table(col_widths=tuple(widths), width=sum(widths), align="LEFT", text_align="LEFT", line_height=5,
+                   borders_layout="HORIZONTAL_LINES", first_row_as_headings=True) as table:
+        for values in (header, *rows):
+            row = table.row()
+            for value in values:
+                row.cell(pdf_text("" if value is None else str(value)))
 
 
 def simple_pdf(title: str, lines: Sequence[str], header: Sequence[str], rows: Iterable[Sequence],
@@ -190,18 +180,27 @@ def dates_ics(events: Sequence[tuple[str, object]]) -> bytes:
     return cal.to_ical()
 
 
-def chart_svg(spec: dict) -> bytes:
-    """A Vega-Lite spec rendered to SVG, offline (vl-convert bundles Vega).
-
-    Every string in the spec is scrubbed first: vl-convert panics (SIGABRT, the whole
+def _render(convert, spec: dict, **options):
+    """Every string in the spec is scrubbed first: vl-convert panics (SIGABRT, the whole
     server process) on control characters and U+FFFE/U+FFFF anywhere in chart text.
+
+    Vega also shortens long labels by UTF-16 units and can cut an emoji in half, which the
+    renderer then refuses (ValueError): draw once more with such characters replaced.
     """
+    try:
+        return convert(scrub(spec), **options)
+    except ValueError:
+        return convert(scrub(spec, bmp_only=True), **options)
+
+
+def chart_svg(spec: dict) -> bytes:
+    """A Vega-Lite spec rendered to SVG, offline (vl-convert bundles Vega)."""
     import vl_convert
 
-    return vl_convert.vegalite_to_svg(scrub(spec)).encode("utf-8")
+    return _render(vl_convert.vegalite_to_svg, spec).encode("utf-8")
 
 
 def chart_png(spec: dict) -> bytes:
     import vl_convert
 
-    return vl_convert.vegalite_to_png(scrub(spec), scale=2)  # scrubbed: see chart_svg
+    return _render(vl_convert.vegalite_to_png, spec, scale=2)

@@ -67,6 +67,55 @@ def user_for(db: Database, session_id: str | None, now: datetime | None = None) 
     return users.get(db, username)
 
 
+# Single sign-on: Streamlit keeps the provider's identity in its own stateless cookie for 30
+# days. Each sign-in at the provider (one ID token, told apart by its issue time) gets a row
+# here when it is fresh; logging out or any change that ends sessions deletes the row, and a
+# copy of that identity cookie is refused afterwards. After LIFETIME the provider is asked
+# again, so someone it no longer knows is out within a working day.
+SSO_FRESH = timedelta(minutes=5)
+
+
+def _sso_id(identity: str) -> str:
+    return "sso:" + identity
+
+
+def sso_identity(issuer: object, subject: object, issued_at: object) -> str:
+    return f"{issuer or ''}|{subject or ''}|{issued_at or ''}"
+
+
+def sso_counts(db: Database, username: str, identity: str, issued_at: object,
+               now: datetime | None = None) -> bool:
+    """Whether this SSO sign-in still counts; a fresh one is recorded, an ended one never returns."""
+    now = now or _now()
+    session_id = _sso_id(identity)
+    if user_for(db, session_id, now) is not None:
+        return True
+    try:
+        issued = datetime.fromtimestamp(float(issued_at), UTC).replace(tzinfo=None)
+    except (TypeError, ValueError, OverflowError, OSError):
+        return False
+    if not timedelta(minutes=-1) <= now - issued <= SSO_FRESH:
+        return False
+
+    def work(cur):
+        row = cur.execute("SELECT role, password_hash, active FROM users WHERE username = ?", [username]).fetchone()
+        if row is None or not row[2]:
+            return False
+        # Recorded once: a replay within the fresh minutes finds the row (or its absence after logout).
+        if cur.execute("SELECT 1 FROM sessions WHERE id_hash = ?", [_id_hash(session_id)]).fetchone():
+            return False
+        cur.execute("INSERT INTO sessions VALUES (?, ?, ?, ?, ?, ?)",
+                    [_id_hash(session_id), username, row[0], password_tag(row[1]), now, issued + LIFETIME])
+        return True
+
+    return db.transaction(work)
+
+
+def end_sso(db: Database, identity: str) -> None:
+    """Log ud: this identity cookie signs nobody in again; the row stays as a tombstone."""
+    db.execute("UPDATE sessions SET expires_at = created_at WHERE id_hash = ?", [_id_hash(_sso_id(identity))])
+
+
 def end(db: Database, session_id: str | None) -> None:
     if session_id:
         db.execute("DELETE FROM sessions WHERE id_hash = ?", [_id_hash(session_id)])

@@ -8,13 +8,13 @@ from __future__ import annotations
 import stat
 import subprocess
 import sys
-from datetime import datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import duckdb
 import pytest
 
-from servicetjek import rounds, settings
+from servicetjek import clock, rounds, settings
 from servicetjek.db import Database
 from servicetjek.errors import StorageFull
 from tests.test_pages import answer_all, login, rating_app
@@ -83,7 +83,7 @@ def test_other_io_errors_are_not_called_a_full_disk(db, monkeypatch):
 
 
 def test_rating_submit_on_a_full_disk_tells_the_employee_and_keeps_the_form(db, org_tree, people, monkeypatch):
-    now = datetime.now()
+    now = clock.local_now()  # rounds take Copenhagen time
     round_, _ = rounds.create(db, people["admin"], org_tree["A1"], "Fuld disk", now - timedelta(hours=1),
                               now + timedelta(days=1))
     at = rating_app(round_.token)

@@ -96,3 +96,47 @@ def test_admin_invites_by_email_in_sso_mode(db, people, monkeypatch):
     assert not at.exception and at.success
     assert sso.email_of(db, "ida") == "ida@example.org"
     assert sso.sign_in(db, ISSUER, "sub-ida", "ida@example.org", True).username == "ida"
+
+
+# --- SSO sign-ins that can be ended ---------------------------------------------------------
+
+def test_an_sso_sign_in_counts_until_logout_and_a_replayed_identity_is_refused(db):
+    from datetime import UTC, datetime, timedelta
+
+    from servicetjek import sessions
+
+    sso.invite(db, "anna", "Anna", "anna@example.org", "member")
+    now = datetime(2026, 11, 27, 8, 0)
+    iat = now.replace(tzinfo=UTC).timestamp()
+    identity = sessions.sso_identity(ISSUER, "sub-anna", iat)
+    assert sessions.sso_counts(db, "anna", identity, iat, now=now)  # just back from the provider
+    later = now + timedelta(hours=2)
+    assert sessions.sso_counts(db, "anna", identity, iat, now=later)  # another tab, a reload
+    sessions.end_sso(db, identity)  # Log ud
+    assert not sessions.sso_counts(db, "anna", identity, iat, now=later)  # a copied cookie, replayed
+    assert not sessions.sso_counts(db, "anna", identity, iat, now=now + timedelta(minutes=1))
+    # A new sign-in at the provider (a new ID token) counts again.
+    fresh = (later.replace(tzinfo=UTC)).timestamp()
+    assert sessions.sso_counts(db, "anna", sessions.sso_identity(ISSUER, "sub-anna", fresh), fresh, now=later)
+
+
+def test_an_sso_sign_in_ends_after_a_working_day_and_with_a_role_change(db):
+    from datetime import UTC, datetime, timedelta
+
+    from servicetjek import sessions
+
+    users.create(db, "admin", "Admin", PASSWORD, "admin")
+    sso.invite(db, "anna", "Anna", "anna@example.org", "member")
+    now = datetime(2026, 11, 27, 8, 0)
+    iat = now.replace(tzinfo=UTC).timestamp()
+    identity = sessions.sso_identity(ISSUER, "sub-anna", iat)
+    assert sessions.sso_counts(db, "anna", identity, iat, now=now)
+    # An identity cookie older than a working day: the provider is asked again.
+    assert not sessions.sso_counts(db, "anna", identity, iat, now=now + sessions.LIFETIME)
+    # Never seen fresh (a stolen old cookie, or no issue time at all): refused.
+    assert not sessions.sso_counts(db, "anna", "other", iat, now=now + timedelta(minutes=10))
+    assert not sessions.sso_counts(db, "anna", "none", None, now=now)
+    identity2 = sessions.sso_identity(ISSUER, "sub-anna", iat + 60)
+    assert sessions.sso_counts(db, "anna", identity2, iat + 60, now=now + timedelta(minutes=2))
+    users.update(db, "anna", "Anna", "facilitator", [], True)
+    assert not sessions.sso_counts(db, "anna", identity2, iat + 60, now=now + timedelta(minutes=30))

@@ -100,7 +100,11 @@ def _sso_user() -> users.User | None:
     except DomainError as error:
         state["_sso_refused"] = error
         return None
-    state.update(username=user.username, name=user.name, authentication_status=True)
+    identity = sessions.sso_identity(st.user.get("iss"), st.user.get("sub"), st.user.get("iat"))
+    if not sessions.sso_counts(db(), user.username, identity, st.user.get("iat")):
+        state["_sso_refused"] = DomainError("sso.session_ended")  # logged out, or older than a day
+        return None
+    state.update(username=user.username, name=user.name, authentication_status=True, _sso_identity=identity)
     return user
 
 
@@ -172,7 +176,11 @@ def signed_out_notice() -> None:
     if reason:
         st.warning(T(reason), icon=":material/logout:")
     refused = st.session_state.get("_sso_refused")
-    if refused is not None:
+    if refused is not None and refused.key == "sso.session_ended":
+        st.warning(T(refused.key), icon=":material/logout:")
+        if st.button(T("sso.login"), type="primary", icon=":material/login:", key="sso_login_again"):
+            st.login()  # a new sign-in at the provider, which also asks whether it still knows them
+    elif refused is not None:
         st.warning(T(refused.key, email=md(st.user.get("email") or "–")), icon=":material/person_off:")
         if st.sidebar.button(T("login.logout"), key="sso_refused_logout", icon=":material/logout:", width="stretch"):
             st.logout()
@@ -218,6 +226,7 @@ def logout_button() -> None:
     if settings.signin_mode() == "sso":
         # Streamlit's own identity cookie ends here (and at the provider, if it offers that).
         if st.sidebar.button(T("login.logout"), key="logout_button", icon=":material/logout:", width="stretch"):
+            sessions.end_sso(db(), st.session_state.get("_sso_identity") or "")
             st.logout()
         return
     st.sidebar.button(T("login.logout"), key="logout_button", icon=":material/logout:", width="stretch",

@@ -93,6 +93,8 @@ def test_invited_admin_signs_in_gets_the_role_and_signs_out(sso_server, browser)
     expect(page.get_by_text("Logget ind som Anna Admin (administrator)")).to_be_visible(timeout=TIMEOUT)
     expect(page.get_by_role("link", name="Brugere")).to_be_visible(timeout=TIMEOUT)  # the admin role applied
     shot(page, "sso-01-admin-signed-in")
+    copied = [c for c in page.context.cookies() if c["name"].startswith("_streamlit")]
+    assert copied  # Streamlit's own identity cookie
     page.get_by_role("button", name="Log ud").click()
     # Streamlit ends the session at the provider too (RP-initiated logout); the mock asks first.
     page.wait_for_url(re.compile(r"localhost:\d+/oauth2/end_session"), timeout=TIMEOUT)
@@ -103,6 +105,16 @@ def test_invited_admin_signs_in_gets_the_role_and_signs_out(sso_server, browser)
     expect(page.get_by_role("link", name="Log ind")).to_be_visible(timeout=TIMEOUT)
     expect(page.get_by_text(re.compile("Logget ind som"))).to_have_count(0)
     page.context.close()
+    # The identity cookie copied before Log ud, replayed in another browser: refused.
+    replay = browser.new_context(viewport={"width": 1280, "height": 900})
+    replay.add_cookies(copied)
+    page = replay.new_page()
+    page.goto(f"{sso_server['url']}/admin_users")
+    expect(page.get_by_text(re.compile("Du er logget ud af Servicetjek"))).to_be_visible(timeout=TIMEOUT)
+    expect(page.get_by_text(re.compile("Logget ind som"))).to_have_count(0)
+    expect(page.get_by_text("Tilføj bruger")).to_have_count(0)
+    shot(page, "sso-03-replayed-identity-after-logout")
+    replay.close()
 
 
 def test_someone_not_invited_is_told_to_ask_the_administrator(sso_server, browser):
