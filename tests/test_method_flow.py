@@ -402,3 +402,27 @@ def test_managers_see_which_units_need_attention(db, org_tree, people):
     listed = " ".join(str(v) for df in at.dataframe for v in df.value.to_numpy().ravel())
     assert "Lav svarprocent i »Efterår A2«: 2 af 10 har svaret." in listed
     assert "Stor uenighed i »Efterår B1« om Tillid" in listed and "stop op eller beslutninger" in listed
+
+
+def test_rounds_are_filtered_by_unit_and_state_and_paged(db, org_tree, people):
+    from datetime import datetime, timedelta
+
+    from servicetjek import rounds
+
+    now = datetime.now()
+    for i in range(12):  # twelve open rounds in A1
+        rounds.create(db, people["admin"], org_tree["A1"], f"A1 runde {i}", now - timedelta(hours=1 + i),
+                      now + timedelta(days=3))
+    rounds.create(db, people["admin"], org_tree["A2"], "A2 gammel", now - timedelta(days=30), now - timedelta(days=20))
+    at = login(db, "tovholder")
+    at.switch_page("pages/rounds.py").run()
+    assert not at.exception
+    titles = lambda: [m.value for m in at.markdown if "runde" in m.value or "gammel" in m.value]  # noqa: E731
+    assert len(titles()) == 10 and at.number_input(key="rounds_page").max == 2
+    at.number_input(key="rounds_page").set_value(2).run()
+    assert len(titles()) == 3
+    at.selectbox(key="rounds_unit").set_value(org_tree["A2"]).run()
+    assert [t for t in titles() if "A2 gammel" in t] and len(titles()) == 1
+    at.selectbox(key="rounds_unit").set_value(None).run()
+    at.segmented_control(key="rounds_state").set_value(["closed"]).run()
+    assert len(titles()) == 1 and "A2 gammel" in titles()[0]
