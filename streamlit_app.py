@@ -31,10 +31,13 @@ def language_switch() -> None:
 def menu(user: users.User | None) -> dict[str, list[st.Page]]:
     home = page("pages/home.py", "nav.home", "home", default=True)
     guide = page("pages/guide.py", "nav.guide", "menu_book")
+    # The accessibility statement is open to everyone, like the guide.
+    statement = page("pages/accessibility.py", "nav.accessibility", "accessibility_new")
     if users.count(db()) == 0:
-        return {"": [page("pages/first_admin.py", "nav.first_admin", "person_add", default=True), guide]}
+        return {"": [page("pages/first_admin.py", "nav.first_admin", "person_add", default=True), guide,
+                     statement]}
     if user is None:
-        return {"": [home, guide, page("pages/login.py", "nav.login", "login")]}
+        return {"": [home, guide, statement, page("pages/login.py", "nav.login", "login")]}
     work = []
     if access.has_capability(user, access.MANAGE_ROUNDS):
         work.append(page("pages/rounds.py", "nav.rounds", "how_to_vote"))
@@ -52,8 +55,21 @@ def menu(user: users.User | None) -> dict[str, list[st.Page]]:
         admin = [page("pages/admin_users.py", "nav.users", "group"),
                  page("pages/admin_org.py", "nav.org", "account_tree"),
                  page("pages/admin_settings.py", "nav.settings", "tune")]
-    sections = {"": [home, guide], T("nav.section_work"): work, T("nav.section_admin"): admin}
+    sections = {"": [home, guide, statement], T("nav.section_work"): work, T("nav.section_admin"): admin}
     return {name: pages for name, pages in sections.items() if pages}
+
+
+def sidebar_menu(sections: dict[str, list[st.Page]]) -> None:
+    """The menu as page links under section headings.
+
+    Streamlit's own sectioned menu puts the headings inside its <ul>, which screen readers
+    cannot announce as a list (axe: list, listitem); page links are plain, valid links.
+    """
+    for name, pages in sections.items():
+        if name:
+            st.sidebar.markdown(f"**{name}**")
+        for item in pages:
+            st.sidebar.page_link(item)
 
 
 def main() -> None:
@@ -71,12 +87,15 @@ def main() -> None:
         st.navigation([page("pages/public_board.py", "nav.board", "view_kanban", default=True)],
                       position="hidden").run()
         return
-    language_switch()
     user = resolve_user() if users.count(db()) else None
+    sections = menu(user)
+    current = st.navigation(sections, position="hidden")
+    sidebar_menu(sections)
+    language_switch()
     if user is not None:
         st.sidebar.caption(T("common.signed_in_as", name=user.name, role=T(f"roles.{user.role}")))
         logout_button()
-    st.navigation(menu(user)).run()
+    current.run()
 
 
 main()

@@ -268,7 +268,7 @@ def sharing(user, dept_id: int, board, points) -> None:
     if access.can(user, access.EDIT_BOARD, dept_id, org.all_departments(db())):
         with c3.popover(T("board.share")):
             token = trials.board_token(db(), user, dept_id)
-            st.code(f"{base_url()}/?board={token}", language=None)
+            st.code(f"{base_url()}/?board={token}", language=None, wrap_lines=True)
             st.caption(T("board.share_help"))
             if st.button(T("board.revoke"), key="revoke_link"):
                 trials.revoke_board_token(db(), user, dept_id)

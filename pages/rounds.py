@@ -52,12 +52,12 @@ def show_qr(round_: rounds.Round, link: str) -> None:
     """The QR code big enough to scan from a projector, drawn only when asked for."""
     st.image(exports.qr_png(link), width=420)
     st.markdown(f"**{T('rounds.qr_scan')}**")
-    st.code(link, language=None)
+    st.code(link, language=None, wrap_lines=True)
 
 
 def share(round_: rounds.Round) -> None:
     link = round_link(round_)
-    st.code(link, language=None)
+    st.code(link, language=None, wrap_lines=True)
     show, png, svg, slips = st.columns(4)
     if round_.state() != "closed" and show.button(T("rounds.qr_show"), key=f"qr_show_{round_.id}",
                                                   icon=":material/qr_code_scanner:"):
