@@ -1,18 +1,24 @@
 # Two commands: `make run` serves the app, `make test` runs every test. Both build .venv
-# from the pinned requirements.lock first.
+# from requirements-dev.lock (runtime + test tools, every file checked against its hash).
+# `make lock` rewrites both lock files from requirements.in / requirements-dev.in with uv.
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8501
 export SERVICETJEK_DB ?= data/servicetjek.duckdb
 
-.PHONY: run test demo lint bench setup migrate
+.PHONY: run test demo lint bench setup migrate lock
 
-$(VENV)/.installed: requirements.lock
+$(VENV)/.installed: requirements-dev.lock
 	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -r requirements.lock
+	$(PY) -m pip install -q --require-hashes -r requirements-dev.lock
 	touch $@
+
+# Runtime lock first; the dev lock is held to the runtime lock's versions.
+UV_COMPILE := $(PY) -m uv pip compile -q --universal --python-version 3.11 --generate-hashes --custom-compile-command "make lock"
+lock: setup
+	$(UV_COMPILE) requirements.in -o requirements.lock
+	$(UV_COMPILE) -c requirements.lock requirements-dev.in -o requirements-dev.lock
 
 setup: $(VENV)/.installed
 

@@ -144,13 +144,16 @@ def describe_change(change: dict) -> str:
     labels = dict(zip([*COLUMNS, "status"], columns, strict=True)) | {
         "start_date": T("board.start"), "weeks": T("board.weeks"), "rhythm": T("board.rhythm"),
         "checkin": T("board.checkin"), "outcome_reason": T("board.reason").rstrip("?"),
-        "follow_up": T("board.history_follow_up")}
+        "follow_up": T("board.history_follow_up"), "purpose": T("mode.purpose"), "timing": T("mode.timing"),
+        "chosen": T("mode.chosen")}
 
     def value(key: str, raw) -> str:
         if key == "status":
             return T(f"status.{raw}")
-        if key == "rhythm":
-            return T(f"board.rhythm_{raw}")
+        if key in ("rhythm", "purpose", "timing"):
+            return T(f"board.rhythm_{raw}" if key == "rhythm" else f"mode.{key}_{raw}")
+        if key == "chosen":
+            return "✓" if raw else "–"
         if key in ("start_date", "checkin", "follow_up") and raw:
             return date.fromisoformat(str(raw)[:10]).strftime("%d.%m.%Y")
         return str(raw) if raw not in (None, "") else "–"
@@ -267,12 +270,17 @@ def sharing(user, dept_id: int, board, points) -> None:
                        icon=":material/calendar_month:", key="board_ics")
     if access.can(user, access.EDIT_BOARD, dept_id, org.all_departments(db())):
         with c3.popover(T("board.share")):
+            # Looking never shares: the link exists only after "Del", and "Stop deling" ends it.
             token = trials.board_token(db(), user, dept_id)
-            st.code(f"{base_url()}/?board={token}", language=None, wrap_lines=True)
-            st.caption(T("board.share_help"))
-            if st.button(T("board.revoke"), key="revoke_link"):
-                trials.revoke_board_token(db(), user, dept_id)
-                st.rerun()
+            if token is None:
+                st.caption(T("board.share_off"))
+                st.button(T("board.share_on"), key="share_link", type="primary", icon=":material/share:",
+                          on_click=trials.share_board, args=(db(), user, dept_id))
+            else:
+                st.code(f"{base_url()}/?board={token}", language=None, wrap_lines=True)
+                st.caption(T("board.share_help"))
+                st.button(T("board.revoke"), key="revoke_link", icon=":material/link_off:",
+                          on_click=trials.revoke_board_token, args=(db(), user, dept_id))
 
 
 def main() -> None:

@@ -58,18 +58,29 @@ def proposal_list(user, meeting: meetings.Meeting, names: dict, sortable: bool) 
             continue
         c1, c2, c3, c4 = st.columns([3, 2, 2, 1])
         c1.markdown(f"**{md(p.what)}** · {names[p.theme]}")
-        purpose = c2.selectbox(T("mode.purpose"), [None, "similar", "different"], key=f"pur_{p.id}",
-                               index=[None, "similar", "different"].index(p.purpose),
-                               format_func=lambda v: T(f"mode.purpose_{v}"))
-        timing = c3.selectbox(T("mode.timing"), [None, "same", "different"], key=f"tim_{p.id}",
-                              index=[None, "same", "different"].index(p.timing),
-                              format_func=lambda v: T(f"mode.timing_{v}"))
-        chosen = c4.checkbox(T("mode.chosen"), p.chosen, key=f"cho_{p.id}")
-        if (purpose, timing, chosen) != (p.purpose, p.timing, p.chosen):
-            try:
-                meetings.sort_proposal(db(), user, meeting.id, p.id, purpose, timing, chosen)
-            except DomainError as error:
-                show_error(error)
+        keys = {"purpose": f"pur_{p.id}", "timing": f"tim_{p.id}", "chosen": f"cho_{p.id}"}
+        for field, key in keys.items():
+            # Show what is saved now: another person's sorting is never undone by this page drawing.
+            st.session_state[key] = getattr(p, field)
+        args = (user, meeting.id, p.id, p.version, keys)
+        c2.selectbox(T("mode.purpose"), [None, "similar", "different"], key=keys["purpose"], on_change=place,
+                     args=args, format_func=lambda v: T(f"mode.purpose_{v}"))
+        c3.selectbox(T("mode.timing"), [None, "same", "different"], key=keys["timing"], on_change=place, args=args,
+                     format_func=lambda v: T(f"mode.timing_{v}"))
+        c4.checkbox(T("mode.chosen"), key=keys["chosen"], on_change=place, args=args)
+    if error := st.session_state.pop("_sort_error", None):
+        show_error(error)
+
+
+def place(user, meeting_id: int, trial_id: int, base_version: int, keys: dict) -> None:
+    """Widget callback: the only place a proposal is sorted or chosen, based on the version shown."""
+    try:
+        meetings.sort_proposal(db(), user, meeting_id, trial_id, base_version,
+                               *(st.session_state[keys[f]] for f in ("purpose", "timing", "chosen")))
+    except trials.TrialConflict:
+        st.session_state["_sort_error"] = DomainError("meetings.conflict")
+    except DomainError as error:
+        st.session_state["_sort_error"] = error
 
 
 def decision_step(user, meeting: meetings.Meeting, step, names: dict) -> None:

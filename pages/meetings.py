@@ -134,6 +134,30 @@ def table_cards(meeting: meetings.Meeting) -> None:
                        key=f"cards_{meeting.id}", icon=":material/table_restaurant:")
 
 
+def tick(user, meeting_id: int, base_version: int, item: str, key: str) -> None:
+    """Checkbox callback: the only place the checklist is written (never while the page draws)."""
+    try:
+        meetings.set_check(db(), user, meeting_id, base_version, item, st.session_state[key])
+    except meetings.MeetingConflict:
+        st.session_state["_meeting_conflict"] = meeting_id
+    except DomainError as error:
+        st.session_state["_meeting_error"] = error
+
+
+def checklist(user, meeting: meetings.Meeting) -> None:
+    if st.session_state.pop("_meeting_conflict", None) == meeting.id:
+        st.warning(T("meetings.conflict"), icon=":material/sync_problem:")
+    if error := st.session_state.pop("_meeting_error", None):
+        show_error(error)
+    columns = st.columns(2)
+    for col, item, short in zip(columns, meetings.CHECKLIST, ("facilitator", "agenda"), strict=True):
+        key = f"check_{short}_{meeting.id}"
+        # Each run shows what is saved now, so another person's tick is never undone by this page.
+        st.session_state[key] = getattr(meeting, item)
+        col.checkbox(T(f"meetings.check_{short}"), key=key, on_change=tick,
+                     args=(user, meeting.id, meeting.version, item, key))
+
+
 def planned_list(user) -> None:
     from servicetjek import org
 
@@ -150,11 +174,7 @@ def planned_list(user) -> None:
         state = T(f"meetings.status_{meeting.status}")
         with st.expander(f"{meeting.starts_at:%d.%m.%Y %H:%M} · {md(meeting.title)} · {state}"):
             agenda_table(a)
-            c1, c2 = st.columns(2)
-            chosen = c1.checkbox(T("meetings.check_facilitator"), meeting.facilitator_chosen, key=f"fc_{meeting.id}")
-            sent = c2.checkbox(T("meetings.check_agenda"), meeting.agenda_sent, key=f"as_{meeting.id}")
-            if (chosen, sent) != (meeting.facilitator_chosen, meeting.agenda_sent):
-                meetings.set_checklist(db(), user, meeting.id, chosen, sent)
+            checklist(user, meeting)
             outputs(meeting, a)
             if meeting.kind == "dialogue":
                 table_cards(meeting)

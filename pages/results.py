@@ -12,11 +12,11 @@ from servicetjek.ui.common import T, current_user, db, department_picker, lang, 
 
 def recommendation_box(result: results.RoundResults, names: dict[str, str]) -> None:
     group_means = {g: m for g, m in result.groups.items() if m}
-    rec = routing.recommend(result.means(), group_means)
+    rec = routing.recommend(result.means(), group_means, results.disagreements(result))
     themes = ", ".join(names[t] for t in rec.themes)
     with st.container(border=True):
         st.subheader(T("routing.title"))
-        st.markdown(f"### {T(f'routing.kind_{rec.kind}', themes=themes)}")
+        st.markdown(f"### {T('routing.kind_flat' if rec.flat else f'routing.kind_{rec.kind}', themes=themes)}")
         for reason in rec.reasons:
             params = dict(reason.params)
             if "theme" in params:
@@ -24,7 +24,8 @@ def recommendation_box(result: results.RoundResults, names: dict[str, str]) -> N
             if "themes" in params:
                 params["themes"] = ", ".join(names[t] for t in params["themes"])
             if "groups" in params:
-                params["groups"] = "; ".join(f"{g}: {names[t]}" for g, t in params["groups"].items())
+                params["groups"] = "; ".join(f"{g}: {', '.join(names[t] for t in ts)}"
+                                             for g, ts in params["groups"].items())
             st.markdown(f"- {T(reason.key, **params)}")
         for a, b in rec.tensions:
             st.markdown(f"- :material/balance: {T('routing.tension', a=names[a], b=names[b])}")
@@ -57,11 +58,10 @@ def round_view(user, round_: rounds.Round) -> None:
     left, right = st.columns([1, 1], gap="large")
     with left:
         series = {T("results.this_round"): result.means()}
-        previous = results.previous_round(db(), user, round_)
-        if previous is not None:
-            prev = results.round_results(db(), user, previous.id)
-            if not prev.suppressed and st.toggle(T("results.compare_previous"), key="cmp_prev"):
-                series[T("results.previous_round", title=previous.title)] = prev.means()
+        comparable = results.comparable_previous_round(db(), user, round_)
+        if comparable is not None and st.toggle(T("results.compare_previous"), key="cmp_prev"):
+            previous, prev = comparable
+            series[T("results.previous_round", title=previous.title)] = prev.means()
         parent = results.parent_means(db(), user, round_)
         if parent and st.toggle(T("results.compare_parent", name=parent[0]), key="cmp_parent"):
             series[parent[0]] = parent[1]

@@ -1,21 +1,85 @@
-"""Command line: `python -m servicetjek.cli migrate` creates or migrates the database."""
+"""The `servicetjek` command (also `python -m servicetjek.cli`): serve, migrate, demo, backup, restore.
+
+DuckDB lets one process open the database file, so `migrate`, `demo`, `backup` and
+`restore` work while the app is stopped. The running app makes its own backups
+(servicetjek.backup.BackupScheduler) and an admin downloads them from the settings page.
+"""
 
 from __future__ import annotations
 
+import argparse
 import sys
+from pathlib import Path
+
+import duckdb
 
 from servicetjek.db import Database, database_path
 
 
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="servicetjek", description="Servicetjek: a service check for the hybrid workplace.",
+        epilog="The database is the file named by SERVICETJEK_DB (default: data/servicetjek.duckdb).",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    sub.add_parser("serve", help="start the web app (further options go to Streamlit, e.g. --server.port 8080)")
+    sub.add_parser("migrate", help="create the database or apply pending migrations")
+    demo = sub.add_parser("demo", help="fill the database with a demo organisation")
+    demo.add_argument("--reset", action="store_true", help="delete the database file first")
+    demo.add_argument("--seed", type=int, default=7)
+    demo.add_argument("--size", type=int, default=1)
+    backup = sub.add_parser("backup", help="write a backup of the database to FILE (app stopped)")
+    backup.add_argument("file", type=Path, metavar="FILE")
+    restore = sub.add_parser("restore", help="replace the database with the backup FILE (app stopped)")
+    restore.add_argument("file", type=Path, metavar="FILE")
+    return parser
+
+
 def main(argv: list[str]) -> int:
-    if argv[:1] != ["migrate"]:
-        print("usage: python -m servicetjek.cli migrate", file=sys.stderr)
-        return 2
-    db = Database(database_path())
-    print(f"{database_path()}: {', '.join(db.applied) if db.applied else 'up to date'}")
-    db.close()
+    parser = _parser()
+    args, streamlit_options = parser.parse_known_args(argv)  # serve hands unknown options to Streamlit
+    if streamlit_options and args.command != "serve":
+        parser.error(f"unrecognized arguments: {' '.join(streamlit_options)}")
+    if args.command == "serve":
+        from servicetjek.ui import serve
+
+        serve.main(streamlit_options)
+        return 0
+    if args.command == "demo":
+        from servicetjek import demo
+
+        demo.main(["--seed", str(args.seed), "--size", str(args.size), *(["--reset"] if args.reset else [])])
+        return 0
+    if args.command == "migrate":
+        db = Database(database_path())
+        print(f"{database_path()}: {', '.join(db.applied) if db.applied else 'up to date'}")
+        db.close()
+        return 0
+    from servicetjek import backup
+
+    if args.command == "backup":
+        db = Database(database_path())
+        try:
+            backup.make_backup(db, args.file)
+        finally:
+            db.close()
+        print(f"backup of {database_path()} written to {args.file}")
+        return 0
+    previous = backup.restore(args.file, database_path())
+    kept = f"; the replaced file is kept as {previous}" if previous else ""
+    print(f"{database_path()} restored from {args.file}{kept}")
     return 0
 
 
+def run() -> None:
+    """Entry point of the installed `servicetjek` command."""
+    try:
+        sys.exit(main(sys.argv[1:]))
+    except (OSError, ValueError, duckdb.Error) as error:
+        # Typically: the file is missing, or the app is running and holds the database.
+        print(f"servicetjek: {error}", file=sys.stderr)
+        sys.exit(1)
+
+
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    run()

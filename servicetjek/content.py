@@ -10,9 +10,9 @@ from __future__ import annotations
 import tomllib
 from dataclasses import dataclass, field
 from functools import cache
-from pathlib import Path
 
-CONTENT_DIR = Path(__file__).resolve().parent.parent / "content"
+from servicetjek.paths import CONTENT_DIR
+
 LANGUAGES = ("da", "en")
 THEME_IDS = ("cohesion", "flexibility", "availability", "focus", "trust", "fairness")
 THEME_TEXT_FIELDS = ("name", "question", "summary", "at_stake", "different_needs", "signs", "proposal_question")

@@ -19,8 +19,8 @@ from typing import Any, TypeVar
 
 import duckdb
 
-MIGRATIONS_DIR = Path(__file__).parent / "migrations"
-DEFAULT_PATH = Path(__file__).resolve().parent.parent / "data" / "servicetjek.duckdb"
+from servicetjek.paths import MIGRATIONS_DIR, default_data_dir
+
 MEMORY_LIMIT = os.environ.get("SERVICETJEK_DB_MEMORY", "1GB")
 WRITE_RETRIES = 8
 MEMO_SIZE = 1024  # entries; cleared when full (keys are tokens and setting names)
@@ -33,7 +33,7 @@ class WriteConflict(RuntimeError):
 
 
 def database_path() -> Path:
-    return Path(os.environ.get("SERVICETJEK_DB", DEFAULT_PATH))
+    return Path(os.environ.get("SERVICETJEK_DB") or default_data_dir() / "servicetjek.duckdb")
 
 
 class Database:

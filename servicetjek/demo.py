@@ -161,12 +161,12 @@ def _meetings_and_trials(db: Database, admin, leaf_ids: list[int], now: datetime
                   "Store mødesal", "Tina Tovholder", break_minutes=10)
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--reset", action="store_true", help="delete the database file first")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--size", type=int, default=1)
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     path = database_path()
     if args.reset:
         for suffix in ("", ".wal"):

@@ -19,6 +19,13 @@ class MeetingError(DomainError):
     pass
 
 
+class MeetingConflict(DomainError):
+    """Someone changed the meeting since the version the change was based on."""
+
+    def __init__(self):
+        super().__init__("meetings.conflict")
+
+
 @dataclass(frozen=True)
 class Meeting:
     id: int
@@ -39,11 +46,13 @@ class Meeting:
     current_step: int
     decision_note: str
     created_by: str
+    version: int
+    cancelled: bool
 
 
 _COLUMNS = ("id, department_id, kind, title, starts_at, place, facilitators, participants, themes, decision,"
             " welcome_minutes, break_minutes, facilitator_chosen, agenda_sent, status, current_step, decision_note,"
-            " created_by")
+            " created_by, version, cancelled")
 
 
 def _row(row) -> Meeting:
@@ -119,10 +128,26 @@ def meeting_agenda(meeting: Meeting, content: Content) -> agenda.Agenda:
                         break_title=content.ui.get("meetings.break", "Pause"))
 
 
-def set_checklist(db: Database, user: User, meeting_id: int, facilitator_chosen: bool, agenda_sent: bool) -> None:
+CHECKLIST = ("facilitator_chosen", "agenda_sent")
+
+
+def _save(db: Database, meeting: Meeting, base_version: int, changes: dict) -> Meeting:
+    """Apply `changes` only if nobody changed the meeting since `base_version`."""
+    assignments = ", ".join(f"{k} = ?" for k in changes)
+    done = db.transaction(lambda cur: cur.execute(
+        f"UPDATE meetings SET {assignments}, version = version + 1 WHERE id = ? AND version = ? RETURNING id",
+        [*changes.values(), meeting.id, base_version]).fetchone())
+    if done is None:
+        raise MeetingConflict()
+    return get(db, meeting.id)
+
+
+def set_check(db: Database, user: User, meeting_id: int, base_version: int, item: str, value: bool) -> Meeting:
+    """Tick one item of the before-the-meeting checklist."""
+    if item not in CHECKLIST:
+        raise MeetingError("meetings.step_invalid")
     meeting = _load(db, user, meeting_id)
-    db.execute("UPDATE meetings SET facilitator_chosen = ?, agenda_sent = ? WHERE id = ?",
-               [bool(facilitator_chosen), bool(agenda_sent), meeting.id])
+    return _save(db, meeting, base_version, {item: bool(value)})
 
 
 def _load(db: Database, user: User, meeting_id: int) -> Meeting:
@@ -212,9 +237,24 @@ def add_proposal(db: Database, user: User, meeting_id: int, what: str, theme: st
     return trials.create(db, user, meeting.department_id, theme, what, who=who, meeting_id=meeting.id)
 
 
-def sort_proposal(db: Database, user: User, meeting_id: int, trial_id: int, purpose: str | None,
-                  timing: str | None, chosen: bool) -> None:
-    """Place a proposal on the 2×2 (similar/different purpose × same/different time)."""
+CHOOSE_MAX = 3  # "the 2–3 most important trials" – per group (table), not per meeting
+
+
+def group_choice_limits(meeting: Meeting) -> dict[str, int]:
+    """How many trials each theme's tables may choose together: 2–3 per table."""
+    if meeting.kind == "single":
+        return {meeting.themes[0]: CHOOSE_MAX}
+    per_theme = agenda.split_evenly(meeting.participants, list(meeting.themes))
+    return {t: CHOOSE_MAX * agenda.tables_for(n) for t, n in per_theme.items()}
+
+
+def sort_proposal(db: Database, user: User, meeting_id: int, trial_id: int, base_version: int,
+                  purpose: str | None, timing: str | None, chosen: bool) -> trials.Trial:
+    """Place a proposal on the 2×2 (similar/different purpose × same/different time) and choose it.
+
+    A versioned trial change: a stale `base_version` raises TrialConflict, and the history
+    records who sorted or chose what.
+    """
     meeting = _load(db, user, meeting_id)
     if purpose not in (None, "similar", "different") or timing not in (None, "same", "different"):
         raise MeetingError("meetings.quadrant_invalid")
@@ -222,11 +262,11 @@ def sort_proposal(db: Database, user: User, meeting_id: int, trial_id: int, purp
     if proposal is None or proposal.meeting_id != meeting.id:
         raise MeetingError("meetings.proposal_unknown")
     if chosen and not proposal.chosen:
-        already = sum(p.chosen for p in trials.for_meeting(db, meeting.id))
-        if already >= 3:
-            raise MeetingError("meetings.choose_max")
-    db.execute("UPDATE trials SET purpose = ?, timing = ?, chosen = ? WHERE id = ?",
-               [purpose, timing, bool(chosen), trial_id])
+        limit = group_choice_limits(meeting).get(proposal.theme, CHOOSE_MAX)
+        already = sum(p.chosen for p in trials.for_meeting(db, meeting.id) if p.theme == proposal.theme)
+        if already >= limit:
+            raise MeetingError("meetings.choose_max", n=limit)
+    return trials.place(db, user, trial_id, base_version, purpose, timing, bool(chosen))
 
 
 def decide(db: Database, user: User, meeting_id: int, form: str, chosen: dict[int, tuple[str, date | None]],

@@ -259,3 +259,18 @@ def parent_means(db: Database, user: User, round_: Round, days: int = 365) -> tu
     if not parent["n"]:
         return None
     return parent["name"], {t: parent[t] for t in THEME_IDS}
+
+
+def comparable_previous_round(db: Database, user: User, round_: Round) -> tuple[Round, RoundResults] | None:
+    """The department's latest earlier round that has figures to show, for before/after.
+
+    An interim round with too few answers must not hide the comparison: it is skipped, and
+    the figures come from round_results, so the same release rule applies as everywhere.
+    """
+    rows = db.query("SELECT id FROM rounds WHERE department_id = ? AND opens_at < ? ORDER BY opens_at DESC",
+                    [round_.department_id, round_.opens_at])
+    for (round_id,) in rows:
+        earlier = round_results(db, user, round_id)
+        if not earlier.suppressed:
+            return earlier.round, earlier
+    return None

@@ -184,6 +184,14 @@ def update(db: Database, user: User, trial_id: int, base_version: int, **values)
     return _save(db, user, trial, base_version, changes)
 
 
+def place(db: Database, user: User, trial_id: int, base_version: int, purpose: str | None, timing: str | None,
+          chosen: bool) -> Trial:
+    """A proposal's place on a dialogue meeting's 2×2 and whether its group chose it (rules in meetings)."""
+    trial = _load_for_edit(db, user, trial_id)
+    changes = {"purpose": purpose, "timing": timing, "chosen": chosen}
+    return _save(db, user, trial, base_version, {k: v for k, v in changes.items() if getattr(trial, k) != v})
+
+
 def change_status(db: Database, user: User, trial_id: int, base_version: int, status: str,
                   reason: str = "") -> Trial:
     trial = _load_for_edit(db, user, trial_id)
@@ -400,15 +408,19 @@ DEFAULT_HOLIDAY_WEEKS_SET = {int(w) for w in DEFAULT_HOLIDAY_WEEKS.split(",")}
 
 # --- read-only board link ----------------------------------------------------------------
 
-def board_token(db: Database, user: User, department_id: int, renew: bool = False) -> str:
+def board_token(db: Database, user: User, department_id: int) -> str | None:
+    """The department's read-only link token, if it is shared; looking never creates one."""
     _require_edit(db, user, department_id)
     current = db.query_one("SELECT token FROM board_links WHERE department_id = ?", [department_id])
-    if current and not renew:
-        return current[0]
+    return current[0] if current else None
+
+
+def share_board(db: Database, user: User, department_id: int) -> str:
+    """Share the board by link (an explicit choice); sharing again keeps the same link."""
+    _require_edit(db, user, department_id)
     token = secrets.token_urlsafe(24)
-    db.execute("INSERT INTO board_links VALUES (?, ?) ON CONFLICT (department_id) DO UPDATE SET token = excluded.token",
-               [department_id, token])
-    return token
+    db.execute("INSERT INTO board_links VALUES (?, ?) ON CONFLICT (department_id) DO NOTHING", [department_id, token])
+    return board_token(db, user, department_id)
 
 
 def revoke_board_token(db: Database, user: User, department_id: int) -> None:

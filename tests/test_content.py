@@ -103,5 +103,5 @@ def test_decimals_are_written_as_each_language_writes_them():
 
     assert number(3.8, "da", 1) == "3,8" and number(3.8, "en", 1) == "3.8"
     reason = t("routing.clear_top", "da", theme="Tillid", mean=3.84, gap=0.72)
-    assert "⌀ 3,8, 0,7 over nummer to" in reason
+    assert "gns. 3,8, 0,7 over nummer to" in reason
     assert "3.8, 0.7" in t("routing.clear_top", "en", theme="Trust", mean=3.84, gap=0.72)

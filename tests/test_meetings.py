@@ -70,9 +70,9 @@ def test_decision_b_and_two_by_two_choice(db, org_tree, people):
     m = meetings.plan(db, fac, org_tree["A1"], "dialogue", "Dialogmøde", START, 14, ["focus", "availability"], "B")
     props = [meetings.add_proposal(db, fac, m.id, f"Forslag {i}", "focus") for i in range(4)]
     for p in props[:3]:
-        meetings.sort_proposal(db, fac, m.id, p.id, "similar", "same", True)
+        meetings.sort_proposal(db, fac, m.id, p.id, p.version, "similar", "same", True)
     with pytest.raises(DomainError, match="choose_max"):
-        meetings.sort_proposal(db, fac, m.id, props[3].id, "different", "different", True)
+        meetings.sort_proposal(db, fac, m.id, props[3].id, props[3].version, "different", "different", True)
     done = meetings.decide(db, fac, m.id, "B", {}, "AMO tager forslagene med på mødet 15. marts")
     assert done.decision_note.startswith("AMO")
     assert all(t.status == "proposed" for t in trials.for_meeting(db, m.id))

@@ -138,7 +138,7 @@ def test_checkin_and_decision_flow_on_board(db, org_tree, people):
 
 def test_read_only_board_link(db, org_tree, people):
     trials.create(db, people["member"], org_tree["A1"], "trust", "Ugentligt tjek ind")
-    token = trials.board_token(db, people["member"], org_tree["A1"])
+    token = trials.share_board(db, people["member"], org_tree["A1"])
     at = app()
     at.query_params["board"] = token
     at.run()

@@ -131,13 +131,15 @@ def test_holiday_weeks_are_configurable(db):
 
 
 def test_board_link_is_revocable(db, org_tree, people):
-    token = trials.board_token(db, people["member"], org_tree["A1"])
+    assert trials.board_token(db, people["member"], org_tree["A1"]) is None  # not shared until asked
+    token = trials.share_board(db, people["member"], org_tree["A1"])
     assert len(token) == 32 and trials.department_for_board_token(db, token) == org_tree["A1"]
-    assert trials.board_token(db, people["member"], org_tree["A1"]) == token
+    assert trials.share_board(db, people["member"], org_tree["A1"]) == token
     trials.revoke_board_token(db, people["member"], org_tree["A1"])
     assert trials.department_for_board_token(db, token) is None
+    assert trials.board_token(db, people["member"], org_tree["A1"]) is None
     with pytest.raises(PermissionDenied):
-        trials.board_token(db, people["manager"], org_tree["A1"])
+        trials.share_board(db, people["manager"], org_tree["A1"])
 
 
 def test_decision_closes_the_remaining_checkpoints(db, people, trial):

@@ -10,11 +10,10 @@ from __future__ import annotations
 
 import os
 import sys
-from pathlib import Path
 
 from streamlit.runtime.pages_manager import PagesManager
 
-APP = Path(__file__).resolve().parents[2] / "streamlit_app.py"
+from servicetjek.paths import MAIN_SCRIPT as APP
 
 
 def disable_pages_folder_detection() -> None:

@@ -61,7 +61,7 @@ def seed_filled_department(db, admin, top: int, now: datetime) -> dict:
     trial = trials.create(db, admin, hr, "focus", "Stille timer om formiddagen", why="Færre afbrydelser",
                           how="Kl. 9–11 uden møder", who="Hele teamet", status="decided")
     trials.start(db, admin, trial.id, trial.version, now.date())
-    return {"hr_round": round_.token, "board": trials.board_token(db, admin, hr)}
+    return {"hr_round": round_.token, "board": trials.share_board(db, admin, hr)}
 
 
 @pytest.fixture(scope="session")

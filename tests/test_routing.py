@@ -1,0 +1,144 @@
+"""Routing on crafted score sets (issue 13): ties, flat profiles and splits are explicit,
+and no reason contradicts the numbers it sits beside."""
+
+
+import pytest
+
+from servicetjek import routing
+from servicetjek.content import THEME_IDS, load
+from servicetjek.i18n import t
+
+
+def means(rest=1.0, **values):
+    return {theme: values.get(theme, rest) for theme in THEME_IDS}
+
+
+def words(rec, lang="da"):
+    """The reasons as a reader sees them (theme names filled in like the results page does)."""
+    names = load(lang).theme_names()
+    out = []
+    for reason in rec.reasons:
+        params = dict(reason.params)
+        if "theme" in params:
+            params["theme"] = names[params["theme"]]
+        if "themes" in params:
+            params["themes"] = ", ".join(names[x] for x in params["themes"])
+        if "groups" in params:
+            params["groups"] = "; ".join(f"{g}: {', '.join(names[x] for x in ts)}"
+                                         for g, ts in params["groups"].items())
+        out.append(t(reason.key, lang, **params))
+    return out
+
+
+def test_two_themes_tied_give_a_dialogue_meeting_on_both():
+    rec = routing.recommend(means(trust=3.4, cohesion=3.4))
+    assert rec.kind == "dialogue" and rec.themes == ("cohesion", "trust")
+    [reason] = words(rec)
+    assert "Sammenhængskraft, Tillid ligger lige højt (gns. 3,4)" in reason
+    assert "0,0 over nummer to" not in reason and "ingen andre" not in reason
+
+
+def test_the_booklet_order_never_picks_the_winner():
+    # Whichever theme comes first in the booklet, a tie is a tie.
+    for first, second in (("cohesion", "fairness"), ("fairness", "cohesion")):
+        rec = routing.recommend(means(**{first: 4.2, second: 4.2}))
+        assert set(rec.themes) == {"cohesion", "fairness"} and rec.kind == "dialogue"
+
+
+def test_everyone_gives_five_is_a_flat_profile_and_drops_nothing():
+    rec = routing.recommend(means(rest=5.0))
+    assert rec.flat and rec.kind == "dialogue"
+    assert set(rec.themes) == set(THEME_IDS)  # Tillid and Retfærdighed are not silently dropped
+    [reason] = words(rec)
+    assert "6 af de seks temaer ligger lige højt (gns. 5,0–5,0)" in reason and "spørg kollegerne" in reason
+    assert t("routing.kind_flat", "da").startswith("Intet tema skiller sig ud")
+
+
+def test_five_themes_close_is_flat_too_and_all_low_is_said():
+    rec = routing.recommend(means(rest=2.0, focus=2.2, trust=2.1, cohesion=2.3, fairness=2.0, flexibility=1.0,
+                                  availability=2.4))
+    assert rec.flat and set(rec.themes) == set(THEME_IDS) - {"flexibility"}
+    assert [r.key for r in rec.reasons] == ["routing.flat", "routing.all_low"]
+
+
+def test_one_theme_that_stands_out_gives_a_single_theme_meeting():
+    rec = routing.recommend(means(rest=2.0, focus=4.4, availability=3.6))
+    assert rec.kind == "single" and rec.themes == ("focus",) and not rec.flat
+    assert "Fordybelse ligger tydeligt højest (gns. 4,4, 0,8 over nummer to)" in words(rec)[0]
+
+
+def test_a_sharply_split_theme_is_named_beside_the_recommendation():
+    # Half 1s and half 5s on trust: mean 3.0, far below focus – but people disagree about it.
+    rec = routing.recommend(means(rest=2.0, focus=4.4, trust=3.0), split=["trust"])
+    assert rec.kind == "single" and rec.split == ("trust",)
+    assert any("I svarer meget forskelligt på Tillid, som ikke er med i anbefalingen" in w for w in words(rec))
+    inside = routing.recommend(means(rest=2.0, focus=4.4), split=["focus"])
+    assert any("I svarer meget forskelligt på Fordybelse: nogle" in w for w in words(inside))
+
+
+def test_groups_that_differ_give_a_dialogue_meeting_with_each_groups_top_themes():
+    rec = routing.recommend(means(rest=2.0, focus=4.5, cohesion=3.2),
+                            {"Ny": means(rest=2.0, cohesion=4.6), "Erfaren": means(rest=2.0, focus=4.8, trust=4.8)})
+    assert rec.kind == "dialogue" and set(rec.themes) == {"focus", "cohesion", "trust"}
+    assert "Ny: Sammenhængskraft; Erfaren: Fordybelse, Tillid" in words(rec)[-1]
+
+
+# The seed's own wording as score sets: "et tema træder frem som det vigtigste" / "to eller flere
+# temaer er lige vigtige" / "vigtige for forskellige grupper".
+@pytest.mark.parametrize("scores, kind, themes", [
+    (means(rest=2.5, flexibility=4.6), "single", {"flexibility"}),
+    (means(rest=2.5, flexibility=4.6, fairness=4.5), "dialogue", {"flexibility", "fairness"}),
+    (means(rest=3.0, focus=4.0, availability=3.9, trust=3.6), "dialogue", {"focus", "availability", "trust"}),
+    (means(rest=3.0, focus=4.0, availability=3.5), "single", {"focus"}),  # exactly the gap: stands out
+])
+def test_seed_wording(scores, kind, themes):
+    rec = routing.recommend(scores)
+    assert rec.kind == kind and set(rec.themes) == themes
+
+
+
+
+@pytest.mark.parametrize("seed", range(200))
+def test_reasons_never_contradict_the_numbers(seed):
+    import random
+
+    rng = random.Random(seed)
+    scores = {theme: round(rng.choice([1, 2, 3, 4, 5, rng.uniform(1, 5)]), 1) for theme in THEME_IDS}
+    rec = routing.recommend(scores)
+    top = max(scores.values())
+    # Every recommended theme is among the leaders or a group's choice; every leader is recommended.
+    assert set(routing.leaders(scores)) <= set(rec.themes)
+    assert (rec.kind == "single") == (len(rec.themes) == 1)
+    for reason in rec.reasons:
+        p = reason.params
+        if reason.key == "routing.clear_top":
+            assert p["gap"] >= routing.CLEAR_GAP - 1e-9 and p["mean"] == top
+        if reason.key in ("routing.tied", "routing.several_close", "routing.flat"):
+            assert p["high"] == top and p["high"] - p["low"] < routing.CLEAR_GAP
+        if reason.key == "routing.tied":
+            assert len({scores[x] for x in p["themes"]}) == 1
+    for text in words(rec):
+        assert "⌀" not in text and "{" not in text
+
+
+# --- re-rating: compare with the last round that has figures ------------------------------
+
+def test_rerating_compares_with_the_last_round_that_has_figures(db, org_tree, people):
+    from datetime import datetime, timedelta
+
+    from servicetjek import results, rounds
+
+    def round_with(title, days_ago, n, score):
+        opens = datetime.now() - timedelta(days=days_ago)
+        r, _ = rounds.create(db, people["admin"], org_tree["A1"], title, opens, opens + timedelta(days=1))
+        for _ in range(n):
+            db.execute("INSERT INTO responses (round_id, cohesion, flexibility, availability, focus, trust, fairness)"
+                       " VALUES (?, ?, ?, ?, ?, ?, ?)", [r.id, *[score] * 6])
+        return r
+
+    before = round_with("Før forsøgene", 120, 6, 2)
+    round_with("Midtvejs", 60, 2, 4)  # too few answers: no figures
+    after = round_with("Efter forsøgene", 1, 6, 4)
+    found = results.comparable_previous_round(db, people["facilitator"], after)
+    assert found is not None and found[0].id == before.id and found[1].means()["focus"] == 2
+    assert results.comparable_previous_round(db, people["facilitator"], before) is None
