@@ -16,7 +16,7 @@ def test_results_recommendation_opens_planner_with_themes(db, org_tree, people):
     at = login(db, "tovholder")
     at.switch_page("pages/results.py").run()
     # The guide link opens the runbook of the recommended meeting: a dialogue meeting here.
-    [guide_link] = [el for el in at.get("page_link") if el.proto.page.endswith("guide")]
+    [guide_link] = [el for el in at.main.get("page_link") if el.proto.page.endswith("guide")]
     assert guide_link.proto.query_string == "tema=Dialogm%C3%B8de+med+flere+temaer"
     at.button(key="plan_it").click().run()
     assert not at.exception
