@@ -261,7 +261,7 @@ def sharing(user, dept_id: int, board, points) -> None:
     c1, c2, c3 = st.columns(3)
     title, intro = T("board.pdf_title"), load(lang()).action_plan["intro"]
     # Files are made only when clicked (a callable runs outside the script, so texts are ready here).
-    pdf = lambda: exports.simple_pdf(title, [intro], header, rows, [34, 28, 52, 40, 40, 28, 30, 25],  # noqa: E731
+    pdf = lambda: exports.simple_pdf(title, [intro], header, rows, exports.ACTION_PLAN_WIDTHS,  # noqa: E731
                                      landscape=True)
     c1.download_button(T("board.pdf"), pdf, "handleplan.pdf", "application/pdf", icon=":material/print:",
                        key="board_pdf")
@@ -307,7 +307,10 @@ def main() -> None:
     table, cards, timeline = st.tabs([T("board.tab_table"), T("board.tab_cards"), T("board.tab_timeline")])
     with table:
         header, rows = plan_rows(board, names, points)
-        st.dataframe([dict(zip(header, r, strict=True)) for r in rows], hide_index=True, width="stretch")
+        # A plain table wraps long cells onto more lines (a data grid cuts them: "Gjort perma…")
+        # and is a real <table> to a screen reader.
+        st.table([dict(zip(header, ["" if v is None else v for v in r], strict=True)) for r in rows],
+                 hide_index=True, border="horizontal")
         st.subheader(T("board.work_title"))
         edit_trial(user, pick_trial(board, late), points, can_edit)
     with cards:

@@ -12,6 +12,7 @@ from collections.abc import Iterable, Sequence
 
 import segno
 from fpdf import FPDF
+from fpdf.fonts import FontFace
 from openpyxl import Workbook
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
@@ -101,25 +102,22 @@ def agenda_markdown(title: str, when: str, place: str, facilitators: str, items,
     return "\n".join(lines) + "\n"
 
 
+# The action plan on A4 landscape (277 mm between margins): department, theme, the method's
+# six columns.
+ACTION_PLAN_WIDTHS = (30, 36, 46, 38, 38, 28, 33, 28)
+
+
 def _pdf_table(pdf: FPDF, header: Sequence[str], rows: Iterable[Sequence], widths: Sequence[int]) -> None:
-    pdf.set_font("helvetica", "B", 10)
-    for text, width in zip(header, widths, strict=True):
-        pdf.cell(width, 8, _fit(pdf, pdf_text(str(text)), width - 2), border="B")
-    pdf.ln()
+    """A table whose cells wrap onto more lines instead of being cut ("Gjort perma..."); the
+    header row repeats on every page."""
     pdf.set_font("helvetica", "", 10)
-    for row in rows:
-        for text, width in zip(row, widths, strict=True):
-            pdf.cell(width, 8, _fit(pdf, pdf_text(str(text)), width - 2), border="B")
-        pdf.ln()
-
-
-def _fit(pdf: FPDF, text: str, width: float) -> str:
-    """Shorten text with '...' until it fits the column."""
-    if pdf.get_string_width(text) <= width:
-        return text
-    while text and pdf.get_string_width(text + "...") > width:
-        text = text[:-1]
-    return text + "..."
+    with pdf.table(col_widths=tuple(widths), width=sum(widths), align="LEFT", text_align="LEFT",
+                   line_height=5, borders_layout="HORIZONTAL_LINES", repeat_headings=1,
+                   headings_style=FontFace(emphasis="BOLD")) as table:
+        for values in [header, *rows]:
+            line = table.row()
+            for value in values:
+                line.cell(pdf_text("" if value is None else str(value)))
 
 
 def simple_pdf(title: str, lines: Sequence[str], header: Sequence[str], rows: Iterable[Sequence],

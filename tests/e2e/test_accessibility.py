@@ -58,7 +58,13 @@ def scan_both_sizes(page: Page, axe, where: str, shots: bool = False) -> list[di
     for name, size in (("desktop", DESKTOP), ("phone", PHONE)):
         page.set_viewport_size(size)
         page.wait_for_timeout(150)  # layout after the resize (no rerun, no server round trip)
-        found += serious(page, axe, f"{where} @ {name}")
+        first = serious(page, axe, f"{where} @ {name}")
+        if first:
+            # A rerun that starts after the page looked settled (the sign-in cookie's component,
+            # a fragment) redraws the sidebar for a moment; only what is still there counts.
+            wait_ready(page)
+            first = serious(page, axe, f"{where} @ {name}")
+        found += first
         if shots:
             page.screenshot(path=str(ARTIFACTS / f"a11y-{re.sub(r'[^a-z0-9]+', '-', where.lower())}-{name}.png"),
                             full_page=True)
@@ -100,12 +106,13 @@ def test_public_pages_have_no_serious_violations(server, browser, axe):
     context = browser.new_context(viewport=DESKTOP)
     page = context.new_page()
     found = []
-    paths = [f"?r={server['token']}", f"?board={server['board']}", "login", "", "guide", "accessibility"]
+    paths = {"rating": f"?r={server['token']}", "public-board": f"?board={server['board']}", "login": "login",
+             "home": "", "guide": "guide", "accessibility": "accessibility"}
     for lang in ("da", "en"):
-        for path in paths:
+        for name, path in paths.items():
             page.goto(f"{server['url']}/{path}{'&' if '?' in path else '?'}lang={lang}")
             wait_ready(page)
-            found += scan_both_sizes(page, axe, f"anonymous /{path} {lang}", shots=True)
+            found += scan_both_sizes(page, axe, f"anonymous {name} {lang}", shots=True)
     context.close()
     report(found, "public")
 
@@ -126,3 +133,79 @@ def test_signed_in_pages_have_no_serious_violations(server, browser, axe, userna
             found += scan_both_sizes(page, axe, f"{username} /{path} {lang}", shots=username == "admin")
     context.close()
     report(found, username)
+
+
+def focused(page: Page) -> dict:
+    """What has the keyboard focus: its tag, type and which answer group (0-5) holds it."""
+    return page.evaluate("""() => {
+        const el = document.activeElement;
+        const groups = [...document.querySelectorAll("[data-testid='stRadio']")];
+        return {tag: el.tagName, type: el.type || "", text: el.innerText || "",
+                group: groups.findIndex(g => g.contains(el))};
+    }""")
+
+
+def tab_to(page: Page, wanted, limit: int = 40) -> dict:
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        now = focused(page)
+        if wanted(now):
+            return now
+    raise AssertionError(f"Tab never reached the element; last focus {now}")
+
+
+def test_rating_form_works_with_the_keyboard_alone(server, browser):
+    page = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True).new_page()
+    page.goto(f"{server['url']}/?r={server['token']}")
+    wait_ready(page)
+    scores = [3, 1, 5, 2, 4, 2]
+    for i, score in enumerate(scores):
+        tab_to(page, lambda f, i=i: f["type"] == "radio" and f["group"] == i)
+        page.keyboard.press("Space")  # no option was chosen: Space chooses the focused first one (1)
+        for _ in range(score - 1):
+            page.keyboard.press("ArrowRight")
+    checked = page.locator("[data-testid='stRadio'] input[type=radio]:checked")
+    assert [int(v) for v in checked.evaluate_all("els => els.map(e => e.closest('label').innerText.trim())")] == \
+        scores
+    tab_to(page, lambda f: f["tag"] == "TEXTAREA")
+    page.keyboard.type("Mere ro om formiddagen")
+    tab_to(page, lambda f: f["tag"] == "BUTTON" and "Send mine svar" in f["text"])
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", name="Tak for dine svar")).to_be_visible(timeout=TIMEOUT)
+    page.close()
+
+
+def test_rating_form_has_landmarks_names_its_unit_and_large_tap_targets(server, browser):
+    page = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True).new_page()
+    page.goto(f"{server['url']}/?r={server['token']}")
+    wait_ready(page)
+    # What a screen reader's landmark and heading lists show.
+    expect(page.get_by_role("main")).to_have_count(1)
+    expect(page.get_by_role("heading", name="Servicetjek af vores hybride arbejdsplads")).to_be_visible()
+    expect(page.get_by_text("Du vurderer: Borgerservice", exact=True)).to_be_visible()
+    for theme in ("Sammenhængskraft", "Fleksibilitet", "Tilgængelighed", "Fordybelse", "Tillid", "Retfærdighed"):
+        group = page.get_by_role("radiogroup", name=re.compile(theme))
+        expect(group).to_have_count(1)
+        expect(group.get_by_role("radio")).to_have_count(5)
+    expect(page.get_by_role("textbox", name=re.compile("Kommentar"))).to_have_count(1)
+    expect(page.get_by_role("button", name="Send mine svar")).to_have_count(1)
+    expect(page.get_by_role("link", name="Tilgængelighed")).to_have_count(1)
+    # Tap targets of at least 44 × 44 px: every answer option, the links, the menu and the button.
+    targets = {"option": page.locator("[data-testid='stRadio'] [role='radiogroup'] label"),
+               "link": page.locator("[data-testid='stMarkdownContainer'] a[href*='lang=']"),
+               "group menu": page.locator("[data-testid='stSelectbox'] [role='group']"),
+               "button": page.get_by_role("button", name="Send mine svar")}
+    small = []
+    for name, locator in targets.items():
+        assert locator.count(), name
+        for box in locator.evaluate_all("els => els.map(e => e.getBoundingClientRect().toJSON())"):
+            if box["height"] < 44 or box["width"] < 44:
+                small.append((name, round(box["width"]), round(box["height"])))
+    assert not small, small
+    # The comment box in use shows no English "Press Ctrl+Enter to submit form".
+    page.get_by_role("textbox", name=re.compile("Kommentar")).fill("Hej")
+    instructions = page.locator("[data-testid='stTextArea'] [data-testid='InputInstructions']")
+    expect(instructions).to_contain_text("3/1000")
+    assert "Enter" not in instructions.inner_text()
+    page.screenshot(path=str(ARTIFACTS / "a11y-rating-phone-typing.png"))
+    page.close()
