@@ -29,7 +29,7 @@ run: migrate
 	$(PY) -m servicetjek.ui.serve --server.port $(PORT) --server.address 0.0.0.0
 
 demo: setup
-	SERVICETJEK_DB=data/demo.duckdb $(PY) -m servicetjek.demo --reset
+	SERVICETJEK_DB=data/demo.duckdb $(PY) -m servicetjek.demo --reset --base-url http://localhost:$(PORT)
 	SERVICETJEK_DB=data/demo.duckdb $(PY) -m servicetjek.ui.serve --server.port $(PORT)
 
 lint: setup

@@ -7,9 +7,10 @@ from streamlit.runtime.pages_manager import PagesManager
 
 from servicetjek import access, users
 from servicetjek.content import LANGUAGES
-from servicetjek.ui import rating
+from servicetjek.ui import qr_screen, rating
 from servicetjek.ui.auth import logout_button, resolve_user
-from servicetjek.ui.common import T, db, keep_choices_across_languages
+from servicetjek.ui.common import INPUT_HINTS_STYLE, T, db, keep_choices_across_languages
+from servicetjek.ui.serve import PAGE_NOT_FOUND
 
 st.set_page_config(page_title="Servicetjek", page_icon=":material/handshake:", layout="wide")
 
@@ -82,11 +83,15 @@ def main() -> None:
         # menu; 200 phones may open it at once, so it draws the form and nothing else.
         rating.render()
         return
+    if st.query_params.get("qr") is not None:
+        qr_screen.render()  # a round's QR code on the whole screen, for a projector
+        return
     if st.query_params.get("board") is not None:
         # The read-only board link: anyone in the department, no account.
         st.navigation([page("pages/public_board.py", "nav.board", "view_kanban", default=True)],
                       position="hidden").run()
         return
+    st.html(INPUT_HINTS_STYLE)
     user = resolve_user() if users.count(db()) else None
     sections = menu(user)
     current = st.navigation(sections, position="hidden")
@@ -95,6 +100,8 @@ def main() -> None:
     if user is not None:
         st.sidebar.caption(T("common.signed_in_as", name=user.name, role=T(f"roles.{user.role}")))
         logout_button()
+    if st.session_state.pop(PAGE_NOT_FOUND, False):
+        st.warning(T("common.page_not_found"), icon=":material/link_off:")
     current.run()
 
 

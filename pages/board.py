@@ -45,7 +45,7 @@ def timeline_view(board, points) -> None:
              "points": [(c.due, c.kind, c.done_at is not None) for c in points if c.trial_id == t.id]}
             for t in running]
     labels = {"checkin": T("board.checkin"), "decision": T("board.decision_point"), "today": T("board.today")}
-    show_chart("timeline", rows, date.today(), labels, width="stretch")
+    show_chart("timeline", rows, date.today(), labels, width="stretch", alt=T("charts.timeline_alt"))
 
 
 def cards_view(board, points, names) -> None:

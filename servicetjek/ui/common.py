@@ -13,6 +13,17 @@ from servicetjek.db import Database, get_db
 from servicetjek.errors import DomainError
 from servicetjek.i18n import normalise_lang, t
 
+# Streamlit writes "Press Enter to submit form" / "Press Ctrl+Enter to apply" in English under
+# text fields; hide that hint and keep the character count (the first span is the hint when
+# both are there; a field without a length limit shows the hint alone).
+INPUT_HINTS_STYLE = """<style>
+[data-testid="InputInstructions"] > span:first-child:not(:only-child) { display: none; }
+[data-testid="InputInstructions"] > span + span::before { content: none; }
+[data-testid="stTextInput"]:not(:has([maxlength])) [data-testid="InputInstructions"],
+[data-testid="stTextArea"]:not(:has([maxlength])) [data-testid="InputInstructions"],
+[data-testid="stNumberInput"] [data-testid="InputInstructions"] { display: none; }
+</style>"""
+
 
 def lang() -> str:
     return normalise_lang(st.session_state.get("lang"))

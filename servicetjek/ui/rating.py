@@ -10,7 +10,7 @@ import streamlit as st
 
 from servicetjek import org, rounds, settings
 from servicetjek.content import THEME_IDS, load
-from servicetjek.ui.common import T, db, lang, md
+from servicetjek.ui.common import INPUT_HINTS_STYLE, T, db, lang, md
 
 
 def refusal(error: rounds.SubmissionRefused) -> None:
@@ -72,9 +72,6 @@ div[data-testid="stRadio"] [role="radiogroup"] label { min-height: 44px; min-wid
   min-height: 44px; padding-right: 1rem; }
 div[data-testid="stSelectbox"] [role="group"] { min-height: 44px; }
 div[data-testid="stFormSubmitButton"] button { min-height: 48px; }
-div[data-testid="stTextArea"] [data-testid="InputInstructions"] > span:first-child:not(:only-child) {
-  display: none; }
-div[data-testid="stTextArea"] [data-testid="InputInstructions"] > span + span::before { content: none; }
 </style>"""
 
 
@@ -86,7 +83,7 @@ def form(round_: rounds.Round) -> None:
     scale_label = T("rate.scale_label", low=scale["low"].lower(), high=scale["high"].lower())
     with st.form("rating", border=False):
         # Our own text only: nothing a user typed goes through this unsafe_allow_html.
-        st.markdown(f"{FORM_STYLE}\n\n**{T('rate.scale_hint')}**", unsafe_allow_html=True)
+        st.markdown(f"{FORM_STYLE}{INPUT_HINTS_STYLE}\n\n**{T('rate.scale_hint')}**", unsafe_allow_html=True)
         for theme in content.themes:
             # One element per theme, its text in the radio's label: every element is a websocket
             # message, and a 200-person burst draws this form 200 times at once.

@@ -209,3 +209,37 @@ def test_rating_form_has_landmarks_names_its_unit_and_large_tap_targets(server, 
     assert "Enter" not in instructions.inner_text()
     page.screenshot(path=str(ARTIFACTS / "a11y-rating-phone-typing.png"))
     page.close()
+
+
+def test_qr_code_fills_a_projector_and_a_phone_screen(server, browser):
+    context = browser.new_context(viewport=DESKTOP)
+    page = context.new_page()
+    for name, size in (("projector", {"width": 1920, "height": 1080}), ("phone", PHONE)):
+        page.set_viewport_size(size)
+        page.goto(f"{server['url']}/?qr={server['token']}")
+        image = page.get_by_role("img", name=re.compile("QR-kode til svarskemaet for Servicetjek e2e"))
+        expect(image).to_be_visible(timeout=TIMEOUT)
+        expect(page.get_by_text(f"/?r={server['token']}")).to_be_visible()
+        page.wait_for_function("() => [...document.images].every(i => i.complete)")
+        box = image.bounding_box()
+        side = min(size["width"], size["height"])
+        assert box["width"] >= 0.8 * side and box["height"] >= 0.8 * side, (name, box)
+        assert box["y"] >= 0 and box["y"] + box["height"] <= size["height"], (name, box)  # no scrolling
+        page.screenshot(path=str(ARTIFACTS / f"a11y-qr-{name}.png"))
+    page.goto(f"{server['url']}/?qr=not-a-real-token-at-all-000000")
+    expect(page.get_by_role("img")).to_have_count(0)
+    context.close()
+
+
+def test_streamlit_own_messages_are_not_english(server, browser):
+    page = browser.new_context(viewport=DESKTOP).new_page()
+    page.goto(f"{server['url']}/no-such-page")
+    expect(page.get_by_text(re.compile("Siden findes ikke"))).to_be_visible(timeout=TIMEOUT)
+    expect(page.get_by_text("Page not found")).to_have_count(0)
+    page.goto(f"{server['url']}/login")
+    wait_ready(page)
+    page.get_by_label("Brugernavn").fill("someone")
+    hints = page.locator("[data-testid='InputInstructions']")
+    expect(hints.first).to_be_attached(timeout=TIMEOUT)  # Streamlit draws the hint while the field has focus
+    assert all("Enter" not in text for text in hints.all_inner_texts()), hints.all_inner_texts()
+    page.close()
