@@ -8,7 +8,7 @@ from servicetjek import access, exports, org, trials
 from servicetjek.content import THEME_IDS, load
 from servicetjek.errors import DomainError
 from servicetjek.ui.charts import show as show_chart
-from servicetjek.ui.common import T, base_url, db, department_picker, lang, md, require, show_error
+from servicetjek.ui.common import T, base_url, db, department_picker, lang, md, plain_table, require, show_error
 
 COLUMNS = ("what", "why", "how", "who", "adjustments")
 KIND_LABELS = {"checkin": "board.checkin", "decision": "board.decision_point"}
@@ -307,10 +307,7 @@ def main() -> None:
     table, cards, timeline = st.tabs([T("board.tab_table"), T("board.tab_cards"), T("board.tab_timeline")])
     with table:
         header, rows = plan_rows(board, names, points)
-        # A plain table wraps long cells onto more lines (a data grid cuts them: "Gjort perma…")
-        # and is a real <table> to a screen reader.
-        st.table([dict(zip(header, ["" if v is None else v for v in r], strict=True)) for r in rows],
-                 hide_index=True, border="horizontal")
+        plain_table(header, rows, T("board.page_title"))
         st.subheader(T("board.work_title"))
         edit_trial(user, pick_trial(board, late), points, can_edit)
     with cards:

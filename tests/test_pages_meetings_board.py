@@ -79,7 +79,7 @@ def test_board_member_edits_manager_reads(db, org_tree, people):
     manager.selectbox(key="board_dept").set_value(org_tree["A1"]).run()
     assert not manager.exception
     assert not [w for w in manager.text_input if w.key and w.key.startswith("how_")]  # no edit form
-    assert any("Stilletid" in str(table.value) for table in manager.table)  # a wrapping table, not a grid
+    assert any("Stilletid" in str(h.proto.body) for h in manager.get("html"))  # a wrapping table, not a grid
 
 
 def test_board_shows_one_editor_at_a_time_starting_with_the_overdue_trial(db, org_tree, people):

@@ -83,7 +83,7 @@ def form(round_: rounds.Round) -> None:
     scale_label = T("rate.scale_label", low=scale["low"].lower(), high=scale["high"].lower())
     with st.form("rating", border=False):
         # Our own text only: nothing a user typed goes through this unsafe_allow_html.
-        st.markdown(f"{FORM_STYLE}{INPUT_HINTS_STYLE}\n\n**{T('rate.scale_hint')}**", unsafe_allow_html=True)
+        st.markdown(f"{FORM_STYLE}\n\n{INPUT_HINTS_STYLE}\n\n**{T('rate.scale_hint')}**", unsafe_allow_html=True)
         for theme in content.themes:
             # One element per theme, its text in the radio's label: every element is a websocket
             # message, and a 200-person burst draws this form 200 times at once.

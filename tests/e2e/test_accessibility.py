@@ -59,7 +59,9 @@ def scan_both_sizes(page: Page, axe, where: str, shots: bool = False) -> list[di
         page.set_viewport_size(size)
         page.wait_for_timeout(150)  # layout after the resize (no rerun, no server round trip)
         first = serious(page, axe, f"{where} @ {name}")
-        if first:
+        for _ in range(2):
+            if not first:
+                break
             # A rerun that starts after the page looked settled (the sign-in cookie's component,
             # a fragment) redraws the sidebar for a moment; only what is still there counts.
             wait_ready(page)
@@ -206,7 +208,8 @@ def test_rating_form_has_landmarks_names_its_unit_and_large_tap_targets(server, 
     page.get_by_role("textbox", name=re.compile("Kommentar")).fill("Hej")
     instructions = page.locator("[data-testid='stTextArea'] [data-testid='InputInstructions']")
     expect(instructions).to_contain_text("3/1000")
-    assert "Enter" not in instructions.inner_text()
+    shown = instructions.locator("span").filter(visible=True)
+    expect(shown).to_have_text(["3/1000"])  # the count stays, the English hint is hidden
     page.screenshot(path=str(ARTIFACTS / "a11y-rating-phone-typing.png"))
     page.close()
 
@@ -241,5 +244,24 @@ def test_streamlit_own_messages_are_not_english(server, browser):
     page.get_by_label("Brugernavn").fill("someone")
     hints = page.locator("[data-testid='InputInstructions']")
     expect(hints.first).to_be_attached(timeout=TIMEOUT)  # Streamlit draws the hint while the field has focus
-    assert all("Enter" not in text for text in hints.all_inner_texts()), hints.all_inner_texts()
+    expect(hints.filter(visible=True)).to_have_count(0)
     page.close()
+
+
+def test_action_plan_shows_all_six_columns_uncut_at_1440(server, browser):
+    context = signed_in(browser, server, "admin")
+    page = context.new_page()
+    page.goto(f"{server['url']}/board")
+    region = page.get_by_role("region", name="Handleplan")
+    expect(region.get_by_text("Stille timer om formiddagen")).to_be_visible(timeout=TIMEOUT)
+    for column in ("Hvad?", "Hvorfor?", "Hvordan?", "Hvem?", "Justeringer – hvornår?", "Status?"):
+        header = region.get_by_role("columnheader", name=column)
+        expect(header).to_be_visible()
+        box = header.bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= DESKTOP["width"], (column, box)
+    assert region.evaluate("e => e.scrollWidth <= e.clientWidth"), "the plan scrolls sideways at 1440 px"
+    cut = region.locator("th, td").evaluate_all("els => els.filter(e => e.scrollWidth > e.clientWidth)"
+                                                ".map(e => e.innerText)")
+    assert not cut, cut
+    page.screenshot(path=str(ARTIFACTS / "a11y-action-plan-1440.png"))
+    context.close()
