@@ -23,13 +23,14 @@ def show(kind: str, *args, alt: str, table: str | None = None, width: str = "str
          download: str | None = None, labels=("PNG", "SVG"), **kwargs) -> None:
     """Draw `servicetjek.charts.<kind>(*args, **kwargs)`; with `download`, offer PNG and SVG files.
 
-    A chart is a picture to a screen reader: `alt` says what it shows (the chart's ARIA label
-    and a caption under it), and `table` is the anchor of the table holding the same figures,
-    linked from the caption. The files are rendered only when clicked (callable data).
+    A chart is a picture to a screen reader (Vega labels only its single marks): `alt` says in
+    words what it shows, right under it, and `table` is the anchor of the table holding the same
+    figures, linked from there. The files are rendered only when clicked (callable data).
     """
-    spec = dict(_spec(kind, *args, **kwargs), description=alt)
+    spec = _spec(kind, *args, **kwargs)
     st.vega_lite_chart(spec, width=width)
-    st.caption(f"{alt} [{T('charts.to_table')}](#{table})" if table else alt)
+    # Small, not a caption: a caption fades its link below 4.5:1 contrast.
+    st.markdown(f":small[{alt} [{T('charts.to_table')}](#{table})]" if table else f":small[{alt}]")
     if download:
         png, svg = st.columns(2)
         png.download_button(labels[0], lambda: exports.chart_png(spec), f"{download}.png", "image/png",

@@ -263,5 +263,27 @@ def test_action_plan_shows_all_six_columns_uncut_at_1440(server, browser):
     cut = region.locator("th, td").evaluate_all("els => els.filter(e => e.scrollWidth > e.clientWidth)"
                                                 ".map(e => e.innerText)")
     assert not cut, cut
+    # Words are whole: a one-word cell ("Status?", "Fordybelse") is not broken onto two lines.
+    broken = region.locator("th, td").evaluate_all("""els => els.filter(e => !/\\s/.test(e.innerText.trim())
+        && e.innerText.trim() && (() => { const r = document.createRange(); r.selectNodeContents(e);
+        return new Set([...r.getClientRects()].map(x => Math.round(x.top))).size > 1; })()).map(e => e.innerText)""")
+    assert not broken, broken
     page.screenshot(path=str(ARTIFACTS / "a11y-action-plan-1440.png"))
+    context.close()
+
+
+def test_charts_say_what_they_show_and_link_the_table_with_their_figures(server, browser):
+    context = signed_in(browser, server, "leder")
+    page = context.new_page()
+    page.goto(f"{server['url']}/dashboard")
+    expect(page.locator("[data-testid='stVegaLiteChart']").first).to_be_visible(timeout=TIMEOUT)
+    expect(page.get_by_text(re.compile("^Varmekort: gennemsnittet for hvert tema"))).to_be_visible()
+    links = page.get_by_role("link", name="Se tallene i tabellen.")
+    expect(links.first).to_be_visible()
+    for href in links.evaluate_all("els => els.map(e => e.getAttribute('href'))"):
+        target = page.locator(f"[id='{href.lstrip('#')}']")
+        expect(target).to_have_count(1)
+        expect(target).to_have_text("Tal pr. afdeling")
+    links.first.click()
+    expect(page.get_by_role("heading", name="Tal pr. afdeling")).to_be_in_viewport()
     context.close()
