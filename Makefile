@@ -5,6 +5,9 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8501
+# Loopback unless told otherwise: a fresh instance must not be reachable by everyone
+# (put an HTTPS proxy in front, or `make run HOST=0.0.0.0` deliberately).
+HOST ?= 127.0.0.1
 export SERVICETJEK_DB ?= data/servicetjek.duckdb
 
 .PHONY: run test demo lint bench setup migrate lock
@@ -25,8 +28,10 @@ setup: $(VENV)/.installed
 migrate: setup
 	$(PY) -m servicetjek.cli migrate
 
+# The production front: nginx (when installed) serves the static files pre-compressed and
+# proxies to Streamlit on a loopback port; without nginx Streamlit serves directly.
 run: migrate
-	$(PY) -m servicetjek.ui.serve --server.port $(PORT) --server.address 0.0.0.0
+	$(PY) -m servicetjek.front --port $(PORT) --address $(HOST)
 
 demo: setup
 	SERVICETJEK_DB=data/demo.duckdb $(PY) -m servicetjek.demo --reset --base-url http://localhost:$(PORT)
@@ -35,9 +40,16 @@ demo: setup
 lint: setup
 	$(PY) -m ruff check .
 
+# Time-sensitive tests run a second time with the server in another zone: the app must show
+# Copenhagen time whatever TZ says (servicetjek/clock.py). The slow property test is left out.
+TIME_TESTS := tests/test_clock.py tests/test_rounds.py tests/test_meetings.py tests/test_trials.py \
+	tests/test_agenda.py tests/test_results.py tests/test_users_access.py
+
 test: setup
 	$(PY) -m ruff check .
 	$(PY) -m pytest -q
+	TZ=America/New_York $(PY) -m pytest -q $(TIME_TESTS) -k "not property"
 
+# 200 cold phones through the production front, the floor beside them (docs/benchmarks.md).
 bench: setup
-	$(PY) bench/burst.py
+	$(PY) bench/cold_phones.py

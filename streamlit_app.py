@@ -5,14 +5,14 @@ from __future__ import annotations
 import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 
-from servicetjek import access, users
+from servicetjek import access, settings, users
 from servicetjek.content import LANGUAGES
 from servicetjek.ui import qr_screen, rating
-from servicetjek.ui.auth import logout_button, resolve_user
-from servicetjek.ui.common import INPUT_HINTS_STYLE, T, db, keep_choices_across_languages
+from servicetjek.ui.auth import logout_button, resolve_user, signed_out_notice
+from servicetjek.ui.common import INPUT_HINTS_STYLE, T, Tmd, db, keep_choices_across_languages
 from servicetjek.ui.serve import PAGE_NOT_FOUND
 
-st.set_page_config(page_title="Servicetjek", page_icon=":material/handshake:", layout="wide")
+st.set_page_config(page_title="Servicetjek", page_icon="🤝", layout="wide")
 
 if "lang" not in st.session_state:
     st.session_state["lang"] = st.query_params.get("lang", "da") if st.query_params.get("lang") in LANGUAGES else "da"
@@ -56,7 +56,8 @@ def menu(user: users.User | None) -> dict[str, list[st.Page]]:
         admin = [page("pages/admin_users.py", "nav.users", "group"),
                  page("pages/admin_org.py", "nav.org", "account_tree"),
                  page("pages/admin_settings.py", "nav.settings", "tune")]
-    sections = {"": [home, guide, statement], T("nav.section_work"): work, T("nav.section_admin"): admin}
+    mine = [page("pages/account.py", "nav.account", "key")] if settings.signin_mode() == "password" else []
+    sections = {"": [home, guide, statement, *mine], T("nav.section_work"): work, T("nav.section_admin"): admin}
     return {name: pages for name, pages in sections.items() if pages}
 
 
@@ -98,8 +99,9 @@ def main() -> None:
     sidebar_menu(sections)
     language_switch()
     if user is not None:
-        st.sidebar.caption(T("common.signed_in_as", name=user.name, role=T(f"roles.{user.role}")))
+        st.sidebar.caption(Tmd("common.signed_in_as", name=user.name, role=T(f"roles.{user.role}")))
         logout_button()
+    signed_out_notice()
     if st.session_state.pop(PAGE_NOT_FOUND, False):
         st.warning(T("common.page_not_found"), icon=":material/link_off:")
     current.run()

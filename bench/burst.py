@@ -19,7 +19,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import websockets
@@ -203,13 +203,13 @@ async def burst(url: str, query: str, n: int, make_states, receipt: str | None, 
 
 
 def seed_database(path: Path) -> str:
-    from servicetjek import org, rounds, users
+    from servicetjek import clock, org, rounds, users
     from servicetjek.db import Database
 
     db = Database(path)
     dept = org.create(db, "Personalemøde", headcount=400)
-    admin = users.create(db, "bench", "Bench", "benchmark-password", "admin")
-    now = datetime.now()
+    admin = users.create(db, "bench", "Bench", "burst-load-passphrase", "admin")
+    now = clock.local_now()  # rounds take Copenhagen time, whatever the server's TZ
     round_, _ = rounds.create(db, admin, dept, "Burst", now - timedelta(hours=1), now + timedelta(hours=2))
     db.close()
     return round_.token

@@ -2,6 +2,7 @@
 edit the action plan, all against one real server.
 
     .venv/bin/python bench/mixed.py [--submitters 200 --managers 10 --members 10 --rounds 5]
+    .venv/bin/python bench/mixed.py --managers 5 --members 0 --alone   # issue 14's mixed-load target
 
 Reports per-action latency percentiles, errors, answers acknowledged vs stored, board
 saves vs conflicts vs history rows, and server memory per session.
@@ -124,6 +125,8 @@ def main() -> None:
     parser.add_argument("--managers", type=int, default=10)
     parser.add_argument("--members", type=int, default=10)
     parser.add_argument("--rounds", type=int, default=5, help="reloads / saves per manager / member")
+    parser.add_argument("--alone", action="store_true",
+                        help="first the same submit burst with nobody else on the server, for the ratio")
     args = parser.parse_args()
     path = Path(tempfile.mkdtemp(prefix="servicetjek-mixed-")) / "mixed.duckdb"
     token, trial_id, first_version = seed(path)
@@ -132,7 +135,12 @@ def main() -> None:
                               os.environ | {"SERVICETJEK_DB": str(path), "SERVICETJEK_BCRYPT_ROUNDS": "4"})
     try:
         rss_before = burst.rss_kb(proc.pid)
-        result = asyncio.run(run(f"ws://127.0.0.1:{port}/_stcore/stream", token, trial_id, args))
+        url = f"ws://127.0.0.1:{port}/_stcore/stream"
+        alone = None
+        if args.alone:
+            alone = asyncio.run(run(url, token, trial_id, argparse.Namespace(**{**vars(args), "managers": 0,
+                                                                                "members": 0})))
+        result = asyncio.run(run(url, token, trial_id, args))
         rss_after = burst.rss_kb(proc.pid)
     finally:
         proc.terminate()
@@ -140,8 +148,9 @@ def main() -> None:
     from servicetjek.db import Database
 
     db = Database(path)
-    stored = db.query_one("SELECT count(*) FROM responses r JOIN rounds d ON d.id = r.round_id"
-                          " WHERE d.token = ?", [token])[0]
+    from servicetjek import rounds
+
+    stored = rounds.response_count(db, db.query_one("SELECT id FROM rounds WHERE token = ?", [token])[0])
     version, history = db.query_one("SELECT max(version), count(*) FROM trial_history WHERE trial_id = ?",
                                     [trial_id])
     db.close()
@@ -151,7 +160,13 @@ def main() -> None:
     for action, values in result["latencies"].items():
         print(f"  {action:12} n={len(values):4}  p50 {pct(values, .5):6.2f} s  p95 {pct(values, .95):6.2f} s  "
               f"p99 {pct(values, .99):6.2f} s  errors {result['errors'][action]}")
-    print(f"  answers acknowledged {result['outcome']['acknowledged']}, stored {stored}")
+    if alone is not None:
+        # All submissions are released together: the slowest one is the burst's wall time.
+        burst_alone, burst_mixed = max(alone["latencies"]["submit"]), max(result["latencies"]["submit"])
+        print(f"  submit burst wall: alone {burst_alone:.2f} s, with the managers {burst_mixed:.2f} s "
+              f"→ {burst_mixed / burst_alone:.2f}×")
+    answered = result["outcome"]["acknowledged"] + (alone["outcome"]["acknowledged"] if alone else 0)
+    print(f"  answers acknowledged {answered}, stored {stored}")
     saved = version - first_version
     attempts = len(result["latencies"]["board_save"])
     print(f"  board: {attempts} saves sent, {saved} stored, {attempts - saved} refused as conflicts; "

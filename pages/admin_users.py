@@ -2,9 +2,9 @@
 
 import streamlit as st
 
-from servicetjek import access, org, users
+from servicetjek import access, org, settings, sso, users
 from servicetjek.errors import DomainError
-from servicetjek.ui.common import T, db, md, require, show_error
+from servicetjek.ui.common import T, Tmd, db, md, require, show_error
 
 
 def dept_options():
@@ -21,12 +21,19 @@ def add_user() -> None:
         username = c2.text_input(T("users.username"), key="add_username", help=T("users.username_help"))
         role = c1.selectbox(T("users.role"), users.ROLES, index=2, key="add_role",
                             format_func=lambda r: T(f"roles.{r}"))
-        password = c2.text_input(T("users.password"), type="password", key="add_password",
-                                 help=T("users.password_help", n=users.MIN_PASSWORD))
+        invite = settings.signin_mode() == "sso"
+        if invite:  # single sign-on: the first sign-in with this e-mail binds the account
+            email = c2.text_input(T("sso.email"), key="add_email", help=T("sso.email_help"))
+        else:
+            password = c2.text_input(T("users.password"), type="password", key="add_password",
+                                     help=T("users.password_help", n=users.MIN_PASSWORD))
         depts = st.multiselect(T("users.departments"), ids, format_func=paths.get, key="add_depts")
-        if st.form_submit_button(T("users.add_submit"), type="primary"):
+        if st.form_submit_button(T("sso.invite_submit" if invite else "users.add_submit"), type="primary"):
             try:
-                users.create(db(), username, name, password, role, depts)
+                if invite:
+                    sso.invite(db(), username, name, email, role, depts)
+                else:
+                    users.create(db(), username, name, password, role, depts)
                 st.success(T("users.added"))
             except DomainError as error:
                 show_error(error)
@@ -49,6 +56,9 @@ def edit_user(user: users.User) -> None:
                     st.rerun()
                 except DomainError as error:
                     show_error(error)
+        if settings.signin_mode() == "sso":
+            st.caption(Tmd("sso.invited_as", email=sso.email_of(db(), user.username) or "–"))
+            return
         with st.form(f"password_{user.username}", clear_on_submit=True):
             password = st.text_input(T("users.new_password"), type="password", key=f"pw_{user.username}")
             if st.form_submit_button(T("users.reset_password")):

@@ -4,10 +4,11 @@ from datetime import date, timedelta
 
 import streamlit as st
 
-from servicetjek import access, exports, org, trials
+from servicetjek import access, clock, exports, org, trials
 from servicetjek.content import THEME_IDS, load
 from servicetjek.errors import DomainError
 from servicetjek.ui.charts import show as show_chart
+from servicetjek.ui.checkins import ANSWERS, checkin_lines
 from servicetjek.ui.common import T, base_url, db, department_picker, lang, md, plain_table, require, show_error
 
 COLUMNS = ("what", "why", "how", "who", "adjustments")
@@ -45,7 +46,7 @@ def timeline_view(board, points) -> None:
              "points": [(c.due, c.kind, c.done_at is not None) for c in points if c.trial_id == t.id]}
             for t in running]
     labels = {"checkin": T("board.checkin"), "decision": T("board.decision_point"), "today": T("board.today")}
-    show_chart("timeline", rows, date.today(), labels, width="stretch", alt=T("charts.timeline_alt"))
+    show_chart("timeline", rows, clock.today(), labels, width="stretch", alt=T("charts.timeline_alt"))
 
 
 def cards_view(board, points, names) -> None:
@@ -59,7 +60,7 @@ def cards_view(board, points, names) -> None:
                 st.markdown(f"**{md(t.what)}**")
                 st.caption(f"{names[t.theme]}" + (f" · {md(t.who)}" if t.who else ""))
                 if nxt:
-                    late = nxt.due < date.today()
+                    late = nxt.due < clock.today()
                     st.markdown((":red[" if late else "") + T("board.next", kind=T(KIND_LABELS[nxt.kind]),
                                                               date=f"{nxt.due:%d.%m.%Y}") + ("]" if late else ""))
 
@@ -109,6 +110,7 @@ def edit_trial(user, trial: trials.Trial, points, can_edit: bool) -> None:
         if not can_edit:
             for field, label in zip(COLUMNS, content.action_plan["columns"][:5], strict=True):
                 st.markdown(f"**{label}** {md(getattr(trial, field)) or '–'}")
+            checkin_log(trial, points)
             return
         if f"_base_{trial.id}" not in st.session_state:
             load_form(trial)
@@ -128,14 +130,31 @@ def edit_trial(user, trial: trials.Trial, points, can_edit: bool) -> None:
                 st.text_input(label, key=f"{field}_{trial.id}")
             if st.form_submit_button(T("common.save")):
                 save(user, trial.id, {f: st.session_state[f"{f}_{trial.id}"] for f in COLUMNS})
-        status_actions(user, trial)
+        status_actions(user, trial, points)
         if trial.status == "running":
             checkin_form(user, trial, points)
+        checkin_log(trial, points)
         history = trials.history(db(), user, trial.id)
         st.caption(T("board.history"))
         st.dataframe([{T("board.when"): f"{h['at']:%d.%m.%Y %H:%M}", T("board.by"): h["by"],
                        T("board.change"): describe_change(h["change"])} for h in history],
                      hide_index=True, width="stretch")
+
+
+def checkin_log(trial: trials.Trial, points, container=st) -> None:
+    """What each stop-op found: the three questions and their answers, oldest first."""
+    lines = checkin_lines(trial, points)
+    if lines:
+        container.markdown(f"**{T('board.checkins_so_far')}**")
+        for line in lines:
+            container.markdown(line)
+
+
+def rhythm_label(rhythm: str) -> str:
+    """The stop-op rhythm in words, with the numbers from the method's content."""
+    method = trials.method_rhythm()
+    weeks = f" {T('common.and')} ".join(map(str, method.checkin_weeks))
+    return T(f"board.rhythm_{rhythm}", weeks=weeks, days=method.interval_days)
 
 
 def describe_change(change: dict) -> str:
@@ -145,13 +164,14 @@ def describe_change(change: dict) -> str:
         "start_date": T("board.start"), "weeks": T("board.weeks"), "rhythm": T("board.rhythm"),
         "checkin": T("board.checkin"), "outcome_reason": T("board.reason").rstrip("?"),
         "follow_up": T("board.history_follow_up"), "purpose": T("mode.purpose"), "timing": T("mode.timing"),
-        "chosen": T("mode.chosen")}
+        "chosen": T("mode.chosen")} | dict(zip(ANSWERS, [q.rstrip("?") for q in load(lang()).trials[
+            "checkin_questions"]], strict=True))
 
     def value(key: str, raw) -> str:
         if key == "status":
             return T(f"status.{raw}")
         if key in ("rhythm", "purpose", "timing"):
-            return T(f"board.rhythm_{raw}" if key == "rhythm" else f"mode.{key}_{raw}")
+            return rhythm_label(raw) if key == "rhythm" else T(f"mode.{key}_{raw}")
         if key == "chosen":
             return "✓" if raw else "–"
         if key in ("start_date", "checkin", "follow_up") and raw:
@@ -177,22 +197,16 @@ def save(user, trial_id: int, values: dict) -> None:
     st.rerun()
 
 
-def status_actions(user, trial: trials.Trial) -> None:
+def status_actions(user, trial: trials.Trial, points=()) -> None:
     allowed = trials.TRANSITIONS[trial.status]
     if "running" in allowed:
         c1, c2, c3 = st.columns(3)
-        start = c1.date_input(T("board.start"), date.today(), key=f"start_{trial.id}",
+        start = c1.date_input(T("board.start"), clock.today(), key=f"start_{trial.id}",
                               format="DD.MM.YYYY")
         weeks = c2.number_input(T("board.weeks"), 1, 26, trial.weeks, key=f"weeks_{trial.id}")
         rhythm = c3.selectbox(T("board.rhythm"), trials.RHYTHMS, key=f"rhythm_{trial.id}",
-                              format_func=lambda r: T(f"board.rhythm_{r}"))
-        clashes = trials.holiday_clashes(start, int(weeks), trials.holiday_weeks(db()))
-        if clashes:
-            clean = trials.next_clean_window(start, int(weeks), trials.holiday_weeks(db()))
-            st.warning(T("board.holidays", list=", ".join(f"{d:%d.%m} ({T(f'holiday.{k}')})"
-                                                           if not k.startswith("week_") else
-                                                           T("holiday.week", n=k[5:]) for d, k in clashes),
-                         clean=f"{clean:%d.%m.%Y}" if clean else "–"), icon=":material/beach_access:")
+                              format_func=rhythm_label)
+        holiday_note(start, int(weeks))
         if st.button(T("board.start_trial"), key=f"go_{trial.id}", icon=":material/play_arrow:"):
             act(lambda: trials.start(db(), user, trial.id, trial.version, start, int(weeks), rhythm))
     others = [s for s in ("decided", "stopped") if s in allowed]
@@ -207,11 +221,29 @@ def status_actions(user, trial: trials.Trial) -> None:
         st.page_link("pages/rounds.py", label=T("board.open_round"), icon=":material/how_to_vote:")
     if trial.status in ("running", "decision"):
         with st.form(f"decide_{trial.id}"):
+            checkin_log(trial, points)  # the decision after the last week builds on what the stops found
             outcome = st.radio(T("board.outcome"), ["permanent", "extended", "stopped"], horizontal=True,
                                key=f"outcome_{trial.id}", format_func=lambda s: T(f"status.{s}"))
             reason = st.text_input(T("board.reason"), key=f"reason_{trial.id}")
             if st.form_submit_button(T("board.decide")):
                 act(lambda: trials.decide(db(), user, trial.id, trial.version, outcome, reason))
+
+
+def holiday_note(start: date, weeks: int) -> None:
+    """Holiday periods break a trial's stretch (the seed); single public holidays are only noted."""
+    clashes = trials.holiday_clashes(start, weeks, trials.holiday_weeks(db()))
+
+    def name(key: str) -> str:
+        return T("holiday.week", n=key[5:]) if key.startswith("week_") else T(f"holiday.{key}")
+
+    periods = [f"{name(k)} ({d:%d.%m.%Y})" for d, k in clashes if trials.is_period(k)]
+    days = [f"{name(k)} {d:%d.%m.%Y}" for d, k in clashes if not trials.is_period(k)]
+    if periods:
+        clean = trials.next_clean_window(start, weeks, trials.holiday_weeks(db()))
+        st.warning(T("board.holiday_periods", list=", ".join(periods),
+                     clean=f"{clean:%d.%m.%Y}" if clean else "–"), icon=":material/beach_access:")
+    if days:
+        st.info(T("board.holiday_days", list=", ".join(days)), icon=":material/event_busy:")
 
 
 def checkin_form(user, trial, points) -> None:
@@ -232,13 +264,16 @@ def checkin_form(user, trial, points) -> None:
 
 def act(change) -> None:
     try:
-        change()
+        changed = change()
     except trials.TrialConflict:
         st.error(T("trials.conflict"), icon=":material/sync_problem:")
         return
     except DomainError as error:
         show_error(error)
         return
+    # My own change moved the version: the edit form reloads from it on the next run (a form
+    # holds no unsent edits), so my next save is not a conflict with myself.
+    st.session_state.pop(f"_base_{changed.id}", None)
     st.rerun()
 
 
@@ -274,7 +309,7 @@ def sharing(user, dept_id: int, board, points) -> None:
             token = trials.board_token(db(), user, dept_id)
             if token is None:
                 st.caption(T("board.share_off"))
-                st.button(T("board.share_on"), key="share_link", type="primary", icon=":material/share:",
+                st.button(T("board.share_on"), key="share_link", type="primary",
                           on_click=trials.share_board, args=(db(), user, dept_id))
             else:
                 st.code(f"{base_url()}/?board={token}", language=None, wrap_lines=True)

@@ -1,10 +1,10 @@
 """Organisation dashboard: every department at a glance (managers and admins)."""
 
-from datetime import date, datetime, timedelta
+from datetime import timedelta
 
 import streamlit as st
 
-from servicetjek import access, org, results, trials
+from servicetjek import access, clock, org, results, trials
 from servicetjek.content import THEME_IDS, load
 from servicetjek.errors import DomainError
 from servicetjek.i18n import number
@@ -20,12 +20,12 @@ def filters(departments):
     roots = [None] + [d.id for d, _ in org.ordered_tree(departments)]
     root = c1.selectbox(T("dashboard.subtree"), roots, key="dash_root",
                         format_func=lambda i: T("dashboard.all") if i is None else paths[i])
-    today = date.today()
+    today = clock.today()
     period = c2.date_input(T("dashboard.period"), (today - timedelta(days=365), today), key="dash_period",
                            format="DD.MM.YYYY")
     start, end = (period if isinstance(period, tuple) and len(period) == 2 else (period[0], period[0]))
-    return root, datetime.combine(start, datetime.min.time()), datetime.combine(end + timedelta(days=1),
-                                                                                 datetime.min.time())
+    # Rounds open at UTC instants: the chosen Copenhagen days become UTC bounds.
+    return root, *clock.days_range(start, end)
 
 
 HEATMAP_MAX_ROWS = 40

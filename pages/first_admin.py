@@ -1,4 +1,4 @@
-"""One-time set-up: create the first administrator (only while there are no users)."""
+"""One-time set-up: create the first administrator, with the setup code from the server console."""
 
 import streamlit as st
 
@@ -14,6 +14,8 @@ def main() -> None:
         return
     st.write(T("first_admin.intro"))
     with st.form("first_admin"):
+        code = st.text_input(T("first_admin.code"), key="fa_code", help=T("first_admin.code_help"),
+                             autocomplete="off")
         name = st.text_input(T("users.name"), key="fa_name")
         username = st.text_input(T("users.username"), key="fa_username", help=T("users.username_help"))
         password = st.text_input(T("users.password"), type="password", key="fa_password",
@@ -25,7 +27,7 @@ def main() -> None:
             st.error(T("users.password_mismatch"))
             return
         try:
-            users.create_first_admin(db(), username, name, password)
+            users.create_first_admin(db(), username, name, password, code)
         except DomainError as error:
             show_error(error)
             return

@@ -65,6 +65,18 @@ def theme_tab(theme, full: bool) -> None:
     runbook(load(lang()).single, theme)
 
 
+def about(content) -> None:
+    """The seed's introduction: what hybrid work is, why experiment, the purpose, where to read on."""
+    intro = content.intro
+    st.header(intro["title"])
+    st.write(intro["hybrid"])
+    st.write(intro["why"])
+    st.markdown(f"**{T('meetings.purpose')}:** {intro['purpose']}")
+    st.subheader(intro["resources_title"])
+    for resource in intro["resources"]:
+        st.markdown(f"- {resource}")
+
+
 def main() -> None:
     content = load(lang())
     full = current_user() is not None
@@ -72,13 +84,15 @@ def main() -> None:
     if not full:
         st.caption(T("guide.public_note"))
     themes = {t.id: t for t in content.themes}
-    names = {key: t.name for key, t in themes.items()} | {"dialogue": content.dialogue.name,
-                                                           "trials": T("guide.trials")}
+    names = {"about": content.intro["title"]} | {key: t.name for key, t in themes.items()} | {
+        "dialogue": content.dialogue.name, "trials": T("guide.trials")}
     # Pills wrap on a phone where eight tabs would scroll sideways, only the chosen part is
     # drawn, and the choice is in the link (?tema=focus), so a guide page can be shared.
     section = st.pills(T("guide.choose"), list(names), format_func=names.get, default=content.themes[0].id,
                        required=True, key="tema", bind="query-params")
-    if section in themes:
+    if section == "about":
+        about(content)
+    elif section in themes:
         theme_tab(themes[section], full)
     elif section == "dialogue":
         st.header(content.dialogue.name)

@@ -1,14 +1,15 @@
 """Meeting mode: one step at a time in large type, timers, proposals and the decision."""
 
-from datetime import date, datetime, timedelta
+from datetime import timedelta
 
 import streamlit as st
 
 from servicetjek import access, exports, meetings, org, trials
+from servicetjek.clock import today, utcnow
 from servicetjek.content import load
 from servicetjek.errors import DomainError
 from servicetjek.i18n import number
-from servicetjek.ui.common import T, db, lang, md, require, show_error
+from servicetjek.ui.common import T, Tmd, db, lang, md, require, show_error
 
 
 def clock(seconds: int) -> str:
@@ -22,7 +23,7 @@ def timers(meeting_id: int, step_index: int, minutes: int, turns: int, per_turn:
     started = meetings.step_started_at(db(), meeting_id, step_index)
     if started is None:
         return
-    now = datetime.now()
+    now = utcnow()  # step times are stored in UTC
     left, over = meetings.countdown(started, minutes, now)
     c1, c2 = st.columns(2)
     c1.metric(T("mode.time_left"), clock(left), delta=T("mode.over_time") if over else None, delta_color="inverse")
@@ -68,7 +69,7 @@ def proposal_list(user, meeting: meetings.Meeting, names: dict, sortable: bool) 
         c3.selectbox(T("mode.timing"), [None, "same", "different"], key=keys["timing"], on_change=place, args=args,
                      format_func=lambda v: T(f"mode.timing_{v}"))
         c4.checkbox(T("mode.chosen"), key=keys["chosen"], on_change=place, args=args)
-    if error := st.session_state.pop("_sort_error", None):
+    if error := st.session_state.pop("_mode_error", None):
         show_error(error)
 
 
@@ -78,12 +79,29 @@ def place(user, meeting_id: int, trial_id: int, base_version: int, keys: dict) -
         meetings.sort_proposal(db(), user, meeting_id, trial_id, base_version,
                                *(st.session_state[keys[f]] for f in ("purpose", "timing", "chosen")))
     except trials.TrialConflict:
-        st.session_state["_sort_error"] = DomainError("meetings.conflict")
+        st.session_state["_mode_error"] = DomainError("meetings.conflict")
     except DomainError as error:
-        st.session_state["_sort_error"] = error
+        st.session_state["_mode_error"] = error
+
+
+def choose_form(user, meeting_id: int, base_version: int, key: str) -> None:
+    """Callback: the meeting chooses A or B at the decision step (the plan's choice is a default)."""
+    try:
+        meetings.set_decision(db(), user, meeting_id, base_version, st.session_state[key])
+    except meetings.MeetingConflict:
+        st.session_state["_mode_error"] = DomainError("meetings.conflict")
+    except DomainError as error:
+        st.session_state["_mode_error"] = error
 
 
 def decision_step(user, meeting: meetings.Meeting, step, names: dict) -> None:
+    key = f"decision_{meeting.id}"
+    st.session_state[key] = meeting.decision
+    st.radio(T("mode.choose_decision"), ["A", "B"], key=key, horizontal=True, on_change=choose_form,
+             args=(user, meeting.id, meeting.version, key),
+             format_func=lambda o: T(f"meetings.decision_{meeting.kind}_{o}", n=step.options[o]))
+    if error := st.session_state.pop("_mode_error", None):
+        show_error(error)
     st.markdown(f"### {meeting.decision}. {step.option_texts[meeting.decision]}")
     proposals = trials.for_meeting(db(), meeting.id)
     if meeting.decision == "B":
@@ -94,14 +112,14 @@ def decision_step(user, meeting: meetings.Meeting, step, names: dict) -> None:
     options = {p.id: p for p in proposals}
     picked = st.multiselect(T("mode.decided_trials"), list(options), key="a_pick",
                             placeholder=T("mode.pick_placeholder"),
-                            default=[p.id for p in proposals if p.chosen][:3],
+                            default=[p.id for p in proposals if p.chosen],
                             format_func=lambda i: options[i].what)
     chosen = {}
     for trial_id in picked:
         c1, c2 = st.columns(2)
-        who = c1.text_input(T("mode.who_does_what", what=options[trial_id].what), options[trial_id].who,
+        who = c1.text_input(Tmd("mode.who_does_what", what=options[trial_id].what), options[trial_id].who,
                             key=f"a_who_{trial_id}")
-        follow = c2.date_input(T("mode.follow_up"), date.today() + timedelta(days=14), key=f"a_fu_{trial_id}",
+        follow = c2.date_input(T("mode.follow_up"), today() + timedelta(days=14), key=f"a_fu_{trial_id}",
                                format="DD.MM.YYYY")
         chosen[trial_id] = (who, follow)
     if st.button(T("mode.finish"), type="primary", key="finish_a"):
@@ -149,12 +167,22 @@ def before_start(user, meeting: meetings.Meeting, plan) -> None:
     if meeting.place:
         facts.append(md(meeting.place))
     st.markdown(" · ".join(facts))
+    st.markdown(f"**{T('meetings.purpose')}:** {load(lang()).intro['purpose']}")
     st.markdown(f"**{T('mode.agenda')}**\n\n" + "\n".join(
         f"- {item.start:%H:%M}–{item.end:%H:%M} · {item.number or ''}{'. ' if item.number else ''}{item.title}"
         f" · {item.minutes} min." for item in plan.items))
-    if st.button(T("mode.begin"), type="primary", key="begin", icon=":material/play_arrow:"):
-        meetings.go_to_step(db(), user, meeting.id, 0)
-        st.rerun()
+    st.button(T("mode.begin"), type="primary", key="begin", icon=":material/play_arrow:", on_click=move,
+              args=(user, meeting.id, None, 0))
+
+
+def move(user, meeting_id: int, from_step: int | None, to_step: int) -> None:
+    """Callback for begin/previous/next: moves only from the step this screen showed."""
+    try:
+        meetings.go_to_step(db(), user, meeting_id, to_step, from_step=from_step)
+    except meetings.MeetingConflict:
+        st.session_state["_mode_error"] = DomainError("mode.moved_meanwhile")
+    except DomainError as error:
+        st.session_state["_mode_error"] = error
 
 
 def run(user, meeting: meetings.Meeting) -> None:
@@ -189,26 +217,32 @@ def run(user, meeting: meetings.Meeting) -> None:
             st.markdown("\n".join(f"### • {q}" for q in book.connection_questions))
         if step.shows == "tables":
             st.markdown("### " + " · ".join(f"{names[t]}: {n}" for t, n in plan.tables.items()))
+            # Each table's theme with its questions, readable on the screen while the groups work.
+            for col, theme_id in zip(st.columns(len(meeting.themes)), meeting.themes, strict=True):
+                theme = content.theme(theme_id)
+                questions = "\n".join(f"- {q}" for q in theme.reflection)
+                col.markdown(f"**{theme.name}**  \n{theme.question}\n\n{questions}")
         if step.captures_proposals:
             proposal_capture(user, meeting, names)
             proposal_list(user, meeting, names, sortable=meeting.kind == "dialogue")
         if step.options:
             decision_step(user, meeting, step, names)
     c1, c2 = st.columns(2)
-    if index > 0 and c1.button(T("mode.previous"), key="prev", icon=":material/arrow_back:", width="stretch"):
-        meetings.go_to_step(db(), user, meeting.id, index - 1)
-        st.rerun()
-    if index < len(items) - 1 and c2.button(T("mode.next"), key="next", type="primary",
-                                            icon=":material/arrow_forward:", width="stretch"):
-        meetings.go_to_step(db(), user, meeting.id, index + 1)
-        st.rerun()
+    if index > 0:
+        c1.button(T("mode.previous"), key="prev", icon=":material/arrow_back:", width="stretch", on_click=move,
+                  args=(user, meeting.id, meeting.current_step, index - 1))
+    if index < len(items) - 1:
+        c2.button(T("mode.next"), key="next", type="primary", icon=":material/arrow_forward:", width="stretch",
+                  on_click=move, args=(user, meeting.id, meeting.current_step, index + 1))
+    if error := st.session_state.pop("_mode_error", None):
+        show_error(error)
 
 
 def main() -> None:
     user = require(access.PLAN_MEETINGS)
     departments = org.all_departments(db())
     mine = access.allowed_departments(user, access.PLAN_MEETINGS, departments)
-    listed = meetings.for_departments(db(), mine)
+    listed = [m for m in meetings.for_departments(db(), mine) if not m.cancelled]
     if not listed:
         st.title(T("mode.page_title"))
         st.info(T("meetings.none"), icon=":material/event:")

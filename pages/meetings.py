@@ -1,10 +1,10 @@
 """Meeting planner: plan a single-theme or dialogue meeting with a computed agenda."""
 
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 
 import streamlit as st
 
-from servicetjek import access, agenda, exports, meetings
+from servicetjek import access, agenda, clock, exports, meetings
 from servicetjek.content import THEME_IDS, load
 from servicetjek.errors import DomainError
 from servicetjek.ui.common import T, db, department_picker, lang, md, require, show_error
@@ -33,6 +33,8 @@ def planner(user) -> None:
     if prefill:
         st.session_state["plan_kind"] = prefill["kind"]
         st.session_state["plan_themes"] = list(prefill["themes"])
+        if prefill.get("department_id") is not None:  # plan for the unit whose results you came from
+            st.session_state["plan_dept"] = prefill["department_id"]
         st.info(T("meetings.prefilled"), icon=":material/auto_awesome:")
     dept_id = department_picker(user, access.PLAN_MEETINGS, "meetings.department", "plan_dept")
     if dept_id is None:
@@ -40,14 +42,15 @@ def planner(user) -> None:
     kind = st.radio(T("meetings.kind"), ["single", "dialogue"], horizontal=True, key="plan_kind",
                     format_func=lambda k: getattr(content, k).name)
     c1, c2, c3 = st.columns(3)
-    day = c1.date_input(T("meetings.date"), date.today() + timedelta(days=14), key="plan_date", format="DD.MM.YYYY")
+    day = c1.date_input(T("meetings.date"), clock.today() + timedelta(days=14), key="plan_date", format="DD.MM.YYYY")
     start = c2.time_input(T("meetings.start"), time(9, 0), key="plan_time", step=300)
     participants = c3.number_input(T("meetings.participants"), 1, agenda.MAX_PARTICIPANTS, 8, key="plan_n")
     st.session_state.setdefault("plan_themes", [])
     themes = st.multiselect(T("meetings.themes"), list(THEME_IDS), key="plan_themes", format_func=names.get,
                             placeholder=T("meetings.choose_placeholder"),
                             max_selections=1 if kind == "single" else 6)
-    last_step = (content.single if kind == "single" else content.dialogue).steps[-1]
+    book = content.single if kind == "single" else content.dialogue
+    last_step = book.steps[-1]
     decision = st.radio(T("meetings.decision"), ["A", "B"], key="plan_decision",
                         format_func=lambda o: T(f"meetings.decision_{kind}_{o}", n=last_step.options[o]),
                         help=" ".join(f"{o}: {t}" for o, t in last_step.option_texts.items()))
@@ -57,12 +60,11 @@ def planner(user) -> None:
     place = c5.text_input(T("meetings.place"), key="plan_place", placeholder=T("meetings.place_hint"))
     facilitators = c4.text_input(T("meetings.facilitators"), key="plan_facilitators")
     c6, c7 = c5.columns(2)
-    welcome = c6.number_input(T("meetings.welcome"), 0, 60, 5, key="plan_welcome")
+    welcome = c6.number_input(T("meetings.welcome"), 0, 60, book.welcome_minutes, key="plan_welcome")
     pause = c7.number_input(T("meetings.break_minutes"), 0, 60, 0, key="plan_break")
     if not themes:
         st.info(T("meetings.choose_themes"), icon=":material/info:")
         return
-    book = content.single if kind == "single" else content.dialogue
     try:
         preview = agenda.build(book, kind, datetime.combine(day, start), int(participants), themes, decision,
                                int(welcome), int(pause), break_title=T("meetings.break"))
@@ -82,11 +84,12 @@ def planner(user) -> None:
 
 
 def outputs(meeting: meetings.Meeting, a: agenda.Agenda) -> None:
-    labels = {k: T(f"meetings.{k}") for k in ("when", "place", "facilitators", "time", "step", "minutes")}
+    labels = {k: T(f"meetings.{k}") for k in ("when", "place", "facilitators", "time", "step", "minutes", "purpose")}
     when = f"{meeting.starts_at:%d.%m.%Y %H:%M}–{a.end:%H:%M}"
-    md = exports.agenda_markdown(meeting.title, when, meeting.place, meeting.facilitators, a.items, labels)
+    purpose = load(lang()).intro["purpose"]  # the seed: send the agenda "with purpose and programme"
+    md = exports.agenda_markdown(meeting.title, when, meeting.place, meeting.facilitators, a.items, labels, purpose)
     intro = [f"{labels['when']}: {when}", f"{labels['place']}: {meeting.place}",
-             f"{labels['facilitators']}: {meeting.facilitators}"]
+             f"{labels['facilitators']}: {meeting.facilitators}", f"{labels['purpose']}: {purpose}"]
     rows = [(f"{i.start:%H:%M}-{i.end:%H:%M}", f"{i.number or ''} {i.title}", i.minutes) for i in a.items]
     # Files are made only when clicked; the callables get everything they need from here.
     pdf = lambda: exports.simple_pdf(meeting.title, intro,  # noqa: E731
@@ -116,20 +119,20 @@ def table_cards(meeting: meetings.Meeting) -> None:
                   (t, names[t].lower())]
         if name.strip():
             people.append((name.strip(), wanted))
-    if not people:
-        return
-    seating = agenda.assign_tables(people, list(meeting.themes))
     rows, number = [], 0
+    # Without names the cards still go on the tables: one per planned table, with the theme's questions.
+    seating = (agenda.assign_tables(people, list(meeting.themes)) if people else
+               {t: [[]] * n for t, n in meetings.meeting_agenda(meeting, content).tables.items()})
     for theme, tables in seating.items():
         for table in tables:
             number += 1
             rows.append((number, names[theme], ", ".join(table)))
-    st.dataframe([{T("meetings.table"): n, T("meetings.theme"): t, T("meetings.people"): p} for n, t, p in rows],
-                 hide_index=True, width="stretch")
-    steps = content.single.steps[1:5]
+    if people:
+        st.dataframe([{T("meetings.table"): n, T("meetings.theme"): t, T("meetings.people"): p} for n, t, p in rows],
+                     hide_index=True, width="stretch")
     cards = exports.simple_pdf(T("meetings.table_cards"), [meeting.title],
                                [T("meetings.table"), T("meetings.theme"), T("meetings.people")], rows, [20, 45, 125],
-                               [f"{i}. {s.title}: {s.text}" for i, s in enumerate(steps, start=2)])
+                               meetings.table_card_lines(meeting, content))
     st.download_button(T("meetings.table_cards"), cards, f"bordkort-{meeting.id}.pdf", "application/pdf",
                        key=f"cards_{meeting.id}", icon=":material/table_restaurant:")
 
@@ -158,10 +161,56 @@ def checklist(user, meeting: meetings.Meeting) -> None:
                      args=(user, meeting.id, meeting.version, item, key))
 
 
+def edit_form(user, meeting: meetings.Meeting) -> None:
+    """Change or cancel a meeting that has not started; saved in the submit callback."""
+    names = load(lang()).theme_names()
+    fields = {"title": meeting.title, "date": meeting.starts_at.date(), "time": meeting.starts_at.time(),
+              "place": meeting.place, "facilitators": meeting.facilitators, "n": meeting.participants,
+              "themes": list(meeting.themes), "welcome": meeting.welcome_minutes, "break": meeting.break_minutes}
+    key = {f: f"edit_{f}_{meeting.id}" for f in fields}
+    for f, value in fields.items():
+        st.session_state[key[f]] = value  # what is saved now (the form sends nothing until submitted)
+    with st.popover(T("meetings.edit"), icon=":material/edit:"), st.form(f"edit_meeting_{meeting.id}"):
+        st.text_input(T("meetings.title"), key=key["title"])
+        c1, c2, c3 = st.columns(3)
+        c1.date_input(T("meetings.date"), key=key["date"], format="DD.MM.YYYY")
+        c2.time_input(T("meetings.start"), key=key["time"], step=300)
+        c3.number_input(T("meetings.participants"), 1, agenda.MAX_PARTICIPANTS, key=key["n"])
+        st.multiselect(T("meetings.themes"), list(THEME_IDS), key=key["themes"], format_func=names.get,
+                       max_selections=1 if meeting.kind == "single" else 6)
+        c4, c5 = st.columns(2)
+        c4.text_input(T("meetings.place"), key=key["place"])
+        c5.text_input(T("meetings.facilitators"), key=key["facilitators"])
+        c6, c7 = st.columns(2)
+        c6.number_input(T("meetings.welcome"), 0, 60, key=key["welcome"])
+        c7.number_input(T("meetings.break_minutes"), 0, 60, key=key["break"])
+        st.form_submit_button(T("common.save"), type="primary", on_click=save_edit,
+                              args=(user, meeting.id, meeting.version, key))
+    st.button(T("meetings.cancel"), key=f"cancel_{meeting.id}", icon=":material/event_busy:",
+              on_click=meeting_action, args=(meetings.cancel, user, meeting.id, meeting.version))
+
+
+def save_edit(user, meeting_id: int, base_version: int, key: dict) -> None:
+    v = {f: st.session_state[k] for f, k in key.items()}
+    meeting_action(meetings.edit, user, meeting_id, base_version, v["title"], datetime.combine(v["date"], v["time"]),
+                   int(v["n"]), v["themes"], v["place"], v["facilitators"], int(v["welcome"]), int(v["break"]))
+
+
+def meeting_action(action, user, meeting_id: int, *args) -> None:
+    """Callback for a change to one meeting: a conflict or a refusal is shown on the next draw."""
+    try:
+        action(db(), user, meeting_id, *args)
+    except meetings.MeetingConflict:
+        st.session_state["_meeting_conflict"] = meeting_id
+    except DomainError as error:
+        st.session_state["_meeting_error"] = error
+
+
 def planned_list(user) -> None:
     from servicetjek import org
 
     departments = org.all_departments(db())
+    dept_names = {d.id: d.name for d in departments}
     mine = access.allowed_departments(user, access.PLAN_MEETINGS, departments)
     listed = meetings.for_departments(db(), mine)
     st.subheader(T("meetings.planned"))
@@ -171,13 +220,20 @@ def planned_list(user) -> None:
     content = load(lang())
     for meeting in listed:
         a = meetings.meeting_agenda(meeting, content)
-        state = T(f"meetings.status_{meeting.status}")
-        with st.expander(f"{meeting.starts_at:%d.%m.%Y %H:%M} · {md(meeting.title)} · {state}"):
+        state = T("meetings.status_cancelled" if meeting.cancelled else f"meetings.status_{meeting.status}")
+        # The department is named: fifty units' meetings in one list must be told apart.
+        label = (f"{meeting.starts_at:%d.%m.%Y %H:%M} · {md(dept_names.get(meeting.department_id, ''))}"
+                 f" · {md(meeting.title)} · {state}")
+        with st.expander(label):
             agenda_table(a)
             checklist(user, meeting)
             outputs(meeting, a)
             if meeting.kind == "dialogue":
                 table_cards(meeting)
+            if meeting.cancelled:
+                continue
+            if meeting.status == "planned":
+                edit_form(user, meeting)
             if meeting.status != "done" and st.button(T("meetings.start_mode"), key=f"run_{meeting.id}",
                                                       type="primary", icon=":material/play_arrow:"):
                 st.session_state["meeting_mode_id"] = meeting.id

@@ -6,6 +6,7 @@ import streamlit as st
 
 from servicetjek import org, trials
 from servicetjek.content import load
+from servicetjek.ui.checkins import checkin_lines
 from servicetjek.ui.common import T, db, lang, md
 
 
@@ -20,8 +21,8 @@ def main() -> None:
     names = content.theme_names()
     st.header(f"{T('board.page_title')} · {md(dept.name)}")
     st.caption(content.action_plan["intro"])
-    board = [t for t in trials.for_departments(db(), org.subtree_ids(org.all_departments(db()), dept_id))
-             if t.status != "stopped"]
+    # Everything, also what was stopped and why: the plan is visible to everyone (the seed).
+    board = trials.for_departments(db(), org.subtree_ids(org.all_departments(db()), dept_id))
     if not board:
         st.info(T("board.empty_public"), icon=":material/info:")
         return
@@ -31,6 +32,8 @@ def main() -> None:
     for t in board:
         lines = [f"**{md(t.what)}**", f":gray[{names[t.theme]}] · :blue-badge[{T(f'status.{t.status}')}]"]
         lines += [f"**{label}** {md(getattr(t, field))}" for field, label in labels.items() if getattr(t, field)]
+        if t.outcome_reason:
+            lines.append(f"**{T(f'board.reason_{t.status}')}** {md(t.outcome_reason)}")
         if t.start_date:
             end = t.start_date + timedelta(weeks=t.weeks)
             period = f":material/date_range: {t.start_date:%d.%m.%Y}–{end:%d.%m.%Y}"
@@ -41,5 +44,7 @@ def main() -> None:
             lines.append(period)
         with st.container(border=True):
             st.markdown("  \n".join(lines))
+            for line in checkin_lines(t, points):  # how it goes: what the stop-ops found
+                st.markdown(line)
 
 main()

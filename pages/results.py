@@ -7,7 +7,18 @@ from servicetjek.content import THEME_IDS, load
 from servicetjek.errors import DomainError
 from servicetjek.i18n import number
 from servicetjek.ui.charts import show as show_chart
-from servicetjek.ui.common import T, current_user, db, department_picker, lang, require, show_error, suppressed_note
+from servicetjek.ui.common import (
+    T,
+    Tmd,
+    current_user,
+    db,
+    department_picker,
+    lang,
+    md,
+    require,
+    show_error,
+    suppressed_note,
+)
 
 THEME_TABLE = "figures-per-theme"  # the table the charts link to as their text alternative
 
@@ -20,20 +31,13 @@ def recommendation_box(result: results.RoundResults, names: dict[str, str]) -> N
         st.subheader(T("routing.title"))
         st.markdown(f"### {T('routing.kind_flat' if rec.flat else f'routing.kind_{rec.kind}', themes=themes)}")
         for reason in rec.reasons:
-            params = dict(reason.params)
-            if "theme" in params:
-                params["theme"] = names[params["theme"]]
-            if "themes" in params:
-                params["themes"] = ", ".join(names[t] for t in params["themes"])
-            if "groups" in params:
-                params["groups"] = "; ".join(f"{g}: {', '.join(names[t] for t in ts)}"
-                                             for g, ts in params["groups"].items())
-            st.markdown(f"- {T(reason.key, **params)}")
+            st.markdown(f"- {md(routing.reason_text(reason, names, lang()))}")  # names respondent groups
         for a, b in rec.tensions:
             st.markdown(f"- :material/balance: {T('routing.tension', a=names[a], b=names[b])}")
         if access.can(current_user(), access.PLAN_MEETINGS, result.round.department_id, org.all_departments(db())):
             if st.button(T("routing.plan_it"), type="primary", key="plan_it", icon=":material/event:"):
-                st.session_state["_plan_prefill"] = {"kind": rec.kind, "themes": rec.themes}
+                st.session_state["_plan_prefill"] = {"kind": rec.kind, "themes": rec.themes,
+                                                     "department_id": result.round.department_id}
                 st.switch_page("pages/meetings.py")
         # Straight to the runbook of the recommended meeting (the guide keeps its choice in the link).
         section = names[rec.themes[0]] if rec.kind == "single" else load(lang()).dialogue.name
@@ -65,7 +69,7 @@ def round_view(user, round_: rounds.Round) -> None:
             previous, prev = comparable
             series[T("results.previous_round", title=previous.title)] = prev.means()
         parent = results.parent_means(db(), user, round_)
-        if parent and st.toggle(T("results.compare_parent", name=parent[0]), key="cmp_parent"):
+        if parent and st.toggle(Tmd("results.compare_parent", name=parent[0]), key="cmp_parent"):
             series[parent[0]] = parent[1]
         show_chart("radar", series, names, size=350, lang=lang(), width="content", download=f"radar-runde-{round_.id}",
                    labels=(T("export.png"), T("export.svg")), alt=T("charts.radar_alt"), table=THEME_TABLE)

@@ -4,7 +4,7 @@ from datetime import datetime, time, timedelta
 
 import streamlit as st
 
-from servicetjek import access, exports, org, rounds
+from servicetjek import access, clock, exports, org, rounds
 from servicetjek.errors import DomainError
 from servicetjek.ui.common import T, base_url, db, department_picker, lang, md, require, show_error
 
@@ -21,7 +21,7 @@ def create_form(user) -> None:
         with st.form("new_round"):
             title = st.text_input(T("rounds.title_label"), key="new_round_title",
                                   placeholder=T("rounds.title_placeholder"))
-            today = datetime.now(rounds.LOCAL_TZ).date()
+            today = clock.local_now().date()
             c1, c2, c3, c4 = st.columns(4)
             opens_date = c1.date_input(T("rounds.opens"), today, key="new_round_opens_date", format="DD.MM.YYYY")
             opens_time = c2.time_input(T("rounds.at"), time(8, 0), key="new_round_opens_time")
@@ -103,7 +103,7 @@ def round_card(user, round_: rounds.Round, departments) -> None:
                 st.rerun()
             if state == "closed" and st.button(T("rounds.reopen"), key=f"reopen_{round_.id}",
                                                icon=":material/play_circle:"):
-                rounds.reopen(db(), user, round_.id, datetime.now(rounds.LOCAL_TZ).replace(tzinfo=None)
+                rounds.reopen(db(), user, round_.id, clock.local_now().replace(tzinfo=None)
                               + timedelta(days=7))
                 st.rerun()
         except DomainError as error:

@@ -93,10 +93,11 @@ def _step_minutes(step: Step, participants: int, tables: int, decision: str, wel
 
 
 def build(book: Runbook, kind: str, start: datetime, participants: int, themes: list[str],
-          decision: str = "A", welcome: int = 5, pause: int = 0, planned_minutes: int | None = None,
+          decision: str = "A", welcome: int | None = None, pause: int = 0, planned_minutes: int | None = None,
           per_theme: dict[str, int] | None = None, minutes_per_participant: int = 2,
           break_title: str = "Pause") -> Agenda:
     """The agenda with clock times; `per_theme` gives participants per theme when known."""
+    welcome = book.welcome_minutes if welcome is None else welcome
     _validate(participants, themes, decision, welcome, pause)
     if kind == "single":
         themes = themes[:1]

@@ -17,21 +17,21 @@ import importlib
 import importlib.util
 import logging
 import os
+import secrets
 import threading
-import time
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
 import duckdb
 
-from servicetjek import clock
+from servicetjek import access, clock
 from servicetjek.db import Database
-from servicetjek.paths import default_data_dir
+from servicetjek.errors import DomainError, PermissionDenied
+from servicetjek.users import User
 
 log = logging.getLogger(__name__)
 
-TARGET = "servicetjek_backup"  # catalog name of the backup file while it is written
 FILE_PREFIX = "servicetjek-"
 DEFAULT_INTERVAL_HOURS = 24.0
 DEFAULT_KEEP = 7
@@ -62,9 +62,12 @@ def _copy(cur: duckdb.DuckDBPyConnection, source: str, path: Path, open_answers=
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_name(path.name + ".partial")
     _unlink_db(partial)
-    cur.execute(f"ATTACH '{_sql_path(partial)}' AS {TARGET}")
+    # Attached databases are shared by the whole process: a name of its own per backup, so a
+    # scheduled backup and an admin's "back up now" can run at the same time.
+    target = f"servicetjek_backup_{secrets.token_hex(8)}"
+    cur.execute(f"ATTACH '{_sql_path(partial)}' AS {target}")
     try:
-        cur.execute(f'COPY FROM DATABASE "{source}" TO {TARGET} (SCHEMA)')
+        cur.execute(f'COPY FROM DATABASE "{source}" TO {target} (SCHEMA)')
         tables = [row[0] for row in cur.execute(
             "SELECT table_name FROM duckdb_tables() WHERE database_name = ? AND schema_name = 'main'"
             " ORDER BY table_name", [source]).fetchall()]
@@ -72,16 +75,16 @@ def _copy(cur: duckdb.DuckDBPyConnection, source: str, path: Path, open_answers=
         try:
             for table in tables:
                 # Random order: the backup must not keep the order in which answers arrived.
-                cur.execute(f'INSERT INTO {TARGET}.main."{table}" SELECT * FROM "{source}".main."{table}"'
+                cur.execute(f'INSERT INTO {target}.main."{table}" SELECT * FROM "{source}".main."{table}"'
                             " ORDER BY random()")
             if open_answers is not None:
-                open_answers(TARGET)
+                open_answers(target)
             cur.execute("COMMIT")
         except BaseException:
             cur.execute("ROLLBACK")
             raise
     finally:
-        cur.execute(f"DETACH {TARGET}")
+        cur.execute(f"DETACH {target}")
     _unlink_db(path)
     partial.replace(path)
 
@@ -140,18 +143,33 @@ def schedule(db: Database, overrides: dict | None = None) -> Schedule:
     from servicetjek import settings
 
     overrides = overrides or {}
+    default_dir = Path(db.path).parent / "backups" if db.path != ":memory:" else Path("backups")
+    directory = (os.environ.get("SERVICETJEK_BACKUP_DIR") or overrides.get("dir")
+                 or settings.get(db, "backup_dir") or default_dir)
+    interval = (os.environ.get("SERVICETJEK_BACKUP_INTERVAL_HOURS") or overrides.get("interval_hours")
+                or settings.get(db, "backup_interval_hours") or DEFAULT_INTERVAL_HOURS)
+    keep = (os.environ.get("SERVICETJEK_BACKUP_KEEP") or overrides.get("keep")
+            or settings.get(db, "backup_keep") or DEFAULT_KEEP)
+    return Schedule(Path(directory), float(interval), max(1, int(keep)))
 
-    def pick(env: str, key: str, default: str) -> str:
-        return os.environ.get(env) or str(overrides.get(key) or "") or settings.get(db, f"backup_{key}", default)
 
-    directory = Path(pick("SERVICETJEK_BACKUP_DIR", "dir", str(default_data_dir() / "backups")))
-    interval = float(pick("SERVICETJEK_BACKUP_INTERVAL_HOURS", "interval_hours", str(DEFAULT_INTERVAL_HOURS)))
-    keep = int(pick("SERVICETJEK_BACKUP_KEEP", "keep", str(DEFAULT_KEEP)))
-    return Schedule(directory, interval, max(1, keep))
+def set_schedule(db: Database, user: User | None, interval_hours: float, keep: int) -> None:
+    """Admin: store interval (hours, 0 = no scheduled backups) and how many backups to keep."""
+    from servicetjek import settings
+
+    _require_admin(user)
+    try:
+        interval_hours, keep = float(interval_hours), int(keep)
+    except (TypeError, ValueError):
+        raise DomainError("settings.backup_invalid") from None
+    if not 0 <= interval_hours <= 24 * 31 or not 1 <= keep <= 365:
+        raise DomainError("settings.backup_invalid")
+    settings.put(db, "backup_interval_hours", f"{interval_hours:g}")
+    settings.put(db, "backup_keep", str(keep))
 
 
 def backups(directory: Path) -> list[Path]:
-    """Finished backups in `directory`, newest first."""
+    """Finished backups in `directory`, newest first (names carry a sortable UTC time)."""
     if not directory.is_dir():
         return []
     return sorted(directory.glob(f"{FILE_PREFIX}*.duckdb"), reverse=True)
@@ -162,8 +180,13 @@ def newest(directory: Path) -> Path | None:
     return found[0] if found else None
 
 
+def taken_at(path: Path) -> datetime:
+    """When a backup in the folder was made (naive UTC, from its name)."""
+    return datetime.strptime(path.stem.removeprefix(FILE_PREFIX), "%Y%m%dT%H%M%S%fZ")
+
+
 def backup_now(db: Database, plan: Schedule, now: datetime | None = None) -> Path:
-    """One scheduled backup into the backup folder, then prune to the `keep` newest."""
+    """One backup into the backup folder, then prune to the `keep` newest."""
     stamp = (now or clock.now()).strftime("%Y%m%dT%H%M%S%fZ")
     path = make_backup(db, plan.directory / f"{FILE_PREFIX}{stamp}.duckdb")
     for old in backups(plan.directory)[plan.keep:]:
@@ -171,27 +194,59 @@ def backup_now(db: Database, plan: Schedule, now: datetime | None = None) -> Pat
     return path
 
 
-class BackupScheduler(threading.Thread):
-    """A daemon thread that backs up every `interval_hours` (0 or less: never)."""
+def backup_now_for(db: Database, user: User | None, overrides: dict | None = None) -> Path:
+    """Admin: a backup now, into the scheduled folder."""
+    _require_admin(user)
+    return backup_now(db, schedule(db, overrides))
 
-    def __init__(self, db: Database, plan: Schedule):
+
+def newest_for_download(db: Database, user: User | None, overrides: dict | None = None) -> Path | None:
+    """Admin: the newest finished backup (it holds password hashes and every answer: admins only)."""
+    _require_admin(user)
+    return newest(schedule(db, overrides).directory)
+
+
+def _require_admin(user: User | None) -> None:
+    if not access.has_capability(user, access.ADMIN):
+        raise PermissionDenied()
+
+
+class BackupScheduler(threading.Thread):
+    """A daemon thread that backs up every `interval_hours` (0 or less: waits and checks again)."""
+
+    IDLE_CHECK_SECONDS = 3600.0  # with backups switched off, look at the settings again hourly
+    RETRY_SECONDS = 600.0  # after a failure (disk full, folder missing), and the shortest pause
+
+    def __init__(self, db: Database, overrides: dict | None = None):
         super().__init__(name="servicetjek-backup", daemon=True)
-        self.db, self.plan = db, plan
+        self.db, self.overrides = db, overrides or {}
         self.stopped = threading.Event()
 
+    def seconds_to_next(self) -> float:
+        plan = schedule(self.db, self.overrides)
+        if plan.interval_hours <= 0:
+            return self.IDLE_CHECK_SECONDS
+        last = newest(plan.directory)
+        # The first backup comes one interval after the start (not during start-up bursts);
+        # after a restart, what is left of the interval since the newest backup.
+        since = (clock.utcnow() - taken_at(last)).total_seconds() if last else 0.0
+        return max(0.0, plan.interval_hours * 3600 - since)
+
     def run(self) -> None:
-        if self.plan.interval_hours <= 0:
-            return
-        seconds = self.plan.interval_hours * 3600
-        last = newest(self.plan.directory)
-        # After a restart, wait out what is left of the interval since the newest backup.
-        wait = max(0.0, seconds - (time.time() - last.stat().st_mtime)) if last else 0.0
+        try:
+            wait = self.seconds_to_next()
+        except Exception:  # noqa: BLE001 - e.g. the database is being closed; try again later
+            log.exception("could not read the backup schedule")
+            wait = self.RETRY_SECONDS
         while not self.stopped.wait(wait):
             try:
-                backup_now(self.db, self.plan)
+                plan = schedule(self.db, self.overrides)  # an admin may have changed it meanwhile
+                if plan.interval_hours > 0:
+                    log.info("backup written to %s", backup_now(self.db, plan))
+                wait = max(self.seconds_to_next(), self.RETRY_SECONDS)
             except Exception:  # noqa: BLE001 - a failed backup must not stop the next ones
                 log.exception("scheduled backup failed")
-            wait = seconds
+                wait = self.RETRY_SECONDS
 
 
 _scheduler: BackupScheduler | None = None
@@ -205,7 +260,6 @@ def start_scheduler(db: Database, overrides: dict | None = None) -> BackupSchedu
         if _scheduler is None or not _scheduler.is_alive() or _scheduler.db is not db:
             if _scheduler is not None:
                 _scheduler.stopped.set()
-            _scheduler = BackupScheduler(db, schedule(db, overrides))
+            _scheduler = BackupScheduler(db, overrides)
             _scheduler.start()
         return _scheduler
-

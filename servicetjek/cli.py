@@ -22,7 +22,8 @@ def _parser() -> argparse.ArgumentParser:
         epilog="The database is the file named by SERVICETJEK_DB (default: data/servicetjek.duckdb).",
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    sub.add_parser("serve", help="start the web app (further options go to Streamlit, e.g. --server.port 8080)")
+    sub.add_parser("serve", help="start the web app as `make run` does: nginx in front when installed "
+                                 "(serve --help for --port, --address, TLS; other options go to Streamlit)")
     sub.add_parser("migrate", help="create the database or apply pending migrations")
     demo = sub.add_parser("demo", help="fill the database with a demo organisation")
     demo.add_argument("--reset", action="store_true", help="delete the database file first")
@@ -36,15 +37,11 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str]) -> int:
-    parser = _parser()
-    args, streamlit_options = parser.parse_known_args(argv)  # serve hands unknown options to Streamlit
-    if streamlit_options and args.command != "serve":
-        parser.error(f"unrecognized arguments: {' '.join(streamlit_options)}")
-    if args.command == "serve":
-        from servicetjek.ui import serve
+    if argv[:1] == ["serve"]:
+        from servicetjek import front  # its own options; the rest go to Streamlit
 
-        serve.main(streamlit_options)
-        return 0
+        return front.main(argv[1:])
+    args = _parser().parse_args(argv)
     if args.command == "demo":
         from servicetjek import demo
 

@@ -77,3 +77,21 @@ def frozen(at: datetime) -> Iterator[datetime]:
         yield _frozen
     finally:
         _frozen = previous
+
+
+def days_range(first: date, last: date) -> tuple[datetime, datetime]:
+    """[start, end) in stored time of the Copenhagen days `first` through `last`, for period filters."""
+    return local_day_start(first), local_day_start(last + timedelta(days=1))
+
+
+def sql_local_date(column: str) -> str:
+    """SQL for the Copenhagen calendar day of a stored (naive UTC) TIMESTAMP column."""
+    return f"CAST(timezone('{LOCAL_TZ.key}', timezone('UTC', {column})) AS DATE)"
+
+
+def wall_clock(value: datetime) -> datetime:
+    """Copenhagen wall-clock time (aware) of a time that is already Copenhagen wall-clock when naive.
+
+    For agenda times, which the planner computes on the local wall clock.
+    """
+    return value.replace(tzinfo=LOCAL_TZ) if value.tzinfo is None else value.astimezone(LOCAL_TZ)

@@ -76,6 +76,11 @@ class Runbook:
     steps: tuple[Step, ...]
     connection_questions: tuple[str, ...] = ()
 
+    @property
+    def welcome_minutes(self) -> int:
+        """The default length of the editable welcome step: the one source of that number."""
+        return next(s.minutes for s in self.steps if s.editable)
+
 
 @dataclass(frozen=True)
 class Content:
@@ -88,6 +93,7 @@ class Content:
     trials: dict
     action_plan: dict
     ui: dict[str, str]
+    intro: dict = field(default_factory=dict)  # what hybrid work is, why experiment, purpose, resources
 
     def theme(self, theme_id: str) -> Theme:
         for theme in self.themes:
@@ -167,7 +173,19 @@ def load(lang: str = "da") -> Content:
         trials=method["trials"],
         action_plan=method["action_plan"],
         ui=_flatten(ui),
+        intro=_intro(method, lang),
     )
+
+
+INTRO_FIELDS = ("title", "hybrid", "why", "purpose", "resources_title", "resources")
+
+
+def _intro(method: dict, lang: str) -> dict:
+    intro = method.get("intro", {})
+    missing = [k for k in INTRO_FIELDS if not intro.get(k)]
+    if missing:
+        raise ContentError(f"{lang}/method.toml [intro] lacks {missing}")
+    return intro
 
 
 def _flatten(tree: dict, prefix: str = "") -> dict[str, str]:
@@ -193,6 +211,8 @@ def validate_all() -> list[Content]:
         for key in ("weeks", "checkin_weeks", "alternative_interval_days"):
             if first.trials[key] != other.trials[key]:
                 raise ContentError(f"trial rhythm {key} differs between {first.lang} and {other.lang}")
+        if len(first.intro["resources"]) != len(other.intro["resources"]):
+            raise ContentError("intro resources differ in number")
         if len(first.action_plan["columns"]) != len(other.action_plan["columns"]):
             raise ContentError("action plan columns differ in number")
         missing = set(first.ui) ^ set(other.ui)

@@ -19,6 +19,7 @@ from typing import Any, TypeVar
 
 import duckdb
 
+from servicetjek.errors import StorageFull, is_disk_full
 from servicetjek.paths import MIGRATIONS_DIR, default_data_dir
 
 MEMORY_LIMIT = os.environ.get("SERVICETJEK_DB_MEMORY", "1GB")
@@ -40,8 +41,12 @@ class Database:
     def __init__(self, path: str | Path):
         self.path = str(path)
         if self.path != ":memory:":
+            keep_private(self.path)
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
         self._conn = duckdb.connect(self.path, config={"memory_limit": MEMORY_LIMIT, "threads": 2})
+        # current_timestamp defaults and casts to DATE/TIMESTAMP would follow the server's TZ:
+        # UTC for every cursor (servicetjek.clock: TIMESTAMP columns hold naive UTC).
+        self._conn.execute("SET GLOBAL TimeZone = 'UTC'")
         # One process owns the file (DuckDB allows no second writer), so a read can be
         # memoised until this process commits its next write.
         self.generation = 0
@@ -106,6 +111,10 @@ class Database:
             result = self._run_with_retries(work)
             committed = True
             return result
+        except (duckdb.IOException, OSError) as exc:
+            if is_disk_full(exc):  # rolled back: tell the user plainly instead of an error page
+                raise StorageFull() from exc
+            raise
         finally:
             # A failed write may have collided with another writer's fresh commit (whose own
             # bump may not have happened yet): forget the memo so a retry reads that commit.
@@ -136,6 +145,16 @@ class Database:
 
     def execute(self, sql: str, params: list | tuple = ()) -> None:
         self.transaction(lambda cur: cur.execute(sql, params))
+
+
+def keep_private(path: str) -> None:
+    """The database holds every answer and, without a configured secret, the sign-in cookie
+    key: only the server's own user may read it. The umask also covers the WAL DuckDB creates
+    later and any backup this process writes."""
+    os.umask(os.umask(0o077) | 0o077)
+    for existing in (Path(path), Path(path + ".wal")):
+        if existing.exists():
+            existing.chmod(0o600)
 
 
 def _rollback(cur: duckdb.DuckDBPyConnection) -> None:

@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 import numpy as np
 import pandas as pd
 
-from servicetjek import org, rounds, users
+from servicetjek import clock, org, rounds, users
 from servicetjek.content import THEME_IDS
 from servicetjek.db import Database, database_path
 
@@ -109,8 +109,8 @@ def generate(db: Database, seed: int = 7, size: int = 1, responses_per_round: in
             round_ids.append(round_.id)
     _meetings_and_trials(db, admin, leaf_ids, now)
     # One open round for the facilitator's first department, to show a live round.
-    live, _ = rounds.create(db, admin, leaf_ids[0], "Servicetjek vinter 2026", datetime.now() - timedelta(days=1),
-                            datetime.now() + timedelta(days=13), groups=GROUPS)
+    live, _ = rounds.create(db, admin, leaf_ids[0], "Servicetjek vinter 2026", clock.local_now() - timedelta(days=1),
+                            clock.local_now() + timedelta(days=13), groups=GROUPS)
     round_ids.append(live.id)
     return DemoResult(department_ids, round_ids, logins, live.token)
 
@@ -139,7 +139,7 @@ def _meetings_and_trials(db: Database, admin, leaf_ids: list[int], now: datetime
         theme, what, why, how = TRIAL_IDEAS[i]
         meeting = meetings.plan(db, admin, dept, "single", f"Personalemøde om {THEME_NAMES[theme]}",
                                 now - timedelta(days=60 - i), 9, [theme], "A", "Mødelokale 2", "Tina Tovholder")
-        meetings.go_to_step(db, admin, meeting.id, 0, now=meeting.starts_at)
+        meetings.go_to_step(db, admin, meeting.id, 0, now=clock.to_storage(meeting.starts_at))
         proposal = meetings.add_proposal(db, admin, meeting.id, what, theme, "Tina")
         meetings.add_proposal(db, admin, meeting.id, EXTRA_PROPOSALS[i], theme)
         meetings.decide(db, admin, meeting.id, "A", {proposal.id: ("Tina og teamet", today - timedelta(days=40))})
@@ -180,7 +180,8 @@ def main(argv: list[str] | None = None) -> None:
         print(f"{path} already has data; use --reset to rebuild it.")
         return
     # Dates relative to today so the demo looks current; tests pass a fixed `now`.
-    result = generate(db, seed=args.seed, size=args.size, now=datetime.now().replace(minute=0, second=0, microsecond=0))
+    now = clock.local_now().replace(tzinfo=None, minute=0, second=0, microsecond=0)  # Copenhagen wall clock
+    result = generate(db, seed=args.seed, size=args.size, now=now)
     db.close()
     print(f"Demo database: {path}")
     for role, username in result.logins.items():

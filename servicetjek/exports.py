@@ -2,6 +2,9 @@
 
 Every cell that reaches a spreadsheet is neutralised against formula injection
 (OWASP): text starting with = + - @, tab or carriage return gets a leading apostrophe.
+Every string that reaches a file is scrubbed of the characters `servicetjek.text` refuses
+(control and non-characters), so text stored before that rule still exports: openpyxl
+refuses them and the chart renderer aborts the whole process on them.
 """
 
 from __future__ import annotations
@@ -12,14 +15,16 @@ from collections.abc import Iterable, Sequence
 
 import segno
 from fpdf import FPDF
-from fpdf.fonts import FontFace
 from openpyxl import Workbook
+
+from servicetjek.text import markdown, scrub
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 _PDF_REPLACEMENTS = {"–": "-", "—": "-", "›": ">", "…": "...", "“": '"', "”": '"', "’": "'", "»": '"', "«": '"'}
 
 
 def safe_cell(value):
+    value = scrub(value)
     if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
         return "'" + value
     return value
@@ -59,7 +64,8 @@ def qr_svg(url: str) -> bytes:
 
 
 def pdf_text(text: str) -> str:
-    """Core PDF fonts are Latin-1: keep æøå, replace typographic marks, drop the rest."""
+    """Core PDF fonts are Latin-1: keep æøå, replace typographic marks, the rest become '?'."""
+    text = scrub(text)
     for old, new in _PDF_REPLACEMENTS.items():
         text = text.replace(old, new)
     return text.encode("latin-1", "replace").decode("latin-1")
@@ -88,9 +94,14 @@ def code_slips_pdf(title: str, codes: Sequence[str], intro: str) -> bytes:
     return bytes(pdf.output())
 
 
-def agenda_markdown(title: str, when: str, place: str, facilitators: str, items, labels: dict) -> str:
-    """The agenda as Markdown to paste into an invitation."""
+def agenda_markdown(title: str, when: str, place: str, facilitators: str, items, labels: dict,
+                    purpose: str = "") -> str:
+    """The agenda as Markdown to paste into an invitation; user text is escaped, never markup.
+    `purpose` is the method's purpose line (content), which an agenda carries per the seed."""
+    title, place, facilitators = markdown(title), markdown(place), markdown(facilitators)
     lines = [f"# {title}", "", f"**{labels['when']}:** {when}"]
+    if purpose:
+        lines.append(f"**{labels['purpose']}:** {purpose}")
     if place:
         lines.append(f"**{labels['place']}:** {place}")
     if facilitators:
@@ -108,16 +119,14 @@ ACTION_PLAN_WIDTHS = (30, 36, 46, 38, 38, 28, 33, 28)
 
 
 def _pdf_table(pdf: FPDF, header: Sequence[str], rows: Iterable[Sequence], widths: Sequence[int]) -> None:
-    """A table whose cells wrap onto more lines instead of being cut ("Gjort perma..."); the
-    header row repeats on every page."""
+    """A table whose cells wrap onto more lines: nothing is cut ("Gjort perma..." was)."""
     pdf.set_font("helvetica", "", 10)
-    with pdf.table(col_widths=tuple(widths), width=sum(widths), align="LEFT", text_align="LEFT",
-                   line_height=5, borders_layout="HORIZONTAL_LINES", repeat_headings=1,
-                   headings_style=FontFace(emphasis="BOLD")) as table:
-        for values in [header, *rows]:
-            line = table.row()
+    with pdf.table(col_widths=tuple(widths), width=sum(widths), align="LEFT", text_align="LEFT", line_height=5,
+                   borders_layout="HORIZONTAL_LINES", first_row_as_headings=True) as table:
+        for values in (header, *rows):
+            row = table.row()
             for value in values:
-                line.cell(pdf_text("" if value is None else str(value)))
+                row.cell(pdf_text("" if value is None else str(value)))
 
 
 def simple_pdf(title: str, lines: Sequence[str], header: Sequence[str], rows: Iterable[Sequence],
@@ -140,20 +149,19 @@ def simple_pdf(title: str, lines: Sequence[str], header: Sequence[str], rows: It
 
 
 def meeting_ics(uid: str, title: str, start, end, place: str, description: str) -> bytes:
-    """An iCalendar invitation; times are Europe/Copenhagen wall-clock times."""
-    from zoneinfo import ZoneInfo
-
+    """An iCalendar invitation; naive times are Copenhagen wall-clock times (the agenda's)."""
     from icalendar import Calendar, Event
 
-    tz = ZoneInfo("Europe/Copenhagen")
+    from servicetjek.clock import wall_clock
     cal = Calendar()
     cal.add("prodid", "-//Servicetjek//DA")
     cal.add("version", "2.0")
+    title, place, description = scrub(title), scrub(place), scrub(description)
     event = Event()
     event.add("uid", uid)
     event.add("summary", title)
-    event.add("dtstart", start.replace(tzinfo=tz))
-    event.add("dtend", end.replace(tzinfo=tz))
+    event.add("dtstart", wall_clock(start))
+    event.add("dtend", wall_clock(end))
     if place:
         event.add("location", place)
     event.add("description", description)
@@ -171,20 +179,24 @@ def dates_ics(events: Sequence[tuple[str, object]]) -> bytes:
     for i, (title, day) in enumerate(events):
         event = Event()
         event.add("uid", f"{day}-{i}@servicetjek")
-        event.add("summary", title)
+        event.add("summary", scrub(title))
         event.add("dtstart", day)
         cal.add_component(event)
     return cal.to_ical()
 
 
 def chart_svg(spec: dict) -> bytes:
-    """A Vega-Lite spec rendered to SVG, offline (vl-convert bundles Vega)."""
+    """A Vega-Lite spec rendered to SVG, offline (vl-convert bundles Vega).
+
+    Every string in the spec is scrubbed first: vl-convert panics (SIGABRT, the whole
+    server process) on control characters and U+FFFE/U+FFFF anywhere in chart text.
+    """
     import vl_convert
 
-    return vl_convert.vegalite_to_svg(spec).encode("utf-8")
+    return vl_convert.vegalite_to_svg(scrub(spec)).encode("utf-8")
 
 
 def chart_png(spec: dict) -> bytes:
     import vl_convert
 
-    return vl_convert.vegalite_to_png(spec, scale=2)
+    return vl_convert.vegalite_to_png(scrub(spec), scale=2)  # scrubbed: see chart_svg

@@ -5,14 +5,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from servicetjek import access, agenda, org, trials
-from servicetjek.content import THEME_IDS, Content
+from servicetjek import access, agenda, clock, org, trials
+from servicetjek.content import THEME_IDS, Content, load
 from servicetjek.db import Database
 from servicetjek.errors import DomainError
+from servicetjek.text import line, text
 from servicetjek.users import User
 
 MAX_TITLE = 120
 MAX_FIELD = 200
+MAX_NOTE = 1000
 
 
 class MeetingError(DomainError):
@@ -32,7 +34,7 @@ class Meeting:
     department_id: int
     kind: str
     title: str
-    starts_at: datetime  # local wall-clock time
+    starts_at: datetime  # Copenhagen wall-clock time (naive); stored as UTC (migration 0007)
     place: str
     facilitators: str
     participants: int
@@ -58,6 +60,7 @@ _COLUMNS = ("id, department_id, kind, title, starts_at, place, facilitators, par
 def _row(row) -> Meeting:
     values = list(row)
     values[8] = tuple(values[8])
+    values[4] = clock.to_local(values[4]).replace(tzinfo=None)
     return Meeting(*values)
 
 
@@ -79,16 +82,12 @@ def _require(db: Database, user: User, department_id: int) -> None:
 
 
 def _text(value: str, limit: int, key: str) -> str:
-    value = " ".join((value or "").split())
-    if len(value) > limit:
-        raise MeetingError(key, n=limit)
-    return value
+    return line(value, limit, too_long=key, error=MeetingError)
 
 
-def plan(db: Database, user: User, department_id: int, kind: str, title: str, starts_at: datetime,
-         participants: int, themes: list[str], decision: str = "A", place: str = "", facilitators: str = "",
-         welcome_minutes: int = 5, break_minutes: int = 0) -> Meeting:
-    _require(db, user, department_id)
+def _checked(kind: str, title: str, participants: int, themes: list[str], decision: str, place: str,
+             facilitators: str, welcome_minutes: int | None, break_minutes: int) -> dict:
+    """A meeting's fields, validated and cleaned: the same rules when planning and when editing."""
     if kind not in ("single", "dialogue"):
         raise MeetingError("meetings.kind_invalid")
     themes = [t for t in dict.fromkeys(themes) if t in THEME_IDS]
@@ -107,18 +106,66 @@ def plan(db: Database, user: User, department_id: int, kind: str, title: str, st
         raise DomainError("agenda.participants_invalid", n=agenda.MAX_PARTICIPANTS)
     if decision not in ("A", "B"):
         raise DomainError("agenda.decision_invalid")
+    if welcome_minutes is None:
+        welcome_minutes = getattr(load(), kind).welcome_minutes
     if not 0 <= welcome_minutes <= 60 or not 0 <= break_minutes <= 60:
         raise DomainError("agenda.minutes_invalid")
+    return {"title": title, "participants": participants, "themes": themes, "decision": decision, "place": place,
+            "facilitators": facilitators, "welcome_minutes": welcome_minutes, "break_minutes": break_minutes}
+
+
+def plan(db: Database, user: User, department_id: int, kind: str, title: str, starts_at: datetime,
+         participants: int, themes: list[str], decision: str = "A", place: str = "", facilitators: str = "",
+         welcome_minutes: int | None = None, break_minutes: int = 0) -> Meeting:
+    _require(db, user, department_id)
+    f = _checked(kind, title, participants, themes, decision, place, facilitators, welcome_minutes, break_minutes)
 
     def work(cur):
         return cur.execute(
             "INSERT INTO meetings (department_id, kind, title, starts_at, place, facilitators, participants, themes,"
             " decision, welcome_minutes, break_minutes, facilitator_chosen, created_by)"
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-            [department_id, kind, title, starts_at, place, facilitators, participants, themes, decision,
-             welcome_minutes, break_minutes, bool(facilitators), user.username]).fetchone()[0]
+            [department_id, kind, f["title"], clock.to_storage(starts_at), f["place"], f["facilitators"],
+             f["participants"], f["themes"], f["decision"], f["welcome_minutes"], f["break_minutes"],
+             bool(f["facilitators"]), user.username]).fetchone()[0]
 
     return get(db, db.transaction(work))
+
+
+def _planned(db: Database, user: User, meeting_id: int) -> Meeting:
+    meeting = _load(db, user, meeting_id)
+    if meeting.cancelled:
+        raise MeetingError("meetings.cancelled")
+    if meeting.status != "planned":
+        raise MeetingError("meetings.already_started")
+    return meeting
+
+
+def edit(db: Database, user: User, meeting_id: int, base_version: int, title: str, starts_at: datetime,
+         participants: int, themes: list[str], place: str = "", facilitators: str = "",
+         welcome_minutes: int | None = None, break_minutes: int = 0) -> Meeting:
+    """Change a planned meeting (not once it has started); a stale version is a conflict."""
+    meeting = _planned(db, user, meeting_id)
+    f = _checked(meeting.kind, title, participants, themes, meeting.decision, place, facilitators,
+                 welcome_minutes, break_minutes)
+    del f["decision"]
+    return _save(db, meeting, base_version, f | {"starts_at": clock.to_storage(starts_at)})
+
+
+def cancel(db: Database, user: User, meeting_id: int, base_version: int) -> Meeting:
+    """Cancel a planned meeting: it stays in the list as cancelled and can no longer be started."""
+    meeting = _planned(db, user, meeting_id)
+    return _save(db, meeting, base_version, {"cancelled": True})
+
+
+def set_decision(db: Database, user: User, meeting_id: int, base_version: int, form: str) -> Meeting:
+    """The meeting itself chooses how it concludes (A or B), up to the moment it closes."""
+    meeting = _load(db, user, meeting_id)
+    if meeting.status == "done":
+        raise MeetingError("meetings.already_done")
+    if form not in ("A", "B"):
+        raise DomainError("agenda.decision_invalid")
+    return _save(db, meeting, base_version, {"decision": form})
 
 
 def meeting_agenda(meeting: Meeting, content: Content) -> agenda.Agenda:
@@ -160,7 +207,8 @@ def _load(db: Database, user: User, meeting_id: int) -> Meeting:
 
 # --- meeting mode ------------------------------------------------------------------------
 
-def go_to_step(db: Database, user: User, meeting_id: int, step_index: int, now: datetime | None = None) -> Meeting:
+def go_to_step(db: Database, user: User, meeting_id: int, step_index: int, now: datetime | None = None,
+               from_step: int | None = None) -> Meeting:
     """Move the meeting to `step_index` (0-based over the agenda items) and time the steps.
 
     The step being left gets its end time; the step entered gets a start time the first
@@ -169,7 +217,11 @@ def go_to_step(db: Database, user: User, meeting_id: int, step_index: int, now: 
     meeting = _load(db, user, meeting_id)
     if meeting.status == "done":
         raise MeetingError("meetings.already_done")
-    now = now or datetime.now().replace(microsecond=0)
+    if meeting.cancelled:
+        raise MeetingError("meetings.cancelled")
+    if from_step is not None and (meeting.status != "running" or meeting.current_step != from_step):
+        raise MeetingConflict()  # someone else moved the meeting on (or started it) meanwhile
+    now = now or clock.utcnow().replace(microsecond=0)
     if step_index < 0:
         raise MeetingError("meetings.step_invalid")
 
@@ -188,7 +240,7 @@ def go_to_step(db: Database, user: User, meeting_id: int, step_index: int, now: 
 
 def finish(db: Database, user: User, meeting_id: int, now: datetime | None = None) -> Meeting:
     meeting = _load(db, user, meeting_id)
-    now = now or datetime.now().replace(microsecond=0)
+    now = now or clock.utcnow().replace(microsecond=0)
 
     def work(cur):
         cur.execute("UPDATE meeting_step_times SET ended_at = ? WHERE meeting_id = ? AND step_index = ?"
@@ -270,29 +322,48 @@ def sort_proposal(db: Database, user: User, meeting_id: int, trial_id: int, base
 
 
 def decide(db: Database, user: User, meeting_id: int, form: str, chosen: dict[int, tuple[str, date | None]],
-           note: str = "") -> Meeting:
-    """Decision A: the chosen proposals become decided trials with who and a follow-up date.
-    Decision B: the working-environment group takes the proposals on (noted)."""
+           note: str = "", now: datetime | None = None) -> Meeting:
+    """Close the meeting. Decision A: the chosen proposals become decided trials with who and a
+    follow-up date. Decision B: the working-environment group takes the proposals on (noted).
+
+    Atomic: the trials, the note and the meeting's end are saved together or not at all.
+    """
     meeting = _load(db, user, meeting_id)
-    note = (note or "").strip()
-    if len(note) > 1000:
-        raise MeetingError("meetings.field_too_long", n=1000)
-    proposals = {p.id: p for p in trials.for_meeting(db, meeting.id)}
+    if meeting.status == "done":
+        raise MeetingError("meetings.already_done")
+    note = text(note, MAX_NOTE, too_long="meetings.field_too_long", error=MeetingError)
+    now = now or clock.utcnow().replace(microsecond=0)
+
+    def close(cur):
+        cur.execute("UPDATE meeting_step_times SET ended_at = ? WHERE meeting_id = ? AND step_index = ?"
+                    " AND ended_at IS NULL", [now, meeting.id, meeting.current_step])
+        cur.execute("UPDATE meetings SET status = 'done', decision = ?, decision_note = ?, version = version + 1"
+                    " WHERE id = ?", [form, note or form, meeting.id])
+
     if form == "A":
         if not chosen:
             raise MeetingError("meetings.decide_needs_trial")
-        for trial_id, (who, follow_up) in chosen.items():
-            proposal = proposals.get(trial_id)
-            if proposal is None:
-                raise MeetingError("meetings.proposal_unknown")
-            if not (who or "").strip() or follow_up is None:
-                raise MeetingError("meetings.decide_needs_who_and_date")
-            updated = trials.update(db, user, trial_id, proposal.version, who=who, follow_up=follow_up)
-            trials.change_status(db, user, trial_id, updated.version, "decided")
-    elif form != "B":
+        proposals = {p.id for p in trials.for_meeting(db, meeting.id)}
+        if not set(chosen) <= proposals:
+            raise MeetingError("meetings.proposal_unknown")
+        trials.decide_together(db, user, chosen, then=close)
+    elif form == "B":
+        db.transaction(close)
+    else:
         raise DomainError("agenda.decision_invalid")
-    db.execute("UPDATE meetings SET decision_note = ? WHERE id = ?", [note or form, meeting.id])
-    return finish(db, user, meeting.id)
+    return get(db, meeting.id)
+
+
+def table_card_lines(meeting: Meeting, content: Content) -> list[str]:
+    """What lies on each table of a dialogue meeting: the theme's question, its reflection
+    questions and the proposal question, then the process (steps 2–5 of the theme runbook)."""
+    lines = []
+    for theme_id in meeting.themes:
+        theme = content.theme(theme_id)
+        lines += [f"{theme.name}: {theme.question}", *(f"  - {q}" for q in theme.reflection),
+                  f"  > {theme.proposal_question}", ""]
+    steps = content.single.steps[1:5]
+    return lines + [f"{i}. {s.title}: {s.text}" for i, s in enumerate(steps, start=2)]
 
 
 def summary(db: Database, meeting: Meeting, content: Content) -> dict:

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from servicetjek.db import Database
 from servicetjek.errors import DomainError
+from servicetjek.text import line
 
 MAX_NAME = 120
 
@@ -24,12 +25,7 @@ class Department:
 
 
 def _clean_name(name: str) -> str:
-    name = " ".join((name or "").split())
-    if not name:
-        raise OrgError("org.name_required")
-    if len(name) > MAX_NAME:
-        raise OrgError("org.name_too_long")
-    return name
+    return line(name, MAX_NAME, too_long="org.name_too_long", required="org.name_required", error=OrgError)
 
 
 def _clean_headcount(headcount) -> int | None:

@@ -18,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from servicetjek import access, org, settings
+from servicetjek import access, clock, org, settings
 from servicetjek.content import THEME_IDS
 from servicetjek.db import Database
 from servicetjek.errors import DomainError
@@ -205,7 +205,7 @@ def trend(db: Database, user: User, department_id: int) -> list[dict]:
     sums = ", ".join(f"sum(x.{t}) AS {t}" for t in THEME_IDS)
     means = ", ".join(f"sum({t}) / sum(n) AS {t}" for t in THEME_IDS)
     return db.query_dicts(
-        f"WITH per_round AS (SELECT r.id, r.title, CAST(r.opens_at AS DATE) AS day, count(*) AS n, {sums}"
+        f"WITH per_round AS (SELECT r.id, r.title, {clock.sql_local_date('r.opens_at')} AS day, count(*) AS n, {sums}"
         " FROM responses x JOIN rounds r ON r.id = x.round_id WHERE list_contains(?, r.department_id)"
         " GROUP BY r.id, r.title, day HAVING count(*) >= ?)"
         f" SELECT day AS opens_at, string_agg(DISTINCT title, ', ' ORDER BY title) AS title,"

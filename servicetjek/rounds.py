@@ -7,16 +7,16 @@ import re
 import secrets
 import threading
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from zoneinfo import ZoneInfo
+from datetime import datetime
 
-from servicetjek import access, answer_store, org
+from servicetjek import access, answer_store, clock, org
+from servicetjek import text as user_text
 from servicetjek.content import THEME_IDS
 from servicetjek.db import Database
 from servicetjek.errors import DomainError
 from servicetjek.users import User
 
-LOCAL_TZ = ZoneInfo("Europe/Copenhagen")
+LOCAL_TZ = clock.LOCAL_TZ
 TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{32}$")
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L: easy to read aloud and type
 CODE_LENGTH = 8
@@ -65,19 +65,10 @@ class Answer:
     comment: str | None
 
 
-def utcnow() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
-
-
-def local_to_utc(value: datetime) -> datetime:
-    """A wall-clock time in Copenhagen (naive or aware) as naive UTC for storage."""
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=LOCAL_TZ)
-    return value.astimezone(UTC).replace(tzinfo=None)
-
-
-def utc_to_local(value: datetime) -> datetime:
-    return value.replace(tzinfo=UTC).astimezone(LOCAL_TZ)
+# The one clock lives in servicetjek.clock; these names stay for the pages that use them.
+utcnow = clock.utcnow
+local_to_utc = clock.to_storage  # Copenhagen wall-clock (naive) or aware -> naive UTC
+utc_to_local = clock.to_local  # naive UTC -> aware Copenhagen
 
 
 def new_token() -> str:
@@ -126,11 +117,9 @@ def for_departments(db: Database, department_ids: set[int]) -> list[Round]:
 def _clean_groups(groups) -> list[str]:
     cleaned = []
     for group in groups or []:
-        group = " ".join(str(group).split())
+        group = user_text.line(group, MAX_GROUP_NAME, too_long="rounds.group_too_long", error=RoundError)
         if not group:
             continue
-        if len(group) > MAX_GROUP_NAME:
-            raise RoundError("rounds.group_too_long", n=MAX_GROUP_NAME)
         if group.casefold() not in (g.casefold() for g in cleaned):
             cleaned.append(group)
     if len(cleaned) > MAX_GROUPS:
@@ -147,11 +136,8 @@ def create(db: Database, user: User, department_id: int, title: str, opens_local
     dept = org.get(db, department_id)
     if dept is None or dept.archived:
         raise RoundError("rounds.department_archived")
-    title = " ".join((title or "").split())
-    if not title:
-        raise RoundError("rounds.title_required")
-    if len(title) > MAX_TITLE:
-        raise RoundError("rounds.title_too_long", n=MAX_TITLE)
+    title = user_text.line(title, MAX_TITLE, too_long="rounds.title_too_long", required="rounds.title_required",
+                           error=RoundError)
     opens_at, closes_at = local_to_utc(opens_local), local_to_utc(closes_local)
     if closes_at <= opens_at:
         raise RoundError("rounds.dates_order")
@@ -286,11 +272,8 @@ def validate_answer(round_: Round, scores, group, comment) -> Answer:
         raise SubmissionRefused("rate.group_invalid")
     if comment is not None and not isinstance(comment, str):
         raise SubmissionRefused("rate.comment_invalid")
-    comment = (comment or "").strip()
-    if len(comment) > MAX_COMMENT:
-        raise SubmissionRefused("rate.comment_too_long", n=MAX_COMMENT)
-    if "\x00" in comment:
-        raise SubmissionRefused("rate.comment_invalid")
+    # The one text rule (servicetjek.text): control characters refused, NFC, line breaks kept.
+    comment = user_text.text(comment, MAX_COMMENT, too_long="rate.comment_too_long", error=SubmissionRefused)
     return Answer(clean, group, comment or None)
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from servicetjek.content import THEME_IDS
-from servicetjek.i18n import Message
+from servicetjek.i18n import Message, t
 
 CLEAR_GAP = 0.5  # the top theme leads the next by at least this much → it "stands out"
 IMPORTANT = 3.5  # a mean at or above this counts as important (for tensions)
@@ -89,3 +89,15 @@ def recommend(means: dict[str, float], group_means: dict[str, dict[str, float]] 
     important = {t for t, m in means.items() if m >= IMPORTANT} | set(themes)
     tensions = tuple(pair for pair in TENSIONS if set(pair) <= important)
     return Recommendation(kind, tuple(themes), tuple(reasons), tensions, flat, split)
+
+
+def reason_text(reason: Reason, names: dict[str, str], lang: str) -> str:
+    """A reason in words, with theme names (and each group's top themes) filled in."""
+    params = dict(reason.params)
+    if "theme" in params:
+        params["theme"] = names[params["theme"]]
+    if "themes" in params:
+        params["themes"] = ", ".join(names[x] for x in params["themes"])
+    if "groups" in params:
+        params["groups"] = "; ".join(f"{g}: {', '.join(names[x] for x in ts)}" for g, ts in params["groups"].items())
+    return t(reason.key, lang, **params)

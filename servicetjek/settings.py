@@ -14,7 +14,18 @@ from servicetjek.errors import DomainError
 DEFAULT_MIN_ANSWERS = 5
 DEFAULT_MIN_COMMENTS = 5
 ABSOLUTE_MIN_ANSWERS = 3  # never below this, whatever an admin sets
-COOKIE_EXPIRY_DAYS = 0.5  # twelve hours: the token cannot be revoked, so keep it short
+
+
+SIGNIN_MODES = ("password", "sso")
+
+
+def signin_mode() -> str:
+    """How staff sign in: "password" (small workplaces) or "sso" (the organisation's OIDC
+    provider through st.login, configured in secrets.toml's [auth]). SERVICETJEK_SIGNIN."""
+    mode = os.environ.get("SERVICETJEK_SIGNIN", "password").strip().lower() or "password"
+    if mode not in SIGNIN_MODES:
+        raise RuntimeError(f"SERVICETJEK_SIGNIN must be one of {', '.join(SIGNIN_MODES)}, not {mode!r}")
+    return mode
 
 
 def get(db: Database, key: str, default: str | None = None) -> str | None:

@@ -11,10 +11,12 @@ import secrets
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from servicetjek import access, org, settings
-from servicetjek.content import THEME_IDS
+from servicetjek import access, clock, org, settings
+from servicetjek.content import THEME_IDS, load
 from servicetjek.db import Database
 from servicetjek.errors import DomainError
+from servicetjek.i18n import Message
+from servicetjek.text import line, text
 from servicetjek.users import User
 
 STATUSES = ("proposed", "decided", "running", "decision", "permanent", "extended", "stopped")
@@ -28,10 +30,11 @@ TRANSITIONS = {
     "stopped": set(),
 }
 TEXT_FIELDS = ("what", "why", "how", "who", "adjustments")
+LINE_FIELDS = ("what", "who")
 MAX_WHAT = 200
 MAX_TEXT = 1000
-RHYTHMS = ("weeks_2_4", "every_14")
-DEFAULT_HOLIDAY_WEEKS = "7,27,28,29,30,31,32,42,52,1"  # winter, summer, autumn, Christmas
+RHYTHMS = ("weeks_2_4", "every_14")  # stored ids: the content's check-in weeks, or its interval in days
+DEFAULT_HOLIDAY_WEEKS = "7,42"  # winter and autumn; Easter, summer and Christmas follow the calendar
 
 
 class TrialError(DomainError):
@@ -94,17 +97,19 @@ def _clean_texts(values: dict) -> dict:
     clean = {}
     for name in TEXT_FIELDS:
         if name in values:
-            text = values[name]
-            if not isinstance(text, str):
+            if not isinstance(values[name], str):
                 raise TrialError("trials.text_invalid")
-            text = text.strip().replace("\x00", "")
-            limit = MAX_WHAT if name == "what" else MAX_TEXT
-            if len(text) > limit:
-                raise TrialError("trials.text_too_long", field=name, n=limit)
-            clean[name] = text
+            clean[name] = _clean_text(name, values[name])
     if "what" in clean and not clean["what"]:
         raise TrialError("trials.what_required")
     return clean
+
+
+def _clean_text(name: str, value: str) -> str:
+    """What and who are one line (names on the board); the rest may have line breaks."""
+    if name in LINE_FIELDS:
+        return line(value, MAX_WHAT, too_long="trials.text_too_long", error=TrialError)
+    return text(value, MAX_TEXT, too_long="trials.text_too_long", error=TrialError)
 
 
 def _require_edit(db: Database, user: User | None, department_id: int) -> None:
@@ -112,7 +117,7 @@ def _require_edit(db: Database, user: User | None, department_id: int) -> None:
 
 
 def _now() -> datetime:
-    return datetime.now().replace(microsecond=0)
+    return clock.utcnow().replace(microsecond=0)
 
 
 def create(db: Database, user: User, department_id: int, theme: str, what: str, why: str = "", how: str = "",
@@ -126,15 +131,29 @@ def create(db: Database, user: User, department_id: int, theme: str, what: str, 
 
     def work(cur):
         trial_id = cur.execute(
-            "INSERT INTO trials (department_id, meeting_id, theme, what, why, how, who, status, updated_by)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+            "INSERT INTO trials (department_id, meeting_id, theme, what, why, how, who, status, weeks, updated_by)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
             [department_id, meeting_id, theme, texts["what"], texts["why"], texts["how"], texts["who"], status,
-             user.username]).fetchone()[0]
+             method_rhythm().weeks, user.username]).fetchone()[0]
         cur.execute("INSERT INTO trial_history VALUES (?, 1, ?, ?, ?)",
                     [trial_id, user.username, _now(), json.dumps({"created": texts | {"status": status}})])
         return trial_id
 
     return get(db, db.transaction(work))
+
+
+def _apply(cur, user: User, trial_id: int, base_version: int, changes: dict, entry: dict) -> int | None:
+    """One versioned change inside the caller's transaction; None when the version moved on."""
+    assignments = "".join(f", {k} = ?" for k in changes)
+    updated = cur.execute(
+        f"UPDATE trials SET version = version + 1, updated_by = ?, updated_at = ?{assignments}"
+        " WHERE id = ? AND version = ? RETURNING version",
+        [user.username, _now(), *changes.values(), trial_id, base_version]).fetchone()
+    if updated is None:
+        return None
+    cur.execute("INSERT INTO trial_history VALUES (?, ?, ?, ?, ?)",
+                [trial_id, updated[0], user.username, _now(), json.dumps(entry, default=str)])
+    return updated[0]
 
 
 def _save(db: Database, user: User, trial: Trial, base_version: int, changes: dict,
@@ -146,24 +165,45 @@ def _save(db: Database, user: User, trial: Trial, base_version: int, changes: di
     entry = changes | (note or {})
     if not entry:
         return trial
-    assignments = "".join(f", {k} = ?" for k in changes)
 
     def work(cur):
-        updated = cur.execute(
-            f"UPDATE trials SET version = version + 1, updated_by = ?, updated_at = ?{assignments}"
-            " WHERE id = ? AND version = ? RETURNING version",
-            [user.username, _now(), *changes.values(), trial.id, base_version]).fetchone()
-        if updated is None:
-            return None
-        cur.execute("INSERT INTO trial_history VALUES (?, ?, ?, ?, ?)",
-                    [trial.id, updated[0], user.username, _now(), json.dumps(entry, default=str)])
-        if extra_sql:
+        version = _apply(cur, user, trial.id, base_version, changes, entry)
+        if version is not None and extra_sql:
             extra_sql(cur)
-        return updated[0]
+        return version
 
     if db.transaction(work) is None:
         raise TrialConflict(get(db, trial.id))
     return get(db, trial.id)
+
+
+def decide_together(db: Database, user: User, decisions: dict[int, tuple[str, date | None]], then=None) -> None:
+    """A meeting's decision A: every chosen proposal becomes a decided trial with who and a
+    follow-up date – all of them or none (`then(cur)` runs in the same transaction).
+
+    Everything is checked before anything is written, so a missing "who" saves nothing and a
+    retry after fixing it simply works; a trial already decided only gets its who/date.
+    """
+    planned = []
+    for trial_id, (who, follow_up) in decisions.items():
+        trial = _load_for_edit(db, user, trial_id)
+        who = _clean_texts({"who": who or ""})["who"]
+        if not who or follow_up is None:
+            raise TrialError("trials.decide_needs_who_and_date", what=trial.what)
+        if trial.status not in ("proposed", "decided"):
+            raise TrialError("trials.already_further", what=trial.what, status=Message(f"status.{trial.status}"))
+        changes = {k: v for k, v in {"who": who, "follow_up": follow_up, "status": "decided"}.items()
+                   if getattr(trial, k) != v}
+        planned.append((trial, changes))
+
+    def work(cur):
+        for trial, changes in planned:
+            if changes and _apply(cur, user, trial.id, trial.version, changes, changes) is None:
+                raise TrialConflict(get(db, trial.id))
+        if then:
+            then(cur)
+
+    db.transaction(work)
 
 
 def _load_for_edit(db: Database, user: User, trial_id: int) -> Trial:
@@ -196,34 +236,52 @@ def change_status(db: Database, user: User, trial_id: int, base_version: int, st
                   reason: str = "") -> Trial:
     trial = _load_for_edit(db, user, trial_id)
     if status not in TRANSITIONS.get(trial.status, set()):
-        raise TrialError("trials.transition_invalid", current=trial.status, new=status)
+        raise TrialError("trials.transition_invalid", current=Message(f"status.{trial.status}"),
+                         new=Message(f"status.{status}"))
     if status == "running":
         raise TrialError("trials.start_needs_date")
     changes = {"status": status}
+    reason = text(reason, MAX_TEXT, too_long="trials.text_too_long", error=TrialError)
     if reason:
-        if len(reason) > MAX_TEXT:
-            raise TrialError("trials.text_too_long", field="reason", n=MAX_TEXT)
-        changes["outcome_reason"] = reason.strip()
+        changes["outcome_reason"] = reason
     return _save(db, user, trial, base_version, changes)
 
 
-def checkpoints(start: date, weeks: int = 6, rhythm: str = "weeks_2_4") -> list[tuple[date, str]]:
-    """Check-ins after weeks 2 and 4 (or every 14 days) and the decision after the last week."""
+@dataclass(frozen=True)
+class Rhythm:
+    weeks: int
+    checkin_weeks: tuple[int, ...]
+    interval_days: int
+
+
+def method_rhythm() -> Rhythm:
+    """The method's trial rhythm, from content/*/method.toml (the one source of these numbers)."""
+    raw = load().trials
+    return Rhythm(int(raw["weeks"]), tuple(int(w) for w in raw["checkin_weeks"]), int(raw["alternative_interval_days"]))
+
+
+def checkpoints(start: date, weeks: int | None = None, rhythm: str = "weeks_2_4") -> list[tuple[date, str]]:
+    """Check-ins after the content's weeks (or every N days) and the decision after the last week."""
     if rhythm not in RHYTHMS:
         raise TrialError("trials.rhythm_invalid")
+    method = method_rhythm()
+    weeks = weeks or method.weeks
     end = start + timedelta(weeks=weeks)
     if rhythm == "weeks_2_4":
-        checkins = [start + timedelta(weeks=w) for w in (2, 4) if w < weeks]
+        checkins = [start + timedelta(weeks=w) for w in method.checkin_weeks if w < weeks]
     else:
-        checkins = [start + timedelta(days=d) for d in range(14, weeks * 7, 14)]
+        step = method.interval_days
+        checkins = [start + timedelta(days=d) for d in range(step, weeks * 7, step)]
     return [(d, "checkin") for d in checkins] + [(end, "decision")]
 
 
-def start(db: Database, user: User, trial_id: int, base_version: int, start_date: date, weeks: int = 6,
+def start(db: Database, user: User, trial_id: int, base_version: int, start_date: date, weeks: int | None = None,
           rhythm: str = "weeks_2_4") -> Trial:
     trial = _load_for_edit(db, user, trial_id)
     if "running" not in TRANSITIONS[trial.status]:
-        raise TrialError("trials.transition_invalid", current=trial.status, new="running")
+        raise TrialError("trials.transition_invalid", current=Message(f"status.{trial.status}"),
+                         new=Message("status.running"))
+    weeks = method_rhythm().weeks if weeks is None else weeks
     if not isinstance(weeks, int) or not 1 <= weeks <= 26:
         raise TrialError("trials.weeks_invalid")
     plan = checkpoints(start_date, weeks, rhythm)
@@ -261,16 +319,14 @@ def record_checkin(db: Database, user: User, trial_id: int, base_version: int, d
                    continue_with: str, adjust: str, today: date | None = None, **changes) -> Trial:
     """Answer the three questions at a check-in; optional changes to the trial go with it."""
     trial = _load_for_edit(db, user, trial_id)
-    today = today or date.today()
+    today = today or clock.today()
     if trial.status != "running" or trial.start_date is None:
         raise TrialError("trials.checkin_not_running")
     if today < trial.start_date:
         raise TrialError("trials.checkin_before_start")
-    answers = {"learned": learned, "continue_with": continue_with, "adjust": adjust}
-    for value in answers.values():
-        if not isinstance(value, str) or len(value) > MAX_TEXT:
-            raise TrialError("trials.text_too_long", field="checkin", n=MAX_TEXT)
-    if not any(v.strip() for v in answers.values()):
+    answers = {k: text(v, MAX_TEXT, too_long="trials.text_too_long", error=TrialError)
+               for k, v in {"learned": learned, "continue_with": continue_with, "adjust": adjust}.items()}
+    if not any(answers.values()):
         raise TrialError("trials.checkin_empty")
     known = db.query_one("SELECT done_at FROM trial_checkins WHERE trial_id = ? AND due = ? AND kind = 'checkin'",
                          [trial_id, due])
@@ -281,10 +337,12 @@ def record_checkin(db: Database, user: User, trial_id: int, base_version: int, d
     def mark(cur):
         cur.execute("UPDATE trial_checkins SET done_by = ?, done_at = ?, learned = ?, continue_with = ?, adjust = ?"
                     " WHERE trial_id = ? AND due = ? AND kind = 'checkin'",
-                    [user.username, _now(), *(answers[k].strip() for k in answers), trial_id, due])
+                    [user.username, _now(), *answers.values(), trial_id, due])
 
     changed = {k: v for k, v in text_changes.items() if getattr(trial, k) != v}
-    return _save(db, user, trial, base_version, changed, mark, note={"checkin": str(due)})
+    # The answers go into the history too, so what was learned stays readable beside the changes.
+    said = {k: v.strip() for k, v in answers.items() if v.strip()}
+    return _save(db, user, trial, base_version, changed, mark, note={"checkin": str(due)} | said)
 
 
 def decide(db: Database, user: User, trial_id: int, base_version: int, outcome: str, reason: str) -> Trial:
@@ -317,7 +375,7 @@ def history(db: Database, user: User, trial_id: int) -> list[dict]:
 
 
 def overdue(db: Database, trial_ids: list[int], today: date | None = None) -> list[Checkpoint]:
-    today = today or date.today()
+    today = today or clock.today()
     return [c for c in checkpoints_for(db, trial_ids) if c.done_at is None and c.due < today]
 
 
@@ -363,42 +421,79 @@ def public_holidays(year: int) -> dict[date, str]:
 
 
 def holiday_weeks(db: Database | None = None) -> set[int]:
+    """Week-based school holidays that differ between municipalities (winter, autumn)."""
     raw = settings.get(db, "holiday_weeks", DEFAULT_HOLIDAY_WEEKS) if db is not None else DEFAULT_HOLIDAY_WEEKS
     return {int(w) for w in raw.split(",") if w.strip().isdigit() and 1 <= int(w) <= 53}
 
 
-def set_holiday_weeks(db: Database, text: str) -> None:
-    weeks = [w.strip() for w in (text or "").split(",") if w.strip()]
+def set_holiday_weeks(db: Database, value: str) -> None:
+    weeks = [w.strip() for w in line(value, 400, error=TrialError).split(",") if w.strip()]
     if any(not w.isdigit() or not 1 <= int(w) <= 53 for w in weeks):
         raise TrialError("trials.holiday_weeks_invalid")
     settings.put(db, "holiday_weeks", ",".join(str(int(w)) for w in weeks))
 
 
-def holiday_clashes(start_date: date, weeks: int = 6, school_weeks: set[int] | None = None) -> list[tuple[date, str]]:
-    """Public holidays, Easter week and school-holiday weeks inside the trial window."""
+def _saturday_between(first: date, last: date) -> date:
+    return next(first + timedelta(days=i) for i in range((last - first).days + 1)
+                if (first + timedelta(days=i)).weekday() == 5)
+
+
+def holiday_periods(year: int, school_weeks: set[int] | None = None) -> list[tuple[date, date, str]]:
+    """The school-holiday periods that touch `year`, as real dates (first and last day).
+
+    Easter, summer and Christmas follow the calendar, so a 53-week year such as 2026 puts
+    Christmas where it really is (weeks 52–53), not in week 1 of the next year. Winter and
+    autumn holidays are whole ISO weeks of that year from the setting (they differ by
+    municipality).
+    """
     school_weeks = DEFAULT_HOLIDAY_WEEKS_SET if school_weeks is None else school_weeks
-    end = start_date + timedelta(weeks=weeks)
-    clashes, seen_weeks = [], set()
-    day = start_date
-    holidays = public_holidays(start_date.year) | public_holidays(end.year)
-    while day < end:
-        if day in holidays:
-            clashes.append((day, holidays[day]))
-        year_week = day.isocalendar()[:2]
-        if day.isocalendar()[1] in school_weeks and year_week not in seen_weeks:
-            seen_weeks.add(year_week)
-            clashes.append((day, f"week_{year_week[1]}"))
-        day += timedelta(days=1)
-    return clashes
+    periods = []
+    for y in (year - 1, year):
+        christmas = _saturday_between(date(y, 12, 17), date(y, 12, 23))
+        new_year = date(y + 1, 1, 1)
+        # Back at school on the first Monday when New Year's Day falls late in the week.
+        end = new_year + timedelta(days=6 - new_year.weekday()) if new_year.weekday() >= 3 else new_year
+        periods.append((christmas, end, "period_christmas"))
+    e = easter(year)
+    periods.append((e - timedelta(days=8), e + timedelta(days=1), "period_easter"))
+    summer = _saturday_between(date(year, 6, 24), date(year, 6, 30))
+    periods.append((summer, summer + timedelta(weeks=6, days=1), "period_summer"))
+    for week in sorted(school_weeks):
+        try:
+            monday = date.fromisocalendar(year, week, 1)
+        except ValueError:
+            continue  # week 53 in a 52-week year
+        periods.append((monday, monday + timedelta(days=6), f"week_{week}"))
+    return [p for p in periods if p[1].year >= year and p[0].year <= year]
 
 
-def next_clean_window(start_date: date, weeks: int = 6, school_weeks: set[int] | None = None,
+def holiday_clashes(start_date: date, weeks: int | None = None,
+                    school_weeks: set[int] | None = None) -> list[tuple[date, str]]:
+    """Holiday periods (from their first day in the window) and single public holidays in the window."""
+    end = start_date + timedelta(weeks=weeks or method_rhythm().weeks)
+    clashes = []
+    for year in range(start_date.year, end.year + 1):
+        clashes += [(max(first, start_date), key) for first, last, key in holiday_periods(year, school_weeks)
+                    if first < end and last >= start_date]
+        clashes += [(day, name) for day, name in public_holidays(year).items() if start_date <= day < end]
+    return sorted(set(clashes))
+
+
+def is_period(key: str) -> bool:
+    return key.startswith(("period_", "week_"))
+
+
+def next_clean_window(start_date: date, weeks: int | None = None, school_weeks: set[int] | None = None,
                       search_weeks: int = 60) -> date | None:
-    """The first Monday from `start_date` whose window has no holiday of any kind."""
+    """The first Monday from `start_date` whose window runs without a holiday period.
+
+    The seed's point is a trial "in one stretch between the usual holiday periods": single
+    public holidays (Ascension, Whit Monday, Constitution Day) do not break a stretch.
+    """
     monday = start_date + timedelta(days=(7 - start_date.weekday()) % 7)
     for offset in range(search_weeks):
         candidate = monday + timedelta(weeks=offset)
-        if not holiday_clashes(candidate, weeks, school_weeks):
+        if not any(is_period(key) for _, key in holiday_clashes(candidate, weeks, school_weeks)):
             return candidate
     return None
 

@@ -109,3 +109,237 @@ def test_opening_the_board_shares_nothing_and_stop_sharing_really_stops(db, org_
     gone.query_params["board"] = token
     gone.run()
     assert "virker ikke" in gone.warning[0].value
+
+
+def test_public_board_shows_stopped_trials_with_their_reason(db, org_tree, people):
+    member = people["member"]
+    kept = trials.create(db, member, org_tree["A1"], "trust", "Ugentligt tjek ind")
+    dropped = trials.create(db, member, org_tree["A1"], "focus", "Mødefri fredag")
+    trials.change_status(db, member, dropped.id, dropped.version, "stopped", "Kunderne kunne ikke nå os")
+    token = trials.share_board(db, member, org_tree["A1"])
+    public = app()
+    public.query_params["board"] = token
+    public.run()
+    assert not public.exception
+    cards = [m.value for m in public.markdown]
+    assert any(kept.what in c for c in cards)
+    stopped_card = next(c for c in cards if "Mødefri fredag" in c)
+    assert "Stoppet" in stopped_card and "Stoppet, fordi:** Kunderne kunne ikke nå os" in stopped_card
+
+
+def test_closing_a_meeting_is_atomic_and_a_retry_works(db, org_tree, people):
+    fac = people["facilitator"]
+    m = meetings.plan(db, fac, org_tree["A1"], "single", "Fordybelse", START, 6, ["focus"], "A")
+    first = meetings.add_proposal(db, fac, m.id, "Stilletid 8–10", "focus")
+    second = meetings.add_proposal(db, fac, m.id, "Mødefri fredag", "focus")
+    meetings.go_to_step(db, fac, m.id, 5)  # the decision
+    at = login(db, "tovholder")
+    at.switch_page("pages/meeting_mode.py").run()
+    at.multiselect(key="a_pick").select(first.id).select(second.id).run()
+    at.text_input(key=f"a_who_{first.id}").input("Tina")
+    at.button(key="finish_a").click().run()
+    assert not at.exception
+    message = at.error[0].value
+    assert "Mødefri fredag" in message and "Intet er gemt" in message and "decided" not in message
+    assert [t.status for t in trials.for_meeting(db, m.id)] == ["proposed", "proposed"]  # nothing half-saved
+    assert meetings.get(db, m.id).status == "running"
+    at.text_input(key=f"a_who_{second.id}").input("Bo")
+    at.button(key="finish_a").click().run()
+    assert not at.exception and not at.error
+    assert {t.what: (t.status, t.who) for t in trials.for_meeting(db, m.id)} == {
+        "Stilletid 8–10": ("decided", "Tina"), "Mødefri fredag": ("decided", "Bo")}
+    assert meetings.get(db, m.id).status == "done"
+
+
+def test_status_keys_never_reach_the_message(db, org_tree, people):
+    from servicetjek.i18n import Message
+
+    t = trials.create(db, people["member"], org_tree["A1"], "focus", "Stilletid")
+    t = trials.change_status(db, people["member"], t.id, t.version, "decided")
+    with pytest.raises(DomainError) as caught:
+        trials.change_status(db, people["member"], t.id, t.version, "decided")
+    assert caught.value.params == {"current": Message("status.decided"), "new": Message("status.decided")}
+
+
+def test_checkin_answers_are_shown_and_my_next_save_is_not_a_conflict(db, org_tree, people):
+    from datetime import date, timedelta
+
+    t = trials.create(db, people["member"], org_tree["A1"], "focus", "Stilletid", status="decided")
+    t = trials.start(db, people["member"], t.id, t.version, date.today() - timedelta(days=15))
+    at = login(db, "medlem")
+    at.switch_page("pages/board.py").run()
+    first_due = trials.checkpoints(t.start_date)[0][0]
+    at.text_area(key=f"ci_0_{t.id}_{first_due}").input("Ro om morgenen virker")
+    at.text_area(key=f"ci_2_{t.id}_{first_due}").input("Telefonen på lydløs")
+    at.button(key=f"FormSubmitter:checkin_{t.id}-Gem stop op").click().run()
+    assert not at.exception
+    shown = [m.value for m in at.markdown if "Ro om morgenen virker" in m.value]
+    # In the trial's card and again in the week-6 decision form.
+    assert len(shown) == 2 and all("**Hvad justerer vi?** Telefonen på lydløs" in v for v in shown)
+    history = " ".join(row["Ændring"] for row in at.dataframe[-1].value.to_dict("records"))
+    assert "Hvad har vi lært: Ro om morgenen virker" in history
+    at.text_input(key=f"how_{t.id}").input("Stille fra 8 til 10")
+    at.button(key=f"FormSubmitter:edit_{t.id}-Gem").click().run()
+    assert not at.exception and not any("En anden har gemt" in e.value for e in at.error)
+    assert trials.get(db, t.id).how == "Stille fra 8 til 10"
+    manager = login(db, "leder")  # reads the board, and the answers with it
+    manager.switch_page("pages/board.py").run()
+    manager.selectbox(key="board_dept").set_value(org_tree["A1"]).run()
+    assert any("Ro om morgenen virker" in m.value for m in manager.markdown)
+
+
+def test_the_meeting_chooses_a_or_b_at_the_decision_step(db, org_tree, people):
+    fac = people["facilitator"]
+    m = meetings.plan(db, fac, org_tree["A1"], "single", "Fordybelse", START, 6, ["focus"], "A")
+    meetings.add_proposal(db, fac, m.id, "Stilletid", "focus")
+    meetings.go_to_step(db, fac, m.id, 5)
+    at = login(db, "tovholder")
+    at.switch_page("pages/meeting_mode.py").run()
+    assert at.radio(key=f"decision_{m.id}").value == "A"  # the plan's choice is the default
+    at.radio(key=f"decision_{m.id}").set_value("B").run()
+    assert not at.exception and meetings.get(db, m.id).decision == "B"
+    assert any(x.value.startswith("### B. Arbejdsmiljøgruppen") for x in at.markdown)
+    assert any(x.value.startswith("### Minutter: 10 ·") for x in at.markdown)  # B takes 10 minutes
+    at.text_area(key="b_note").input("AMO vælger forsøg den 15. marts")
+    at.button(key="finish_b").click().run()
+    done = meetings.get(db, m.id)
+    assert done.status == "done" and done.decision == "B" and done.decision_note.startswith("AMO")
+
+
+def test_planned_meetings_can_be_edited_and_cancelled_and_name_their_department(db, org_tree, people):
+    m = meetings.plan(db, people["facilitator"], org_tree["A1"], "single", "Fordybelse", START, 8, ["focus"])
+    at = login(db, "tovholder")
+    at.switch_page("pages/meetings.py").run()
+    assert any("Team A1 · Fordybelse · planlagt" in e.label for e in at.expander)
+    at.text_input(key=f"edit_title_{m.id}").input("Fordybelse i teamet")
+    at.text_input(key=f"edit_place_{m.id}").input("Mødelokale 2")
+    at.number_input(key=f"edit_n_{m.id}").set_value(10)
+    at.button(key=f"FormSubmitter:edit_meeting_{m.id}-Gem").click().run()
+    assert not at.exception
+    edited = meetings.get(db, m.id)
+    assert (edited.title, edited.place, edited.participants) == ("Fordybelse i teamet", "Mødelokale 2", 10)
+    assert edited.starts_at == START and edited.version == m.version + 1
+    with pytest.raises(meetings.MeetingConflict):  # an edit based on the old version is refused
+        meetings.edit(db, people["admin"], m.id, m.version, "X", START, 8, ["focus"])
+    at.button(key=f"cancel_{m.id}").click().run()
+    assert not at.exception and meetings.get(db, m.id).cancelled
+    assert any("Fordybelse i teamet · aflyst" in e.label for e in at.expander)
+    assert not [b for b in at.button if b.key in (f"run_{m.id}", f"cancel_{m.id}")]
+    with pytest.raises(DomainError, match="cancelled"):
+        meetings.go_to_step(db, people["facilitator"], m.id, 0)
+    mode = login(db, "tovholder")
+    mode.switch_page("pages/meeting_mode.py").run()
+    assert not mode.exception and any("Ingen" in i.value or "ingen" in i.value for i in mode.info)
+
+
+def test_plan_this_meeting_keeps_the_unit_you_came_from(db, org_tree, people):
+    from datetime import datetime, timedelta
+
+    from servicetjek import rounds
+    from servicetjek.content import THEME_IDS
+
+    now = datetime.now()
+    r, _ = rounds.create(db, people["admin"], org_tree["A2"], "Forår", now - timedelta(hours=1),
+                         now + timedelta(days=3))
+    for i in range(6):
+        rounds.submit(db, r.token, dict.fromkeys(THEME_IDS, 2) | {"focus": 5}, session_key=f"p{i}")
+    at = login(db, "tovholder")
+    at.switch_page("pages/results.py").run()
+    at.selectbox(key="results_dept").set_value(org_tree["A2"]).run()
+    at.button(key="plan_it").click().run()
+    assert not at.exception
+    assert at.session_state["plan_dept"] == org_tree["A2"]  # not the first unit in the list (A or A1)
+    assert at.selectbox(key="plan_dept").value == org_tree["A2"]
+
+
+def test_dialogue_tables_carry_each_themes_questions(db, org_tree, people):
+    from servicetjek.content import load
+
+    fac = people["facilitator"]
+    m = meetings.plan(db, fac, org_tree["A1"], "dialogue", "Dialogmøde", START, 12, ["focus", "trust"])
+    focus, trust = load("da").theme("focus"), load("da").theme("trust")
+    lines = meetings.table_card_lines(m, load("da"))
+    for theme in (focus, trust):
+        assert f"{theme.name}: {theme.question}" in lines and theme.proposal_question in " ".join(lines)
+        assert all(any(q in line for line in lines) for q in theme.reflection)
+    at = login(db, "tovholder")
+    at.switch_page("pages/meetings.py").run()
+    assert not at.exception
+    [cards] = [b for b in at.get("download_button") if b.proto.label == "Bordkort (PDF)"]  # also without names
+    meetings.go_to_step(db, fac, m.id, 1)  # group work at the theme tables
+    mode = login(db, "tovholder")
+    mode.switch_page("pages/meeting_mode.py").run()
+    screen = " ".join(x.value for x in mode.markdown)
+    assert focus.reflection[0] in screen and trust.reflection[-1] in screen and trust.question in screen
+
+
+def test_a_stale_meeting_screen_cannot_move_the_meeting_back(db, org_tree, people):
+    fac = people["facilitator"]
+    m = meetings.plan(db, fac, org_tree["A1"], "single", "Fordybelse", START, 4, ["focus"])
+    projector = login(db, "tovholder")
+    projector.switch_page("pages/meeting_mode.py").run()
+    projector.button(key="begin").click().run()
+    projector.button(key="next").click().run()
+    phone = login(db, "admin")
+    phone.switch_page("pages/meeting_mode.py").run()
+    assert meetings.get(db, m.id).current_step == 1
+    projector.button(key="next").click().run()  # the meeting moves on to step 3
+    phone.button(key="prev").click().run()  # the phone still shows step 2
+    assert not phone.exception
+    assert meetings.get(db, m.id).current_step == 2, "a stale screen moved the meeting"
+    assert any("flyttet mødet videre" in e.value for e in phone.error)
+    assert phone.markdown[0].value.startswith("# 3.")
+
+
+def test_public_board_shows_what_the_stop_ops_found(db, org_tree, people):
+    from datetime import date, timedelta
+
+    member = people["member"]
+    t = trials.create(db, member, org_tree["A1"], "focus", "Stilletid", status="decided")
+    t = trials.start(db, member, t.id, t.version, date.today() - timedelta(days=15))
+    first_due = trials.checkpoints(t.start_date)[0][0]
+    trials.record_checkin(db, member, t.id, t.version, first_due, "Ro om morgenen virker", "", "")
+    public = app()
+    public.query_params["board"] = trials.share_board(db, member, org_tree["A1"])
+    public.run()
+    assert any("**Hvad har vi lært?** Ro om morgenen virker" in m.value for m in public.markdown)
+
+
+def test_agenda_has_its_purpose_line_and_the_guide_the_seeds_introduction(db, org_tree, people):
+    from servicetjek import exports
+    from servicetjek.content import load
+
+    intro = load("da").intro
+    assert intro["hybrid"].startswith("Hybridarbejde er, når") and "futureworklab.dk" in " ".join(intro["resources"])
+    m = meetings.plan(db, people["facilitator"], org_tree["A1"], "single", "Fordybelse", START, 6, ["focus"])
+    plan = meetings.meeting_agenda(m, load("da"))
+    labels = {k: k for k in ("when", "place", "facilitators", "time", "step", "minutes", "purpose")}
+    text = exports.agenda_markdown(m.title, "i morgen", "", "", plan.items, labels, intro["purpose"])
+    assert f"**purpose:** {intro['purpose']}" in text
+    at = login(db, "tovholder")
+    at.switch_page("pages/meetings.py").run()
+    [code] = [c.value for c in at.code if "# Fordybelse" in c.value]
+    assert "**Formål:** At det hybride arbejde" in code
+    guide = app()
+    guide.query_params["tema"] = "Om værktøjet"
+    guide.switch_page("pages/guide.py").run()
+    assert not guide.exception
+    shown = " ".join(m.value for m in guide.markdown)
+    assert "futureworklab.dk" in shown and any(intro["why"] in m.value for m in guide.markdown)
+
+
+def test_action_plan_pdf_cuts_no_cell(db, org_tree, people):
+    import re as regex
+
+    from servicetjek import exports
+
+    long_how = "Telefonen på lydløs, Teams-status på fokus og ingen møder før kl. 10 – også om fredagen"
+    rows = [["Team A1", "Fordybelse", "Stilletid 8–10", "Ro", long_how, "Tina og Bo", "Hver 14. dag",
+             "Gjort permanent"]]
+    pdf = exports.simple_pdf("Handleplan", [], ["Afdeling", "Tema", "Hvad?", "Hvorfor?", "Hvordan?", "Hvem?",
+                                                "Justeringer – hvornår?", "Status?"], rows,
+                             [34, 28, 52, 40, 40, 28, 30, 25], landscape=True)
+    shown = " ".join(text.decode("latin-1") for text in regex.findall(rb"\((.*?)\) ?Tj", pdf))
+    assert "..." not in shown
+    for word in ("permanent", "fredagen", "Justeringer", "hvornår?", "Status?"):
+        assert word in shown, word

@@ -56,7 +56,7 @@ def installed(tmp_path_factory):
     work = tmp_path_factory.mktemp("packaging")
     source = work / "src"
     shutil.copytree(ROOT, source, ignore=shutil.ignore_patterns(
-        ".venv", ".git", "data", "tests", "bench", "artifacts", "__pycache__", "*.egg-info", "build"))
+        ".venv", ".git", ".cache", "data", "tests", "bench", "artifacts", "__pycache__", "*.egg-info", "build"))
     subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--no-build-isolation",
                     "-w", str(work / "dist"), str(source)], check=True, capture_output=True)
     wheel = next((work / "dist").glob("servicetjek-*.whl"))
@@ -104,8 +104,8 @@ def test_installed_command_serves_the_app(installed):
     """`servicetjek serve` from the wheel finds its frame, pages, content and config: a real session renders."""
     env_dir, cwd, env = installed
     port = free_port()
-    proc = subprocess.Popen([env_dir / "bin" / "servicetjek", "serve", "--server.port", str(port),
-                             "--server.address", "127.0.0.1"], cwd=cwd, env=env,
+    proc = subprocess.Popen([env_dir / "bin" / "servicetjek", "serve", "--port", str(port), "--address", "127.0.0.1"],
+                            cwd=cwd, env=env | {"SERVICETJEK_NGINX": "none"},  # Streamlit itself: fewer moving parts
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
         deadline = time.monotonic() + 90
@@ -153,7 +153,7 @@ def _third_party_imports() -> set[str]:
     names = set()
     for file in files:
         tree = ast.parse(file.read_text(encoding="utf-8"))
-        # serve.warm_up preloads streamlit-authenticator's own dependencies: transitive on purpose.
+        # serve.warm_up only preloads libraries that are declared anyway.
         preloads = {id(n) for f in ast.walk(tree) if isinstance(f, ast.FunctionDef) and f.name == "warm_up"
                     for n in ast.walk(f)}
         for node in ast.walk(tree):
@@ -175,3 +175,10 @@ def test_every_imported_library_is_a_declared_dependency():
         if not dists & declared:
             undeclared[module] = sorted(dists)
     assert not undeclared, f"imported but not declared in pyproject/requirements.in: {undeclared}"
+
+
+def test_every_subpackage_is_listed_for_the_wheel():
+    """Packages are listed explicitly in pyproject.toml: a new servicetjek/<sub>/ must be added there."""
+    listed = set(PYPROJECT["tool"]["setuptools"]["packages"])
+    found = {".".join(init.parent.relative_to(ROOT).parts) for init in (ROOT / "servicetjek").rglob("__init__.py")}
+    assert found <= listed, f"add to [tool.setuptools] packages: {sorted(found - listed)}"

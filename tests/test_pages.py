@@ -22,6 +22,7 @@ def test_first_start_shows_create_admin_and_then_login(db):
     at = app().run()
     assert not at.exception
     assert at.title[0].value == "Velkommen til Servicetjek"
+    at.text_input(key="fa_code").input(users.new_setup_code(db))
     at.text_input(key="fa_name").input("Anna Admin")
     at.text_input(key="fa_username").input("anna")
     at.text_input(key="fa_password").input(PASSWORD)

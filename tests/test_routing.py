@@ -2,6 +2,8 @@
 and no reason contradicts the numbers it sits beside."""
 
 
+from datetime import datetime
+
 import pytest
 
 from servicetjek import routing
@@ -14,20 +16,9 @@ def means(rest=1.0, **values):
 
 
 def words(rec, lang="da"):
-    """The reasons as a reader sees them (theme names filled in like the results page does)."""
+    """The reasons as a reader sees them on the results page."""
     names = load(lang).theme_names()
-    out = []
-    for reason in rec.reasons:
-        params = dict(reason.params)
-        if "theme" in params:
-            params["theme"] = names[params["theme"]]
-        if "themes" in params:
-            params["themes"] = ", ".join(names[x] for x in params["themes"])
-        if "groups" in params:
-            params["groups"] = "; ".join(f"{g}: {', '.join(names[x] for x in ts)}"
-                                         for g, ts in params["groups"].items())
-        out.append(t(reason.key, lang, **params))
-    return out
+    return [routing.reason_text(reason, names, lang) for reason in rec.reasons]
 
 
 def test_two_themes_tied_give_a_dialogue_meeting_on_both():
@@ -142,3 +133,110 @@ def test_rerating_compares_with_the_last_round_that_has_figures(db, org_tree, pe
     found = results.comparable_previous_round(db, people["facilitator"], after)
     assert found is not None and found[0].id == before.id and found[1].means()["focus"] == 2
     assert results.comparable_previous_round(db, people["facilitator"], before) is None
+
+
+# --- holidays in real dates, also in a 53-week year ----------------------------------------
+
+def test_christmas_2026_is_in_week_53_not_week_1_of_2027():
+    from datetime import date
+
+    from servicetjek import trials
+
+    assert date(2026, 12, 31).isocalendar()[1] == 53
+    around_new_year = trials.holiday_clashes(date(2026, 12, 28), 1)
+    assert (date(2026, 12, 28), "period_christmas") in around_new_year
+    assert trials.holiday_clashes(date(2027, 1, 4), 1) == []  # week 1 of 2027: school again
+    assert (date(2026, 12, 19), "period_christmas") in trials.holiday_clashes(date(2026, 12, 14), 2)
+    # The suggestion made on 27 November 2026 is the first week after Christmas, not eight months away.
+    assert trials.next_clean_window(date(2026, 11, 27)) == date(2027, 1, 4)
+
+
+def test_holiday_periods_follow_the_calendar():
+    from datetime import date
+
+    from servicetjek import trials
+
+    periods = {key: (first, last) for first, last, key in trials.holiday_periods(2027)}
+    assert periods["period_easter"] == (date(2027, 3, 20), date(2027, 3, 29))
+    assert periods["period_summer"] == (date(2027, 6, 26), date(2027, 8, 8))
+    assert periods["week_7"] == (date(2027, 2, 15), date(2027, 2, 21))
+    christmas = sorted((first, last) for first, last, key in trials.holiday_periods(2027)
+                       if key == "period_christmas")
+    assert christmas == [(date(2026, 12, 19), date(2027, 1, 3)), (date(2027, 12, 18), date(2028, 1, 2))]
+    assert trials.holiday_periods(2027, {53}) == trials.holiday_periods(2027, set())  # 2027 has no week 53
+
+
+def test_board_explains_periods_and_notes_single_holidays(db, org_tree, people):
+    from datetime import date
+
+    from servicetjek import trials
+    from tests.test_pages import login
+
+    t = trials.create(db, people["member"], org_tree["A1"], "focus", "Stilletid")
+    trials.change_status(db, people["member"], t.id, t.version, "decided")
+    at = login(db, "medlem")
+    at.switch_page("pages/board.py").run()
+    at.date_input(key=f"start_{t.id}").set_value(date(2027, 4, 5)).run()
+    assert not at.exception and not at.warning  # Ascension and Whitsun do not break the stretch
+    assert any("Kristi himmelfart 06.05.2027" in i.value for i in at.info)
+    at.date_input(key=f"start_{t.id}").set_value(date(2026, 12, 7)).run()
+    assert any("juleferie (19.12.2026)" in w.value and "04.01.2027" in w.value for w in at.warning)
+
+
+# --- the content is the one source of the method's numbers ---------------------------------
+
+@pytest.fixture
+def changed_content(tmp_path, monkeypatch):
+    """A copy of content/ with another trial rhythm and welcome length, loaded instead of the real one."""
+    import shutil
+
+    from servicetjek import content
+
+    shutil.copytree(content.CONTENT_DIR, tmp_path / "content")
+    for lang in content.LANGUAGES:
+        path = tmp_path / "content" / lang / "method.toml"
+        text = path.read_text(encoding="utf-8")
+        text = text.replace("weeks = 6\ncheckin_weeks = [2, 4]\nalternative_interval_days = 14",
+                            "weeks = 8\ncheckin_weeks = [3, 6]\nalternative_interval_days = 10")
+        text = text.replace('key = "welcome"\ntitle', "KEEP").replace("minutes = 5\neditable = true",
+                                                                      "minutes = 12\neditable = true")
+        path.write_text(text.replace("KEEP", 'key = "welcome"\ntitle'), encoding="utf-8")
+    monkeypatch.setattr(content, "CONTENT_DIR", tmp_path / "content")
+    content.load.cache_clear()
+    yield
+    content.load.cache_clear()
+
+
+def test_the_app_follows_the_content(changed_content, db, org_tree, people):
+    from datetime import date
+
+    from servicetjek import agenda, content, meetings, trials
+
+    content.validate_all()
+    assert trials.method_rhythm() == trials.Rhythm(8, (3, 6), 10)
+    start = date(2027, 1, 4)
+    assert trials.checkpoints(start) == [(date(2027, 1, 25), "checkin"), (date(2027, 2, 15), "checkin"),
+                                         (date(2027, 3, 1), "decision")]
+    assert [d for d, _ in trials.checkpoints(start, rhythm="every_14")][:2] == [date(2027, 1, 14), date(2027, 1, 24)]
+    t = trials.create(db, people["member"], org_tree["A1"], "focus", "Stilletid")
+    assert t.weeks == 8
+    book = content.load().single
+    assert agenda.build(book, "single", datetime(2027, 3, 2, 9), 5, ["focus"]).items[0].minutes == 12
+    m = meetings.plan(db, people["facilitator"], org_tree["A1"], "single", "Møde", datetime(2027, 3, 2, 9), 5,
+                      ["focus"])
+    assert m.welcome_minutes == 12
+
+
+def test_the_pages_follow_the_content(changed_content, db, org_tree, people):
+    from servicetjek import trials
+    from tests.test_pages import login
+
+    t = trials.create(db, people["member"], org_tree["A1"], "focus", "Stilletid")
+    trials.change_status(db, people["member"], t.id, t.version, "decided")
+    at = login(db, "medlem")
+    at.switch_page("pages/board.py").run()
+    assert at.number_input(key=f"weeks_{t.id}").value == 8
+    assert at.selectbox(key=f"rhythm_{t.id}").options == ["efter uge 3 og 6", "hver 10. dag"]
+    planner = login(db, "tovholder")
+    planner.switch_page("pages/meetings.py").run()
+    assert planner.number_input(key="plan_welcome").value == 12

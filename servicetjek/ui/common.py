@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import html
 import os
-import re
 from urllib.parse import urlsplit
 
 import streamlit as st
@@ -12,7 +11,8 @@ import streamlit as st
 from servicetjek import access, org, users
 from servicetjek.db import Database, get_db
 from servicetjek.errors import DomainError
-from servicetjek.i18n import normalise_lang, t
+from servicetjek.i18n import Message, normalise_lang, t
+from servicetjek.text import markdown as md  # the one way user text enters Markdown
 
 # Streamlit writes "Press Enter to submit form" / "Press Ctrl+Enter to apply" in English under
 # text fields, always as the first of its hints; hide it and keep the character count after it.
@@ -40,6 +40,16 @@ def keep_choices_across_languages() -> None:
             st.session_state[key] = value
 
 
+def secrets_section(name: str) -> dict:
+    """A table of .streamlit/secrets.toml (e.g. [backup]) as a dict; empty without the file."""
+    from streamlit.errors import StreamlitSecretNotFoundError
+
+    try:
+        return dict(st.secrets.get(name, {}))
+    except (FileNotFoundError, KeyError, AttributeError, TypeError, ValueError, StreamlitSecretNotFoundError):
+        return {}
+
+
 def T(key: str, **values) -> str:
     return t(key, lang(), **values)
 
@@ -55,7 +65,11 @@ def current_user() -> users.User | None:
 
 
 def show_error(error: DomainError) -> None:
-    st.error(T(error.key, **error.params), icon=":material/error:")
+    # A value that is itself a UI string (e.g. a status) is shown in words, never as its key;
+    # any other text value may come from a user and is made inert.
+    params = {k: T(v.key, **v.params) if isinstance(v, Message) else md(v) if isinstance(v, str) else v
+              for k, v in error.params.items()}
+    st.error(T(error.key, **params), icon=":material/error:")
 
 
 def require(action: str) -> users.User:
@@ -89,16 +103,13 @@ def base_url() -> str:
     return f"{parts.scheme}://{parts.netloc}"
 
 
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~:$])")
+def Tmd(key: str, **values) -> str:
+    """A UI string for a Markdown place (caption, label, message) with user values made inert.
 
-
-def md(text: str) -> str:
-    """User text made inert inside Streamlit Markdown (labels, captions, cards).
-
-    Escapes links, images (remote beacons), headings, HTML, emphasis and Streamlit's
-    :color[...] / :material/...: directives, so a trial called '![x](http://…)' shows as text.
+    The UI strings are ours and may use Markdown; a value filled in (a name, a title) is
+    user text and goes through `md`, so it can never become a link, image or heading.
     """
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", " ".join(str(text).split()))
+    return T(key, **{k: md(v) if isinstance(v, str) else v for k, v in values.items()})
 
 
 def suppressed_note(n: int, k: int) -> None:

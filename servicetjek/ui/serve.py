@@ -50,31 +50,125 @@ def page_not_found_in_our_words() -> None:
 
     note._servicetjek = True
     navigation.send_page_not_found = note
+def install_front_middleware() -> None:
+    """Host check, closed metrics and security headers on everything Streamlit serves.
+
+    Streamlit 1.67 builds its Starlette app from create_streamlit_middleware(); ours goes
+    first in that list, so it wraps every route, the websocket included (servicetjek/front.py).
+    """
+    from starlette.middleware import Middleware
+    from streamlit.web.server.starlette import starlette_app
+
+    from servicetjek.front import FrontMiddleware
+
+    original = starlette_app.create_streamlit_middleware
+    if getattr(original, "_servicetjek", False):
+        return
+
+    def create_middleware():
+        return [Middleware(FrontMiddleware), *original()]
+
+    create_middleware._servicetjek = True
+    starlette_app.create_streamlit_middleware = create_middleware
 
 
 def warm_up() -> None:
     """Import what the pages use and open the database before the first visitor.
 
     Otherwise the first sessions of a burst all wait on Python's import lock while one
-    of them imports streamlit-authenticator, and the first one also runs migrations.
+    of them imports the sign-in libraries, and the first one also runs migrations.
     """
-    # streamlit-authenticator itself must be imported inside the runtime (it declares a
-    # component); its heavy dependencies can be loaded now.
-    import bcrypt, captcha.image, cryptography.fernet, jwt, requests, yaml  # noqa: F401, E401, I001
+    # extra-streamlit-components must be imported inside the runtime (it declares a
+    # component); the other sign-in libraries can be loaded now.
+    import bcrypt, captcha.image, jwt  # noqa: F401, E401, I001
     import altair, pandas, pyarrow  # noqa: F401, E401, I001 - charts and tables on the signed-in pages
 
     from servicetjek import content, db, rounds  # noqa: F401
 
-    from servicetjek import settings
+    from servicetjek import settings, users
 
     content.validate_all()
+    warm_charts()
     settings.cookie_key(db.get_db(), os.environ.get("SERVICETJEK_COOKIE_KEY"))  # create it before any visitor
+    announce_setup_code(users.new_setup_code(db.get_db()))
+
+
+def announce_setup_code(code: str | None) -> None:
+    """On a fresh database, print the one-time code the first-admin form asks for.
+
+    Only someone who can read the server's console can create the first administrator,
+    however the instance is reachable (issue 12). The page never shows the code.
+    """
+    if code is None:
+        return
+    line = "=" * 72
+    print(f"{line}\nServicetjek has no users yet. To create the first administrator, open the app and\n"
+          f"enter this one-time setup code:\n\n    SETUP CODE: {code}\n\n"
+          f"(valid until it is used or the server restarts)\n{line}", file=sys.stderr, flush=True)
+
+
+def start_backups() -> None:
+    """The server process's one backup thread (scheduled backups while the app runs)."""
+    from servicetjek import backup, db
+    from servicetjek.ui.common import secrets_section
+
+    backup.start_scheduler(db.get_db(), secrets_section("backup"))
+
+
+def configure_logging() -> None:
+    """Our own messages (backups, start-up) to stderr beside Streamlit's, at SERVICETJEK_LOG_LEVEL."""
+    import logging
+
+    logger = logging.getLogger("servicetjek")
+    if not logger.handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        logger.addHandler(handler)
+    logger.setLevel(os.environ.get("SERVICETJEK_LOG_LEVEL", "INFO").upper())
+
+
+def warm_charts() -> None:
+    """Pay the first chart's and table's one-time costs before the first manager does.
+
+    The dashboard's first render after a start took ~14× a steady rerun (docs/benchmarks.md):
+    Altair's chart classes, Streamlit's Vega-Lite and Arrow marshalling and DuckDB's first
+    read of the answer columns all run once per process. Outside a script run Streamlit
+    marshals the elements and sends them nowhere.
+    """
+    from datetime import datetime
+
+    import streamlit as st
+    from streamlit import config, logger
+
+    from servicetjek import charts, db
+    from servicetjek.content import THEME_IDS
+
+    # Quietly: Streamlit warns about elements drawn outside a running app.
+    config.set_option("global.showWarningOnDirectExecution", False)
+    level = logger._global_log_level
+    logger.set_log_level("error")
+
+    names = {t: t for t in THEME_IDS}
+    row = {t: 3.0 for t in THEME_IDS}
+    specs = [charts.radar({"a": row, "b": row}, names, size=200),
+             charts.heatmap([{"label": "a", "n": 5, **row}, {"label": "b", "n": 0, **dict.fromkeys(THEME_IDS)}],
+                            names, "-"),
+             charts.trend([{"title": "a", "opens_at": datetime(2026, 1, 1), **row}], names)]
+    for spec in specs:
+        st.vega_lite_chart(spec.to_dict(validate=False))
+    st.dataframe([{"a": "x", "b": 1, "c": 1.5}])
+    logger.set_log_level(level)
+    averages = ", ".join(f"avg({t})" for t in THEME_IDS)
+    db.get_db().query(f"SELECT round_id, count(*), {averages} FROM responses GROUP BY round_id")
 
 
 def main(argv: list[str]) -> None:
+    configure_logging()
     disable_pages_folder_detection()
     page_not_found_in_our_words()
+    install_front_middleware()
     warm_up()
+    start_backups()
     from streamlit.web import cli
 
     cli.main(args=["run", str(APP), *argv], prog_name="streamlit")

@@ -64,19 +64,15 @@ def seed_filled_department(db, admin, top: int, now: datetime) -> dict:
     return {"hr_round": round_.token, "board": trials.share_board(db, admin, hr)}
 
 
-@pytest.fixture(scope="session")
-def server(tmp_path_factory):
-    if not Path(CHROMIUM).exists():
-        pytest.skip("chromium is not installed (apt-get install -y chromium); .ci/run installs it")
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    path = tmp_path_factory.mktemp("e2e") / "e2e.duckdb"
+def start_server(path: Path, log_name: str) -> tuple[subprocess.Popen, str]:
+    """The app on a free loopback port over the database at `path`; returns (process, url)."""
     env = os.environ | {"SERVICETJEK_DB": str(path), "SERVICETJEK_BCRYPT_ROUNDS": "4",
                         "SERVICETJEK_COOKIE_KEY": COOKIE_KEY}
-    info = seed(path)
     port = free_port()
-    log = open(ARTIFACTS / "server.log", "w")  # noqa: SIM115 - closed at teardown
+    log = open(ARTIFACTS / log_name, "w")  # noqa: SIM115 - the child keeps it; closed with the process
     proc = subprocess.Popen([sys.executable, "-m", "servicetjek.ui.serve", "--server.port", str(port),
                              "--server.address", "127.0.0.1"], cwd=ROOT, env=env, stdout=log, stderr=log)
+    log.close()
     deadline = time.time() + 60
     while time.time() < deadline:
         try:
@@ -84,11 +80,25 @@ def server(tmp_path_factory):
             break
         except OSError:
             time.sleep(0.3)
-    info |= {"url": f"http://127.0.0.1:{port}", "proc": proc, "db": path}
-    yield info
+    return proc, f"http://127.0.0.1:{port}"
+
+
+def stop_server(proc: subprocess.Popen) -> None:
     proc.terminate()
     proc.wait(timeout=20)
-    log.close()
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory):
+    if not Path(CHROMIUM).exists():
+        pytest.skip("chromium is not installed (apt-get install -y chromium); .ci/run installs it")
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    path = tmp_path_factory.mktemp("e2e") / "e2e.duckdb"
+    info = seed(path)
+    proc, url = start_server(path, "server.log")
+    info |= {"url": url, "proc": proc, "db": path}
+    yield info
+    stop_server(proc)
 
 
 @pytest.fixture(scope="session")

@@ -10,7 +10,7 @@ from datetime import date, timedelta
 
 from playwright.sync_api import Page, expect
 
-from tests.e2e.conftest import ARTIFACTS, COOKIE_KEY, PASSWORD
+from tests.e2e.conftest import ARTIFACTS, PASSWORD
 
 TIMEOUT = 30_000
 
@@ -135,14 +135,15 @@ def test_whole_journey(server, browser):
     expect(page.get_by_text(re.compile(r"I alt \d+ minutter"))).to_be_visible(timeout=TIMEOUT)
     shot(page, "04-planner")
     click_until(page, "Gem mødet", "Mødet er gemt")
-    open_expander(page, re.compile("Servicetjek: Fordybelse · planlagt"), "Dagsorden (PDF)")
+    # md() puts an invisible word joiner after a colon in user text (no Markdown shortcodes).
+    open_expander(page, re.compile(r"Servicetjek:\W* Fordybelse · planlagt"), "Dagsorden (PDF)")
     pdf = download(page, "Dagsorden (PDF)")
     assert pdf.startswith(b"%PDF") and b"Velkomst" in pdf
 
     click_until(page, "Start mødetilstand", "Start mødet")
     click_until(page, "Start mødet", "1. Velkomst og formål")
-    for step in ("2. Individuel refleksion", "3. Fælles runde", "4. Individuel refleksion: forslag til forsøg",
-                 "5. Fælles runde: forslag"):
+    for step in ("2. Individuel refleksion", "3. Ordet går rundt", "4. Individuel refleksion: forslag til forsøg",
+                 "5. Ordet går rundt: forslag"):
         click_until(page, "Næste punkt", re.compile("^" + re.escape(step) + "$"))
     for proposal in ("Fordybelsestid kl. 8–10", "Stillerum kan bookes"):
         page.get_by_label("Hvad vil I prøve?").fill(proposal)
@@ -227,33 +228,3 @@ def test_switching_language_on_every_page_breaks_nothing(server, browser):
             page.wait_for_timeout(300)  # the page below the sidebar finishes drawing
             assert page.locator("[data-testid='stException']").count() == 0, (path, switch_to)
     page.close()
-
-
-def test_forged_and_expired_cookies_are_ignored(server, browser):
-    import time
-
-    import jwt
-
-    cases = {
-        "forged": jwt.encode({"username": "admin", "exp_date": time.time() + 3600},
-                             "wrong-key-that-is-long-enough-for-hs256", algorithm="HS256"),
-        "expired": jwt.encode({"username": "admin", "exp_date": time.time() - 60}, COOKIE_KEY, algorithm="HS256"),
-        "unknown-user": jwt.encode({"username": "ghost", "exp_date": time.time() + 3600}, COOKIE_KEY,
-                                   algorithm="HS256"),
-    }
-    for token in cases.values():
-        context = browser.new_context(viewport={"width": 1280, "height": 900})
-        context.add_cookies([{"name": "servicetjek_auth", "value": token, "url": server["url"]}])
-        page = context.new_page()
-        page.goto(f"{server['url']}/admin_users")
-        expect(page.get_by_role("link", name="Log ind")).to_be_visible(timeout=TIMEOUT)
-        expect(page.get_by_text("Tilføj bruger")).to_have_count(0)
-        context.close()
-    # The real key works, which shows the cases above failed for the right reason.
-    good = jwt.encode({"username": "admin", "exp_date": time.time() + 3600}, COOKIE_KEY, algorithm="HS256")
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    context.add_cookies([{"name": "servicetjek_auth", "value": good, "url": server["url"]}])
-    page = context.new_page()
-    page.goto(f"{server['url']}/admin_users")
-    expect(page.get_by_text("Tilføj bruger")).to_be_visible(timeout=TIMEOUT)
-    context.close()

@@ -1,0 +1,112 @@
+"""Server surface (issue 12.7): private database files and a clear message when the disk is full.
+
+Allowed hosts, closed metrics and security headers are attacked over HTTP in tests/test_front.py.
+"""
+
+from __future__ import annotations
+
+import stat
+import subprocess
+import sys
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from servicetjek import rounds, settings
+from servicetjek.db import Database
+from servicetjek.errors import StorageFull
+from tests.test_pages import answer_all, login, rating_app
+
+ROOT = Path(__file__).resolve().parents[1]
+DISK_FULL = "Serveren kan ikke gemme lige nu (disken er fuld)"
+
+
+def mode(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+def test_database_and_wal_are_created_private_even_with_an_open_umask(tmp_path):
+    # A fresh process with the usual umask 022, as `make run` would have.
+    path = tmp_path / "data" / "fresh.duckdb"
+    script = (
+        "import os, sys\n"
+        "os.umask(0o022)\n"
+        "from servicetjek.db import Database\n"
+        f"db = Database({str(path)!r})\n"
+        "db.execute('CREATE TABLE t (x INTEGER)')\n"
+        "db.execute('INSERT INTO t VALUES (1)')\n"
+        "wal = __import__('pathlib').Path(db.path + '.wal')\n"
+        "print(oct(os.stat(db.path).st_mode & 0o777), oct(wal.stat().st_mode & 0o777) if wal.exists() else '-')\n"
+    )
+    out = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, check=True)
+    db_mode, wal_mode = out.stdout.split()
+    assert db_mode == "0o600"
+    assert wal_mode in ("0o600", "-")
+    assert mode(path.parent) & 0o077 == 0
+
+
+def test_an_existing_world_readable_database_is_made_private_on_open(tmp_path):
+    path = tmp_path / "old.duckdb"
+    Database(path).close()
+    path.chmod(0o644)
+    Database(path).close()
+    assert mode(path) == 0o600
+
+
+def disk_full(monkeypatch):
+    """Every write fails the way DuckDB reports a full disk."""
+    def refuse(self, work):
+        raise duckdb.IOException('IO Error: Could not write file "servicetjek.duckdb.wal": No space left on device')
+
+    monkeypatch.setattr(Database, "_run_with_retries", refuse)
+
+
+def test_full_disk_is_a_domain_error_with_a_danish_message(db, monkeypatch):
+    disk_full(monkeypatch)
+    with pytest.raises(StorageFull) as caught:
+        db.execute("SELECT 1")
+    from servicetjek.i18n import t
+
+    assert t(caught.value.key, "da").startswith(DISK_FULL)
+    assert t(caught.value.key, "en").startswith("The server cannot save right now")
+
+
+def test_other_io_errors_are_not_called_a_full_disk(db, monkeypatch):
+    def refuse(self, work):
+        raise duckdb.IOException("IO Error: Permission denied")
+
+    monkeypatch.setattr(Database, "_run_with_retries", refuse)
+    with pytest.raises(duckdb.IOException):
+        db.execute("SELECT 1")
+
+
+def test_rating_submit_on_a_full_disk_tells_the_employee_and_keeps_the_form(db, org_tree, people, monkeypatch):
+    now = datetime.now()
+    round_, _ = rounds.create(db, people["admin"], org_tree["A1"], "Fuld disk", now - timedelta(hours=1),
+                              now + timedelta(days=1))
+    at = rating_app(round_.token)
+    answer_all(at)
+    with monkeypatch.context() as patch:
+        disk_full(patch)
+        at.button[0].click().run()
+    assert not at.exception
+    assert DISK_FULL in at.error[0].value
+    assert len(at.radio) == 6 and at.radio(key="score_trust").value == 4  # nothing lost: try again
+    assert rounds.response_count(db, round_.id) == 0
+    at.button[0].click().run()  # space again: the same answers go through
+    assert at.header[0].value == "Tak for dine svar"
+    assert rounds.response_count(db, round_.id) == 1
+
+
+def test_page_save_on_a_full_disk_shows_the_message_not_an_error_page(db, people, monkeypatch):
+    at = login(db, "admin")
+    at.switch_page("pages/admin_settings.py").run()
+    at.number_input(key="min_answers").set_value(4)
+    with monkeypatch.context() as patch:
+        disk_full(patch)
+        at.button(key="FormSubmitter:thresholds-Gem").click().run()
+    assert not at.exception
+    assert DISK_FULL in at.error[0].value
+    assert settings.min_answers(db) == 5
