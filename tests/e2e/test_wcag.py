@@ -10,13 +10,12 @@ from __future__ import annotations
 
 import json
 import re
-import time
 
-import jwt
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.conftest import ARTIFACTS, COOKIE_KEY
+from tests.e2e.conftest import ARTIFACTS
+from tests.e2e.test_journeys import sign_in
 
 TIMEOUT = 30_000
 DESKTOP = {"width": 1440, "height": 900}
@@ -75,10 +74,12 @@ def scan_both_sizes(page: Page, axe, where: str, shots: bool = False) -> list[di
 
 
 def signed_in(browser, server, username: str):
-    """A context carrying a valid sign-in cookie (the sign-in form itself is scanned as a page)."""
+    """A context signed in through the real form (sessions live on the server); its cookie
+    signs in every page opened in the context afterwards."""
     context = browser.new_context(viewport=DESKTOP)
-    token = jwt.encode({"username": username, "exp_date": time.time() + 3600}, COOKIE_KEY, algorithm="HS256")
-    context.add_cookies([{"name": "servicetjek_auth", "value": token, "url": server["url"]}])
+    page = context.new_page()
+    sign_in(page, server["url"], username)
+    page.close()
     return context
 
 
