@@ -122,7 +122,7 @@ _TABLE_STYLE = """<style>
 .plain-table { overflow-x: auto; }
 .plain-table:focus-visible { outline: 2px solid #1f6f8b; }
 .plain-table table { border-collapse: collapse; width: 100%; min-width: 52rem; font-size: 0.9rem; }
-.plain-table th, .plain-table td { text-align: left; vertical-align: top; padding: 0.4rem 0.5rem;
+.plain-table th, .plain-table td { text-align: left; vertical-align: top; padding: 0.4rem 0.35rem;
   border-bottom: 1px solid #d5d7dd; overflow-wrap: break-word; }
 .plain-table th { font-weight: 600; background: #f3f4f6; }
 </style>"""
