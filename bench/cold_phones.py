@@ -23,7 +23,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -222,13 +222,13 @@ async def room(served: Served, paths: list[str], query: str, n: int, make_states
 
 
 def seed(path: Path) -> tuple[str, int]:
-    from servicetjek import org, rounds, users
+    from servicetjek import clock, org, rounds, users
     from servicetjek.db import Database
 
     db = Database(path)
     dept = org.create(db, "Personalemøde", headcount=400)
-    admin = users.create(db, "bench", "Bench", "benchmark-password", "admin")
-    now = datetime.now()
+    admin = users.create(db, "bench", "Bench", "cold-phones-passphrase", "admin")
+    now = clock.local_now()  # rounds take Copenhagen time, whatever the server's TZ
     round_, _ = rounds.create(db, admin, dept, "Kolde telefoner", now - timedelta(hours=1), now + timedelta(hours=2))
     db.close()
     return round_.token, round_.id

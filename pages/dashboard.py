@@ -4,7 +4,7 @@ from datetime import timedelta
 
 import streamlit as st
 
-from servicetjek import access, clock, org, results, trials
+from servicetjek import access, attention, clock, org, results, trials
 from servicetjek.content import THEME_IDS, load
 from servicetjek.errors import DomainError
 from servicetjek.i18n import number
@@ -41,6 +41,26 @@ def heatmap_rows(rows: list[dict], root: int | None) -> list[dict]:
         return shown if len(shown) > 1 else [r for r in rows if r["depth"] <= 1]
     base = next(r["depth"] for r in rows if r["department_id"] == root)
     return [r for r in rows if r["depth"] <= base + 1]
+
+
+def attention_list(user, by_id: dict, names: dict) -> None:
+    """Where to look first among many units: overdue stop-ops, low response, strong disagreement."""
+    st.subheader(T("dashboard.attention"))
+    found = attention.units_needing_attention(db(), user, list(by_id))
+    if not found:
+        st.caption(T("dashboard.attention_none"))
+        return
+
+    def detail(a: attention.Attention) -> str:
+        p = dict(a.params)
+        if "since" in p:
+            p["since"] = f"{p['since']:%d.%m.%Y}"
+        if "themes" in p:
+            p["themes"] = ", ".join(names[t] for t in p["themes"])
+        return T(f"dashboard.attention_{a.kind}", **p)
+
+    st.dataframe([{T("dashboard.department"): by_id[a.department_id]["path"], T("dashboard.attention_what"): detail(a)}
+                  for a in found], hide_index=True, width="stretch")
 
 
 def main() -> None:
@@ -103,6 +123,7 @@ def main() -> None:
                              hide_index=True, width="stretch")
         else:
             st.info(T("dashboard.no_data"))
+    attention_list(user, by_id, names)
     st.subheader(T("dashboard.trials"))
     overview = trials.overview(db(), user, list(by_id))
     if not overview:

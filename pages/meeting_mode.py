@@ -11,6 +11,13 @@ from servicetjek.errors import DomainError
 from servicetjek.i18n import number
 from servicetjek.ui.common import T, Tmd, db, lang, md, require, show_error
 
+PROJECTOR_STYLE = """<style>
+[data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], [data-testid="stHeader"] {display: none;}
+[data-testid="stMetricValue"] {font-size: 7rem; line-height: 1.1;}
+[data-testid="stMetricLabel"] p {font-size: 2rem;}
+h1 {font-size: 3.5rem;}
+</style>"""
+
 
 def clock(seconds: int) -> str:
     sign = "−" if seconds < 0 else ""
@@ -20,6 +27,8 @@ def clock(seconds: int) -> str:
 
 @st.fragment(run_every=1)
 def timers(meeting_id: int, step_index: int, minutes: int, turns: int, per_turn: int | None, turn_key: str) -> None:
+    if meetings.moved_on(db(), meeting_id, step_index):
+        st.rerun(scope="app")  # the facilitator's phone or laptop moved on: the projector follows
     started = meetings.step_started_at(db(), meeting_id, step_index)
     if started is None:
         return
@@ -206,6 +215,9 @@ def run(user, meeting: meetings.Meeting) -> None:
     else:
         per_participant = step.per_participant if step is not None else None
         timers(meeting.id, index, item.minutes, meeting.participants, per_participant, "mode.speaker")
+    projector = projector_view()
+    if projector:
+        navigation(user, meeting, index, len(items))  # on the wall "Næste punkt" is always in view
     if step is not None:
         st.markdown(f"#### {step.text}")
         theme = content.theme(meeting.themes[0])
@@ -227,15 +239,25 @@ def run(user, meeting: meetings.Meeting) -> None:
             proposal_list(user, meeting, names, sortable=meeting.kind == "dialogue")
         if step.options:
             decision_step(user, meeting, step, names)
+    if not projector:
+        navigation(user, meeting, index, len(items))
+    if error := st.session_state.pop("_mode_error", None):
+        show_error(error)
+
+
+def projector_view() -> bool:
+    return st.query_params.get("visning") == "projektor"
+
+
+def navigation(user, meeting: meetings.Meeting, index: int, count: int) -> None:
+    """Previous/next, also by keyboard: PageUp/PageDown is what a presentation clicker sends."""
     c1, c2 = st.columns(2)
     if index > 0:
         c1.button(T("mode.previous"), key="prev", icon=":material/arrow_back:", width="stretch", on_click=move,
-                  args=(user, meeting.id, meeting.current_step, index - 1))
-    if index < len(items) - 1:
+                  args=(user, meeting.id, meeting.current_step, index - 1), shortcut="PageUp")
+    if index < count - 1:
         c2.button(T("mode.next"), key="next", type="primary", icon=":material/arrow_forward:", width="stretch",
-                  on_click=move, args=(user, meeting.id, meeting.current_step, index + 1))
-    if error := st.session_state.pop("_mode_error", None):
-        show_error(error)
+                  on_click=move, args=(user, meeting.id, meeting.current_step, index + 1), shortcut="PageDown")
 
 
 def main() -> None:
@@ -248,10 +270,20 @@ def main() -> None:
         st.info(T("meetings.none"), icon=":material/event:")
         return
     ids = [m.id for m in listed]
-    wanted = st.session_state.get("meeting_mode_id")
-    meeting_id = st.selectbox(T("mode.meeting"), ids, index=ids.index(wanted) if wanted in ids else 0,
-                              format_func=lambda i: next(f"{m.starts_at:%d.%m.%Y} · {m.title}" for m in listed
-                                                         if m.id == i), key="mode_meeting")
+    shown = st.query_params.get("moede")
+    projector = projector_view() and shown in [str(i) for i in ids]
+    if projector:
+        # A second screen for the room: no sidebar or selectors, large type; the controls stay on
+        # the facilitator's laptop or phone, and this screen follows them.
+        st.html(PROJECTOR_STYLE)
+        meeting_id = int(shown)
+    else:
+        wanted = st.session_state.get("meeting_mode_id")
+        meeting_id = st.selectbox(T("mode.meeting"), ids, index=ids.index(wanted) if wanted in ids else 0,
+                                  format_func=lambda i: next(f"{m.starts_at:%d.%m.%Y} · {m.title}" for m in listed
+                                                             if m.id == i), key="mode_meeting")
+        st.page_link("pages/meeting_mode.py", label=T("mode.projector_link"), icon=":material/present_to_all:",
+                     query_params={"visning": "projektor", "moede": str(meeting_id)}, help=T("mode.projector_help"))
     meeting = meetings.get(db(), meeting_id)
     if meeting.status == "done":
         st.title(md(meeting.title))

@@ -4,7 +4,7 @@ from datetime import datetime, time, timedelta
 
 import streamlit as st
 
-from servicetjek import access, clock, exports, org, rounds
+from servicetjek import access, clock, exports, listing, org, rounds
 from servicetjek.errors import DomainError
 from servicetjek.ui.common import T, base_url, db, department_picker, lang, md, require, show_error
 
@@ -120,7 +120,24 @@ def main() -> None:
     listed = rounds.for_departments(db(), mine)
     if not listed:
         st.info(T("rounds.empty"), icon=":material/info:")
-    for round_ in listed:
+        return
+    # Fifty units' rounds: filter by unit (with its sub-units) and state, ten at a time.
+    paths = org.paths(departments)
+    c1, c2 = st.columns([2, 3])
+    units = [None] + [d.id for d, _ in org.ordered_tree(departments) if d.id in mine]
+    unit = c1.selectbox(T("rounds.filter_unit"), units, key="rounds_unit",
+                        format_func=lambda i: T("rounds.filter_all") if i is None else paths[i])
+    states = c2.segmented_control(T("rounds.filter_state"), ["open", "upcoming", "closed"], selection_mode="multi",
+                                  key="rounds_state", format_func=lambda s: T(f"rounds.state_{s}"))
+    chosen = listing.filter_rounds(listed, departments, unit, set(states or ()))
+    if not chosen:
+        st.info(T("rounds.filter_none"), icon=":material/filter_alt_off:")
+        return
+    pages = listing.page(chosen, 1)[1]
+    number = st.number_input(T("rounds.page", pages=pages), 1, pages, 1, key="rounds_page") if pages > 1 else 1
+    shown, _ = listing.page(chosen, int(number))
+    st.caption(T("rounds.showing", n=len(shown), of=len(chosen)))
+    for round_ in shown:
         round_card(user, round_, departments)
 
 

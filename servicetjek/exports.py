@@ -185,18 +185,27 @@ def dates_ics(events: Sequence[tuple[str, object]]) -> bytes:
     return cal.to_ical()
 
 
-def chart_svg(spec: dict) -> bytes:
-    """A Vega-Lite spec rendered to SVG, offline (vl-convert bundles Vega).
-
-    Every string in the spec is scrubbed first: vl-convert panics (SIGABRT, the whole
+def _render(convert, spec: dict, **options):
+    """Every string in the spec is scrubbed first: vl-convert panics (SIGABRT, the whole
     server process) on control characters and U+FFFE/U+FFFF anywhere in chart text.
+
+    Vega also shortens long labels by UTF-16 units and can cut an emoji in half, which the
+    renderer then refuses (ValueError): draw once more with such characters replaced.
     """
+    try:
+        return convert(scrub(spec), **options)
+    except ValueError:
+        return convert(scrub(spec, bmp_only=True), **options)
+
+
+def chart_svg(spec: dict) -> bytes:
+    """A Vega-Lite spec rendered to SVG, offline (vl-convert bundles Vega)."""
     import vl_convert
 
-    return vl_convert.vegalite_to_svg(scrub(spec)).encode("utf-8")
+    return _render(vl_convert.vegalite_to_svg, spec).encode("utf-8")
 
 
 def chart_png(spec: dict) -> bytes:
     import vl_convert
 
-    return vl_convert.vegalite_to_png(scrub(spec), scale=2)  # scrubbed: see chart_svg
+    return _render(vl_convert.vegalite_to_png, spec, scale=2)

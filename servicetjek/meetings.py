@@ -274,6 +274,12 @@ def speaker(started_at: datetime, participants: int, per_participant: int, now: 
     return index, slot - elapsed % slot, False
 
 
+def moved_on(db: Database, meeting_id: int, shown_step: int) -> bool:
+    """Whether the meeting is no longer at the step a screen shows (another screen moved it)."""
+    meeting = get(db, meeting_id)
+    return meeting is None or meeting.status != "running" or meeting.current_step != shown_step
+
+
 def step_started_at(db: Database, meeting_id: int, step_index: int) -> datetime | None:
     row = db.query_one("SELECT started_at FROM meeting_step_times WHERE meeting_id = ? AND step_index = ?",
                        [meeting_id, step_index])

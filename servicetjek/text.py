@@ -34,6 +34,7 @@ _BIDI_CONTROLS = "\u202a-\u202e\u2066-\u2069"
 _FORBIDDEN = re.compile(
     f"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff{_NONCHARACTERS}{_BIDI_CONTROLS}]")
 _FORBIDDEN_ON_OUTPUT = re.compile(_FORBIDDEN.pattern[:-1] + "\r]")
+_ASTRAL = re.compile("[\U00010000-\U0010ffff]")
 _LINE_BREAKS = re.compile("\r\n|[\r\u2028\u2029]")
 
 
@@ -79,19 +80,21 @@ def is_clean(value: str) -> bool:
     return _FORBIDDEN.search(value) is None
 
 
-def scrub(value):
+def scrub(value, bmp_only: bool = False):
     """`value` safe for any output format: refused characters (and CR) removed.
 
     Non-strings pass through unchanged, so whole rows and chart specs can be scrubbed.
     Stored text already follows the rule; this is defence in depth for older data and
-    for text that reaches an exporter by another path.
+    for text that reaches an exporter by another path. `bmp_only` also replaces characters
+    beyond U+FFFF (emoji, rare scripts) with U+FFFD, for renderers that split them.
     """
     if isinstance(value, str):
-        return _FORBIDDEN_ON_OUTPUT.sub("", value)
+        value = _FORBIDDEN_ON_OUTPUT.sub("", value)
+        return _ASTRAL.sub("\ufffd", value) if bmp_only else value
     if isinstance(value, dict):
-        return {scrub(k): scrub(v) for k, v in value.items()}
+        return {scrub(k, bmp_only): scrub(v, bmp_only) for k, v in value.items()}
     if isinstance(value, list | tuple):
-        return type(value)(scrub(v) for v in value)
+        return type(value)(scrub(v, bmp_only) for v in value)
     return value
 
 
@@ -104,17 +107,17 @@ _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~:$@&=^\"'])")
 
 # Some syntax is recognised *after* escapes are resolved, so a backslash cannot stop it: GFM
 # links bare URLs, www. and e-mail addresses, and Streamlit turns :material/icon: and
-# :emoji: into symbols. An invisible word joiner (U+2060) after every colon, inside "www."
-# and before "@" does stop it.
-_AFTER_ESCAPES = re.compile(r"(?<=:)|(?i:(?<=www)(?=\.))|(?=@)")
+# :emoji: into symbols. An invisible word joiner (U+2060) after a colon that touches the next
+# word (not in "Titel: tekst", which stays searchable), inside "www." and before "@" stops it.
+_AFTER_ESCAPES = re.compile(r"(?<=:)(?=\S)|(?i:(?<=www)(?=\.))|(?=@)")
 
 
 def markdown(value) -> str:
     """User text made inert inside Streamlit Markdown, captions and widget labels.
 
-    Shown as the same characters on one line (line breaks become spaces, a word joiner follows
-    each colon), but never as a link, image (remote beacon), heading, HTML, emphasis,
-    formula, colour or icon.
+    Shown as the same characters on one line (line breaks become spaces; an invisible word
+    joiner follows a colon that touches the next word), but never as a link, image (remote
+    beacon), heading, HTML, emphasis, formula, colour or icon.
     """
     value = _AFTER_ESCAPES.sub("\u2060", " ".join(scrub(str(value)).split()))
     return _MARKDOWN_SPECIAL.sub(r"\\\1", value)

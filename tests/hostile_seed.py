@@ -15,7 +15,7 @@ from servicetjek import meetings, org, rounds, trials, users
 from servicetjek.content import THEME_IDS
 
 # Raw markup from a payload, not preceded by the escaping backslash.
-UNESCAPED = re.compile(r"(?<!\\)(!\[|\]\(|<img|<a |:violet\[|:material/home|\$x\$|# Øv)")
+UNESCAPED = re.compile(r"(?<!\\)(!\[|\]\(http|<img|<a |:violet\[|:material/home|\$x\$|# Øv)")
 
 
 def payload(tag: str, beacon: str, limit: int) -> str:
@@ -50,6 +50,9 @@ def seed(db, beacon: str, password: str) -> dict:
                           session_key=f"{title}{n}")
         db.execute("UPDATE rounds SET opens_at = ?, closes_at = ? WHERE id = ?",
                    [rounds.local_to_utc(opens), rounds.local_to_utc(closes), r.id])
+    # An open round: its rating form shows the title and the groups to anyone with the link.
+    open_round, _ = rounds.create(db, admin, team, payload("open", beacon, rounds.MAX_TITLE), now - timedelta(hours=1),
+                                  now + timedelta(days=3), groups=groups)
     # Meetings: one in its decision step (meeting mode's "Hvem gør hvad"), one finished (summary).
     def meeting(tag: str, starts: datetime) -> meetings.Meeting:
         return meetings.plan(db, admin, team, "single", payload(tag, beacon, meetings.MAX_TITLE), starts, 6,
@@ -74,7 +77,7 @@ def seed(db, beacon: str, password: str) -> dict:
     trials.change_status(db, admin, stopped.id, stopped.version, "stopped",
                          reason=payload("reason", beacon, trials.MAX_TEXT))
     board = trials.share_board(db, admin, team)
-    return {"team": team, "top": top, "board_token": board}
+    return {"team": team, "top": top, "board_token": board, "rating_token": open_round.token}
 
 
 def _content():

@@ -37,13 +37,13 @@ def free_port() -> int:
 
 
 def seed(path: Path) -> str:
-    from servicetjek import org, rounds, users
+    from servicetjek import clock, org, rounds, users
     from servicetjek.db import Database
 
     db = Database(path)
     team = org.create(db, "Team Front", headcount=10)
     admin = users.create(db, "admin", "Anna Admin", "front-test-password-1", "admin")
-    now = datetime.now()
+    now = clock.local_now()  # rounds take Copenhagen time
     round_, _ = rounds.create(db, admin, team, "Front", now - timedelta(hours=1), now + timedelta(days=1))
     db.close()
     return round_.token

@@ -115,6 +115,13 @@ def test_public_board_escapes_department_and_trial_texts(db, hostile):
     assert_inert(at, ("dept", "what", "why", "how", "who", "adjustments", "reason"))
 
 
+def test_rating_form_escapes_the_round_title(db, hostile):
+    at = AppTest.from_file(APP, default_timeout=30)
+    at.query_params["r"] = hostile["rating_token"]
+    at.run()
+    assert_inert(at, ("open",))
+
+
 def test_error_messages_escape_values_from_user_text(db, hostile):
     from servicetjek.ui.common import Tmd
 

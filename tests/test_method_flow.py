@@ -343,3 +343,86 @@ def test_action_plan_pdf_cuts_no_cell(db, org_tree, people):
     assert "..." not in shown
     for word in ("permanent", "fredagen", "Justeringer", "hvornår?", "Status?"):
         assert word in shown, word
+
+
+def test_projector_view_follows_the_facilitators_phone(db, org_tree, people):
+    fac = people["facilitator"]
+    m = meetings.plan(db, fac, org_tree["A1"], "single", "Fordybelse", START, 4, ["focus"])
+    laptop = login(db, "tovholder")
+    laptop.switch_page("pages/meeting_mode.py").run()
+    [link] = [p for p in laptop.get("page_link") if p.proto.page.endswith("meeting_mode")]
+    assert link.proto.query_string == f"visning=projektor&moede={m.id}"
+    laptop.button(key="begin").click().run()
+    projector = login(db, "tovholder")
+    projector.query_params["visning"] = "projektor"
+    projector.query_params["moede"] = str(m.id)
+    projector.switch_page("pages/meeting_mode.py").run()
+    assert not projector.exception
+    assert not [s for s in projector.selectbox if s.key == "mode_meeting"]  # no selectors on the wall
+    assert any("stSidebar" in h.proto.body for h in projector.get("html"))
+    assert projector.markdown[0].value.startswith("# 1.")
+    assert projector.button(key="next").proto.shortcut.lower() == "pagedown"  # a presentation clicker works
+    assert not meetings.moved_on(db, m.id, 0)
+    laptop.button(key="next").click().run()  # the facilitator moves on from the laptop or phone
+    assert meetings.moved_on(db, m.id, 0)  # the projector's clock fragment sees it and redraws
+    projector.run()
+    assert projector.markdown[0].value.startswith("# 2.")
+
+
+def test_managers_see_which_units_need_attention(db, org_tree, people):
+    from datetime import date, datetime, timedelta
+
+    from servicetjek import attention, rounds
+    from servicetjek.content import THEME_IDS
+
+    member = people["member"]
+    t = trials.create(db, member, org_tree["A1"], "focus", "Stilletid", status="decided")
+    trials.start(db, member, t.id, t.version, date.today() - timedelta(days=20))
+
+    def closed_round(dept, title, scores_list):
+        opens = datetime.now() - timedelta(days=10)
+        r, _ = rounds.create(db, people["admin"], dept, title, opens, opens + timedelta(days=5))
+        for scores in scores_list:
+            db.execute("INSERT INTO responses (round_id, cohesion, flexibility, availability, focus, trust, fairness)"
+                       " VALUES (?, ?, ?, ?, ?, ?, ?)", [r.id, *[scores.get(x, 3) for x in THEME_IDS]])
+
+    closed_round(org_tree["A2"], "Efterår A2", [{}] * 2)  # 2 of 10
+    closed_round(org_tree["B1"], "Efterår B1", [{"trust": 1}] * 3 + [{"trust": 5}] * 3)  # 6 of 8, split
+    found = {(a.department_id, a.kind) for a in attention.units_needing_attention(
+        db, people["manager"], list(org_tree.values()))}
+    assert found == {(org_tree["A1"], "overdue"), (org_tree["A2"], "low_response"),
+                     (org_tree["B1"], "disagreement")}
+    # A facilitator of A sees only A's units.
+    mine = {a.department_id for a in attention.units_needing_attention(db, people["facilitator"],
+                                                                       list(org_tree.values()))}
+    assert mine == {org_tree["A1"], org_tree["A2"]}
+    at = login(db, "leder")
+    at.switch_page("pages/dashboard.py").run()
+    assert not at.exception
+    listed = " ".join(str(v) for df in at.dataframe for v in df.value.to_numpy().ravel())
+    assert "Lav svarprocent i »Efterår A2«: 2 af 10 har svaret." in listed
+    assert "Stor uenighed i »Efterår B1« om Tillid" in listed and "stop op eller beslutninger" in listed
+
+
+def test_rounds_are_filtered_by_unit_and_state_and_paged(db, org_tree, people):
+    from datetime import datetime, timedelta
+
+    from servicetjek import rounds
+
+    now = datetime.now()
+    for i in range(12):  # twelve open rounds in A1
+        rounds.create(db, people["admin"], org_tree["A1"], f"A1 runde {i}", now - timedelta(hours=1 + i),
+                      now + timedelta(days=3))
+    rounds.create(db, people["admin"], org_tree["A2"], "A2 gammel", now - timedelta(days=30), now - timedelta(days=20))
+    at = login(db, "tovholder")
+    at.switch_page("pages/rounds.py").run()
+    assert not at.exception
+    titles = lambda: [m.value for m in at.markdown if "runde" in m.value or "gammel" in m.value]  # noqa: E731
+    assert len(titles()) == 10 and at.number_input(key="rounds_page").max == 2
+    at.number_input(key="rounds_page").set_value(2).run()
+    assert len(titles()) == 3
+    at.selectbox(key="rounds_unit").set_value(org_tree["A2"]).run()
+    assert [t for t in titles() if "A2 gammel" in t] and len(titles()) == 1
+    at.selectbox(key="rounds_unit").set_value(None).run()
+    at.segmented_control(key="rounds_state").set_value(["closed"]).run()
+    assert len(titles()) == 1 and "A2 gammel" in titles()[0]

@@ -15,7 +15,7 @@ from pathlib import Path
 from xml.etree import ElementTree
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from icalendar import Calendar
 from openpyxl import load_workbook
@@ -194,6 +194,7 @@ def chart_worker():
 
 @settings(max_examples=15, deadline=None)
 @given(value=ANY_TEXT)
+@example(value="\x7f𗰏x\U0010369b¿\x1dáî\U0007d900¥Ä9}![b](http://x/y)\x01![b](http://x/y)\x10C\U000eeb52¾\U000d6e1d.")
 def test_chart_png_and_svg_export_any_label_without_taking_the_process_down(chart_worker, value):
     chart_worker.stdin.write(json.dumps(value) + "\n")
     chart_worker.stdin.flush()

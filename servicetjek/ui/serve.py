@@ -127,6 +127,35 @@ def configure_logging() -> None:
     logger.setLevel(os.environ.get("SERVICETJEK_LOG_LEVEL", "INFO").upper())
 
 
+def show_storage_full_as_message() -> None:
+    """A full disk anywhere in a run (also in a widget callback that no page guards, such
+    as a button calling a domain function directly) shows the clear message instead of
+    Streamlit's error box. Streamlit's `on_script_error` hook exists only for st.App, so the
+    function both script and fragment runs call for an uncaught exception is wrapped."""
+    from streamlit.runtime import fragment
+    from streamlit.runtime.scriptrunner import exec_code
+
+    original = exec_code.handle_user_script_exception
+    if getattr(original, "_servicetjek", False):
+        return
+
+    def handle(ex, on_script_error):
+        from servicetjek.errors import StorageFull
+
+        if isinstance(ex, StorageFull):
+            import streamlit as st
+
+            from servicetjek.ui.common import T
+
+            st.error(T(ex.key))
+            return
+        original(ex, on_script_error)
+
+    handle._servicetjek = True
+    exec_code.handle_user_script_exception = handle
+    fragment.handle_user_script_exception = handle
+
+
 def warm_charts() -> None:
     """Pay the first chart's and table's one-time costs before the first manager does.
 
@@ -167,6 +196,7 @@ def main(argv: list[str]) -> None:
     disable_pages_folder_detection()
     page_not_found_in_our_words()
     install_front_middleware()
+    show_storage_full_as_message()
     warm_up()
     start_backups()
     from streamlit.web import cli

@@ -142,7 +142,16 @@ def test_whole_journey(server, browser):
 
     click_until(page, "Start mødetilstand", "Start mødet")
     click_until(page, "Start mødet", "1. Velkomst og formål")
-    for step in ("2. Individuel refleksion", "3. Ordet går rundt", "4. Individuel refleksion: forslag til forsøg",
+    # A second window on the projector: big clocks, no menus, and it follows the laptop's clicks.
+    wall = desk.new_page()
+    wall.goto(f"{url}/" + page.get_by_role("link", name=re.compile("Vis på projektor")).first.get_attribute("href"))
+    expect(wall.get_by_text("1. Velkomst og formål", exact=True)).to_be_visible(timeout=TIMEOUT)
+    expect(wall.locator("[data-testid='stSidebar']")).to_be_hidden()
+    shot(wall, "05a-projector")
+    click_until(page, "Næste punkt", re.compile("^2. Individuel refleksion$"))
+    expect(wall.get_by_text("2. Individuel refleksion", exact=True)).to_be_visible(timeout=TIMEOUT)
+    wall.close()
+    for step in ( "3. Ordet går rundt", "4. Individuel refleksion: forslag til forsøg",
                  "5. Ordet går rundt: forslag"):
         click_until(page, "Næste punkt", re.compile("^" + re.escape(step) + "$"))
     for proposal in ("Fordybelsestid kl. 8–10", "Stillerum kan bookes"):

@@ -103,6 +103,9 @@ def test_every_page_renders_hostile_names_as_text_without_outside_requests(brows
     board = public.new_page()
     board.goto(f"{url}/?board={hostile_server['board_token']}")
     check(board, beacon, ("dept", "what", "why", "how", "adjustments", "reason"), "public-board")
+    rating = public.new_page()
+    rating.goto(f"{url}/?r={hostile_server['rating_token']}")
+    check(rating, beacon, ("open",), "rating-form")
     public.close()
     context.close()
     assert not outside, outside
