@@ -45,6 +45,20 @@ def recommendation_box(result: results.RoundResults, names: dict[str, str]) -> N
                      query_params={"tema": section})
 
 
+def release_note(result: results.RoundResults) -> None:
+    """Why figures are held back, in words: the count moves live, the figures in steps of k."""
+    params = {"received": result.received, "n": result.n, "k": result.threshold, "waiting": result.waiting}
+    if result.groups_at_close:
+        st.info(T("results.at_close", **params), icon=":material/schedule:")
+    elif result.needed_for_update is not None and (result.waiting or result.suppressed):
+        key = "results.waiting_first" if result.suppressed else "results.waiting"
+        st.info(T(key, needed=result.needed_for_update, **params), icon=":material/hourglass_top:")
+    elif result.suppressed:
+        suppressed_note(result.received, result.threshold)
+    elif result.waiting:
+        st.info(T("results.held_back", **params), icon=":material/hourglass_top:")
+
+
 def round_view(user, round_: rounds.Round) -> None:
     content = load(lang())
     names = content.theme_names()
@@ -54,12 +68,12 @@ def round_view(user, round_: rounds.Round) -> None:
         show_error(error)
         return
     m1, m2, m3 = st.columns(3)
-    m1.metric(T("rounds.answers"), result.n)
-    rate = rounds.response_rate(result.n, result.headcount)
+    m1.metric(T("rounds.answers"), result.received)
+    rate = rounds.response_rate(result.received, result.headcount)
     m2.metric(T("rounds.rate"), f"{rate:.0%}" if rate is not None else "–")
     m3.metric(T("results.threshold"), result.threshold)
+    release_note(result)
     if result.suppressed:
-        suppressed_note(result.n, result.threshold)
         return
     left, right = st.columns([1, 1], gap="large")
     with left:
@@ -106,6 +120,8 @@ def groups_section(result: results.RoundResults, names) -> None:
         table.append(row)
     st.dataframe(table, hide_index=True, width="stretch")
     st.caption(T("results.groups_note", k=result.threshold))
+    if result.group_counts_shown and result.groups_n and result.n != result.groups_n:
+        st.caption(T("results.groups_frozen", n=result.groups_n))
 
 
 def comments_section(result: results.RoundResults) -> None:
@@ -143,7 +159,7 @@ def main() -> None:
     labels = {r.id: f"{r.title} · {org.path_name(departments, r.department_id)}" for r in available}
     counts = {r.id: rounds.response_count(db(), r.id) for r in available}
     k = settings.min_answers(db())
-    default = next((i for i, r in enumerate(available) if counts[r.id] >= k), 0)  # newest round with figures
+    default = next((i for i, r in enumerate(available) if counts[r.id] >= k), 0)  # newest round with answers
     round_id = st.selectbox(T("results.round"), list(labels), index=default, format_func=labels.get,
                             key="results_round")
     round_view(user, next(r for r in available if r.id == round_id))

@@ -77,6 +77,14 @@ def share(round_: rounds.Round) -> None:
         st.warning(T("rounds.codes_once"), icon=":material/warning:")
 
 
+def stuffing_warnings(round_: rounds.Round, count: int, headcount: int | None) -> None:
+    if headcount and count > headcount:
+        st.warning(T("rounds.overcount", count=count, headcount=headcount), icon=":material/warning:")
+    fast = rounds.fast_answers(db(), round_.id)
+    if fast:
+        st.warning(T("rounds.fast", n=fast, s=rounds.MIN_READING_SECONDS), icon=":material/speed:")
+
+
 def round_card(user, round_: rounds.Round, departments) -> None:
     state = round_.state()
     count = rounds.response_count(db(), round_.id)
@@ -95,6 +103,7 @@ def round_card(user, round_: rounds.Round, departments) -> None:
         if round_.access_mode == "codes":
             used, total = rounds.codes_used(db(), round_.id)
             m3.metric(T("rounds.codes_used"), f"{used} / {total}")
+        stuffing_warnings(round_, count, dept.headcount if dept else None)
         share(round_)
         try:
             if state != "closed" and st.button(T("rounds.close"), key=f"close_{round_.id}",
@@ -112,6 +121,7 @@ def round_card(user, round_: rounds.Round, departments) -> None:
 
 def main() -> None:
     user = require(access.MANAGE_ROUNDS)
+    rounds.settle_due(db())  # rounds that ran out by the clock show as settled, not half-closed
     st.title(T("rounds.page_title"))
     st.caption(T("rounds.page_intro"))
     create_form(user)

@@ -7,6 +7,7 @@ HTML in Markdown (a 188 KB parser) on this page; tests/e2e/test_front_browser.py
 """
 
 import secrets
+import time
 
 import streamlit as st
 
@@ -33,8 +34,10 @@ def store_answer(token: str) -> None:
     state = st.session_state
     scores = {t: state.get(f"score_{t}") for t in THEME_IDS}
     try:
+        shown_at = state.get("_rate_shown_at")
         rounds.submit(db(), token, scores, state.get("group"), state.get("comment"), code=state.get("code"),
-                      session_key=state["_rate_session"])
+                      session_key=state["_rate_session"], client=client_address(),
+                      seconds_on_form=None if shown_at is None else time.monotonic() - shown_at)
     except rounds.SubmissionRefused as error:
         params = dict(error.params)
         if error.key == "rate.scores_missing":
@@ -51,6 +54,19 @@ def store_answer(token: str) -> None:
 def department_name(round_: rounds.Round) -> str:
     department = db().memoised(("department", round_.department_id), lambda: org.get(db(), round_.department_id))
     return department.name if department else ""
+
+
+def client_address() -> str | None:
+    """The phone's address, for in-memory limits only (never stored).
+
+    Only a proxy on this machine is believed, and only the entry it appended itself (the
+    last one): earlier entries are whatever the client chose to send.
+    """
+    peer = st.context.ip_address
+    forwarded = st.context.headers.get("X-Forwarded-For")
+    if forwarded and peer in ("127.0.0.1", "::1"):
+        return forwarded.split(",")[-1].strip()
+    return peer
 
 
 def heading(round_: rounds.Round) -> None:
@@ -120,4 +136,5 @@ def render() -> None:
     except rounds.SubmissionRefused as error:
         refusal(error)
         return
+    st.session_state.setdefault("_rate_shown_at", time.monotonic())
     form(round_)

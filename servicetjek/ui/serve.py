@@ -83,11 +83,14 @@ def warm_up() -> None:
     import bcrypt, captcha.image, jwt  # noqa: F401, E401, I001
     import altair, pandas, pyarrow  # noqa: F401, E401, I001 - charts and tables on the signed-in pages
 
-    from servicetjek import content, db, rounds  # noqa: F401
+    from servicetjek import content, db, rounds
 
     from servicetjek import settings, users
 
     content.validate_all()
+    database = db.get_db()
+    rounds.recover(database)  # finish a close a crash interrupted; wipe orphaned holding files
+    rounds.start_sweeper(database)
     warm_charts()
     settings.cookie_key(db.get_db(), os.environ.get("SERVICETJEK_COOKIE_KEY"))  # create it before any visitor
     announce_setup_code(users.new_setup_code(db.get_db()))

@@ -128,6 +128,11 @@ def test_whole_journey(server, browser):
     desk = browser.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True)
     page = desk.new_page()
     sign_in(page, url, "tovholder")
+    # The round has respondent groups: figures wait for the close, and the page says why.
+    go(page, "Resultater", re.compile("tallene vises, når runden lukker"))
+    shot(page, "03a-results-held-until-close")
+    go(page, "Runder", "Luk runden nu")
+    click_until(page, "Luk runden nu", "Genåbn i 7 dage")
     go(page, "Resultater", "Hold et møde om ét tema: Fordybelse")
     shot(page, "03-results-recommendation")
 
