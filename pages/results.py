@@ -21,6 +21,8 @@ from servicetjek.ui.common import (
 )
 from servicetjek.ui.results_view import recommendation_lines
 
+THEME_TABLE = "figures-per-theme"  # the table the charts link to as their text alternative
+
 
 def recommendation_box(result: results.RoundResults, names: dict[str, str]) -> None:
     rec = results.recommendation(result)
@@ -79,18 +81,21 @@ def round_view(user, round_: rounds.Round) -> None:
         if parent and st.toggle(Tmd("results.compare_parent", name=parent[0]), key="cmp_parent"):
             series[parent[0]] = parent[1]
         show_chart("radar", series, names, size=350, lang=lang(), width="content", download=f"radar-runde-{round_.id}",
-                   labels=(T("export.png"), T("export.svg")))
+                   labels=(T("export.png"), T("export.svg")), alt=T("charts.radar_alt"), table=THEME_TABLE)
     with right:
         recommendation_box(result, names)
     st.subheader(T("results.distribution"))
     show_chart("distribution", {t: s.distribution for t, s in result.themes.items()}, names,
-                                        content.scale["labels"], width="stretch")
+                                        content.scale["labels"], width="stretch", alt=T("charts.distribution_alt"),
+               table=THEME_TABLE)
     spread = results.disagreements(result)
-    st.subheader(T("results.spread"))
+    st.subheader(T("results.spread"), anchor=THEME_TABLE)
     if spread:
         st.warning(T("results.curious", themes=", ".join(names[t] for t in spread)), icon=":material/forum:")
     st.dataframe([{T("export.theme"): names[t], T("export.mean"): number(s.mean, lang()),
-                   T("export.sd"): number(s.sd, lang()), T("results.disagree"): "⚑" if t in spread else ""}
+                   T("export.sd"): number(s.sd, lang()), T("results.disagree"): "⚑" if t in spread else "",
+                   # The answers per score: the distribution chart's figures, as text.
+                   **{T("charts.answers_with", n=score): count for score, count in enumerate(s.distribution, 1)}}
                   for t, s in result.themes.items()],
                  hide_index=True, width="stretch")
     groups_section(result, names)
