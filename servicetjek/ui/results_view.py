@@ -24,6 +24,6 @@ def recommendation_lines(rec: routing.Recommendation, names: dict[str, str]) -> 
 def radar_and_means(themes: dict[str, ThemeStats], names: dict[str, str], size: int = 350) -> None:
     """The radar of mean importance and the same means as a table (readable without the chart)."""
     show_chart("radar", {T("results.this_round"): {t: s.mean for t, s in themes.items()}}, names, size=size,
-               lang=lang(), width="content")
+               lang=lang(), width="content", alt=T("charts.radar_alt"))
     st.dataframe([{T("export.theme"): names[t], T("export.mean"): number(s.mean, lang())}
                   for t, s in themes.items()], hide_index=True, width="stretch")
