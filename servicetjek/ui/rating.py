@@ -22,14 +22,14 @@ def refusal(error: rounds.SubmissionRefused) -> None:
     st.warning(T(error.key, **error.params))
 
 
-def receipt() -> None:
+def receipt(workshop: bool) -> None:
     st.header(T("rate.thanks_title"))
-    st.success(T("rate.thanks"))
+    st.success(T("rate.thanks_workshop" if workshop else "rate.thanks"))
     # In the same element (no extra message in a burst): the public guide, in the same language.
     st.markdown(f"{T('rate.thanks_next')}\n\n{T('rate.read_guide', url=f'guide?lang={lang()}')}")
 
 
-def store_answer(token: str) -> None:
+def store_answer(token: str, workshop: bool = False) -> None:
     """Submit callback: runs before the page is drawn, so a submission costs one light run."""
     state = st.session_state
     scores = {t: state.get(f"score_{t}") for t in THEME_IDS}
@@ -48,7 +48,7 @@ def store_answer(token: str) -> None:
     except StorageFull as error:  # nothing stored: the form stays filled in for another try
         state["_rate_error"] = T(error.key)
         return
-    state[f"_answered_{token}"] = True
+    state[f"_answered_{token}"] = "workshop" if workshop else True
 
 
 def department_name(round_: rounds.Round) -> str:
@@ -100,7 +100,12 @@ div[data-testid="stFormSubmitButton"] button { min-height: 48px; }
 def form(round_: rounds.Round) -> None:
     content = load(lang())
     heading(round_)
-    st.info(T("rate.intro", k=settings.min_answers(db())))
+    workshop = rounds.is_workshop(db(), round_.id)
+    if workshop:
+        # Said plainly, first and in warning colours: this round makes no anonymity promise.
+        st.warning(f"**{T('rate.workshop_title')}**  \n{T('rate.workshop_intro')}")
+    else:
+        st.info(T("rate.intro", k=settings.min_answers(db())))
     scale = content.scale
     scale_label = T("rate.scale_label", low=scale["low"].lower(), high=scale["high"].lower())
     with st.form("rating", border=False):
@@ -122,14 +127,14 @@ def form(round_: rounds.Round) -> None:
         if error:
             st.error(error)
         st.form_submit_button(T("rate.submit"), type="primary", width="stretch",
-                              on_click=store_answer, args=(round_.token,))
+                              on_click=store_answer, args=(round_.token, workshop))
 
 
 def render() -> None:
     st.session_state.setdefault("_rate_session", secrets.token_hex(16))
     token = st.query_params.get("r")
-    if st.session_state.get(f"_answered_{token}"):
-        receipt()
+    if answered := st.session_state.get(f"_answered_{token}"):
+        receipt(answered == "workshop")
         return
     try:
         round_ = rounds.open_for_answers(db(), token)
