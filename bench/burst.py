@@ -219,7 +219,9 @@ def count_rows(path: Path) -> int:
     from servicetjek.db import Database
 
     db = Database(path)
-    n = db.query_one("SELECT count(*) FROM responses")[0]
+    from servicetjek import rounds
+
+    n = rounds.answers_stored(db)
     db.close()
     return n
 

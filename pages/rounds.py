@@ -6,7 +6,7 @@ import streamlit as st
 
 from servicetjek import access, clock, exports, listing, org, rounds
 from servicetjek.errors import DomainError
-from servicetjek.ui.common import T, base_url, db, department_picker, md, require, show_error
+from servicetjek.ui.common import T, base_url, db, department_picker, lang, md, require, show_error
 
 
 def round_link(round_: rounds.Round) -> str:
@@ -52,12 +52,15 @@ def show_qr(round_: rounds.Round, link: str) -> None:
     """The QR code big enough to scan from a projector, drawn only when asked for."""
     st.image(exports.qr_png(link), width=420)
     st.markdown(f"**{T('rounds.qr_scan')}**")
-    st.code(link, language=None)
+    st.code(link, language=None, wrap_lines=True)
+    # The dialog is at most ~750 px wide; the projector view fills the whole screen.
+    st.link_button(T("rounds.qr_fullscreen"), f"{base_url()}/?qr={round_.token}&lang={lang()}",
+                   icon=":material/fullscreen:", type="primary")
 
 
 def share(round_: rounds.Round) -> None:
     link = round_link(round_)
-    st.code(link, language=None)
+    st.code(link, language=None, wrap_lines=True)
     show, png, svg, slips = st.columns(4)
     if round_.state() != "closed" and show.button(T("rounds.qr_show"), key=f"qr_show_{round_.id}",
                                                   icon=":material/qr_code_scanner:"):
@@ -72,6 +75,14 @@ def share(round_: rounds.Round) -> None:
         slips.download_button(T("rounds.codes_pdf"), pdf, f"servicetjek-koder-{round_.id}.pdf", "application/pdf",
                               key=f"codes_pdf_{round_.id}", icon=":material/print:")
         st.warning(T("rounds.codes_once"), icon=":material/warning:")
+
+
+def stuffing_warnings(round_: rounds.Round, count: int, headcount: int | None) -> None:
+    if headcount and count > headcount:
+        st.warning(T("rounds.overcount", count=count, headcount=headcount), icon=":material/warning:")
+    fast = rounds.fast_answers(db(), round_.id)
+    if fast:
+        st.warning(T("rounds.fast", n=fast, s=rounds.MIN_READING_SECONDS), icon=":material/speed:")
 
 
 def round_card(user, round_: rounds.Round, departments) -> None:
@@ -92,6 +103,7 @@ def round_card(user, round_: rounds.Round, departments) -> None:
         if round_.access_mode == "codes":
             used, total = rounds.codes_used(db(), round_.id)
             m3.metric(T("rounds.codes_used"), f"{used} / {total}")
+        stuffing_warnings(round_, count, dept.headcount if dept else None)
         share(round_)
         try:
             if state != "closed" and st.button(T("rounds.close"), key=f"close_{round_.id}",
@@ -109,6 +121,7 @@ def round_card(user, round_: rounds.Round, departments) -> None:
 
 def main() -> None:
     user = require(access.MANAGE_ROUNDS)
+    rounds.settle_due(db())  # rounds that ran out by the clock show as settled, not half-closed
     st.title(T("rounds.page_title"))
     st.caption(T("rounds.page_intro"))
     create_form(user)

@@ -2,37 +2,31 @@
 
 A staff meeting submits at the same instant. DuckDB commits one at a time, and a
 single-row INSERT costs ~1.5 ms of that path while a multi-row INSERT costs ~0.15 ms per
-row (docs/benchmarks.md). So concurrent submissions are stored together: the first
-caller commits whatever is waiting, the others wait for their answer's outcome. Nobody
-is told "stored" before the transaction holding their answer has committed.
+row (docs/benchmarks.md). So concurrent submissions to one round are stored together in
+its holding file (servicetjek/holding.py): the first caller commits whatever is waiting,
+the others wait for their answer's outcome. Nobody is told "stored" before the
+transaction holding their answer has committed.
 """
 
 from __future__ import annotations
 
-import random
 import threading
 import weakref
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 
+from servicetjek import holding
 from servicetjek.db import Database
 
 MAX_BATCH = 500
-COLUMNS = ("round_id", "cohesion", "flexibility", "availability", "focus", "trust", "fairness",
-           "respondent_group", "comment")
-
-
-class CodeRefused(Exception):
-    """The answer's single-use code is unknown or already used; `reason` says which."""
-
-    def __init__(self, reason: str):
-        super().__init__(reason)
-        self.reason = reason
+CodeRefused = holding.CodeRefused
+RoundClosed = holding.RoundClosed
 
 
 @dataclass(eq=False)
 class Pending:
-    row: tuple  # values in COLUMNS order
-    code_hash: str | None = None
+    item: holding.Held
     error: BaseException | None = None
     finished: bool = False
     leads: bool = False  # this caller commits for everyone waiting
@@ -40,16 +34,18 @@ class Pending:
 
 
 class AnswerStore:
-    def __init__(self, db: Database):
+    def __init__(self, db: Database, round_id: int, still_open: Callable[[datetime | None], bool]):
         self.db = db
+        self.round_id = round_id
+        self.still_open = still_open
         self._lock = threading.Lock()
         self._pending: list[Pending] = []
         self._leader_active = False
         self.batches = 0  # transactions committed or tried; read by tests
 
-    def store(self, row: tuple, code_hash: str | None = None) -> None:
-        """Store one answer row (and spend its code); returns once it is committed."""
-        item = Pending(row, code_hash)
+    def store(self, held: holding.Held) -> None:
+        """Store one answer (and spend its code); returns once it is committed."""
+        item = Pending(held)
         with self._lock:
             self._pending.append(item)
             item.leads = not self._leader_active
@@ -96,31 +92,10 @@ class AnswerStore:
         for item in batch:
             _finish(item, refused.get(id(item)))
 
-    def _transaction(self, batch: list[Pending]) -> dict[int, CodeRefused]:
+    def _transaction(self, batch: list[Pending]) -> dict[int, Exception]:
         self.batches += 1
-
-        def work(cur) -> dict[int, CodeRefused]:
-            refused: dict[int, CodeRefused] = {}
-            rows = []
-            for item in batch:
-                if item.code_hash is not None:
-                    round_id = item.row[0]
-                    used = cur.execute("SELECT used FROM round_codes WHERE round_id = ? AND code_hash = ?",
-                                       [round_id, item.code_hash]).fetchone()
-                    if used is None or used[0]:
-                        refused[id(item)] = CodeRefused("unknown" if used is None else "used")
-                        continue
-                    cur.execute("UPDATE round_codes SET used = true WHERE round_id = ? AND code_hash = ?",
-                                [round_id, item.code_hash])
-                rows.append(item.row)
-            if rows:
-                random.shuffle(rows)  # not even one batch keeps its arrival order
-                placeholders = ", ".join(["(" + ", ".join("?" * len(COLUMNS)) + ")"] * len(rows))
-                cur.execute(f"INSERT INTO responses ({', '.join(COLUMNS)}) VALUES {placeholders}",
-                            [value for row in rows for value in row])
-            return refused
-
-        return self.db.transaction(work, answers_only=True)
+        refused = holding.for_database(self.db).store(self.round_id, [p.item for p in batch], self.still_open)
+        return {id(batch[i]): error for i, error in refused.items()}
 
 
 def _finish(item: Pending, error: BaseException | None) -> None:
@@ -129,16 +104,14 @@ def _finish(item: Pending, error: BaseException | None) -> None:
     item.wake.set()
 
 
-_stores: weakref.WeakKeyDictionary[Database, AnswerStore] = weakref.WeakKeyDictionary()
+_stores: weakref.WeakKeyDictionary[Database, dict[int, AnswerStore]] = weakref.WeakKeyDictionary()
 _stores_lock = threading.Lock()
 
 
-def for_database(db: Database) -> AnswerStore:
-    store = _stores.get(db)
-    if store is not None:
-        return store
+def for_round(db: Database, round_id: int, still_open: Callable[[datetime | None], bool]) -> AnswerStore:
     with _stores_lock:
-        store = _stores.get(db)
+        stores = _stores.setdefault(db, {})
+        store = stores.get(round_id)
         if store is None:
-            store = _stores[db] = AnswerStore(db)
+            store = stores[round_id] = AnswerStore(db, round_id, still_open)
         return store

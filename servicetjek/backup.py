@@ -13,8 +13,6 @@ schedule (BackupScheduler); `servicetjek backup FILE` and `restore` need the app
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 import logging
 import os
 import secrets
@@ -25,7 +23,7 @@ from pathlib import Path
 
 import duckdb
 
-from servicetjek import access, clock
+from servicetjek import access, clock, holding, rounds
 from servicetjek.db import Database
 from servicetjek.errors import DomainError, PermissionDenied
 from servicetjek.users import User
@@ -52,9 +50,6 @@ def copy_open_answers(db: Database, cur: duckdb.DuckDBPyConnection, target: str)
     Called inside the backup's transaction, after the main tables are copied; `target` is
     the catalog name of the backup. Delegates to servicetjek.holding when that module exists.
     """
-    if importlib.util.find_spec("servicetjek.holding") is None:
-        return  # answers live only in `responses` in this version
-    holding = importlib.import_module("servicetjek.holding")
     holding.copy_open_answers(db, cur, target)
 
 
@@ -116,7 +111,11 @@ def restore(backup_file: str | Path, target: str | Path) -> Path | None:
         target.replace(previous)
         _unlink_db(target)  # its WAL belongs to the replaced file
     fresh.replace(target)
-    Database(target).close()  # a backup from an older version gets the newer migrations
+    restored = Database(target)  # a backup from an older version gets the newer migrations
+    try:
+        rounds.recover(restored)  # held answers back into holding files beside the restored file
+    finally:
+        restored.close()
     return previous
 
 

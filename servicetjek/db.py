@@ -52,10 +52,17 @@ class Database:
         self.generation = 0
         self._generation_lock = threading.Lock()
         self._memo: dict[tuple, tuple[int, Any]] = {}
+        self._close_hooks: list[Callable[[], None]] = []
         self.applied = migrate(self)  # names of migrations this open applied
 
     def close(self) -> None:
+        for hook in self._close_hooks:
+            hook()
         self._conn.close()
+
+    def on_close(self, hook: Callable[[], None]) -> None:
+        """Run `hook` when this database closes (other files opened on its behalf)."""
+        self._close_hooks.append(hook)
 
     @contextmanager
     def cursor(self) -> Iterator[duckdb.DuckDBPyConnection]:

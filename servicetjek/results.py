@@ -1,33 +1,38 @@
 """Results with anonymity built in.
 
-Two rules keep every figure at or above the threshold k, in every view and export:
+Three rules keep every figure at or above the threshold k, in every view and export, and
+keep any two views from differing by fewer than k answers (docs/security.md):
 
-1. A round is the smallest unit ever reported. A round with fewer than k answers is
-   left out of every figure (roll-ups, periods, trends, heatmaps) and only its count is
-   shown. Every reported figure is then a sum over whole rounds of at least k answers,
-   so any difference between figures – across departments, sub-units or periods – is
-   again a sum of whole rounds: it is empty or has at least k answers.
-2. Inside one round, respondent groups are cells of a partition whose total is shown.
-   A group below k is hidden, and hidden cells (plus answers without a group, which are
-   never shown on their own) must together hold 0 or at least k answers; otherwise the
-   smallest visible groups are hidden too (complementary suppression).
+1. Release in steps. A round's figures are computed from its *released* answers only. An
+   open round releases when at least k answers arrived since its last release; a closed
+   round releases what is left if that is at least k (servicetjek/holding.py). So the
+   views of one round, taken at any moments, are nested sets whose differences hold ≥ k.
+2. A round is the smallest unit ever rolled up, and only its answers moved into the main
+   table at close are. Every roll-up (units, periods, trends, parents) is a sum over whole
+   rounds' released sets, so any difference between roll-ups is again such a sum.
+3. Respondent groups are cells of a partition whose total is shown. Rounds with groups
+   release only at close, and their group figures are computed once, at their first
+   release, and kept: a group below k is hidden, and hidden cells (plus answers without a
+   group) must together hold 0 or at least k answers (complementary suppression).
 """
 
 from __future__ import annotations
 
+import math
+import random
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from servicetjek import access, clock, org, settings
+from servicetjek import access, clock, holding, org, rounds, routing, settings
 from servicetjek.content import THEME_IDS
 from servicetjek.db import Database
+from servicetjek.disclosure import NO_GROUP, suppress_partition  # noqa: F401 - re-exported for callers
 from servicetjek.errors import DomainError
 from servicetjek.rounds import Round
 from servicetjek.rounds import get as get_round
 from servicetjek.users import User
 
 DISAGREEMENT_SD = 1.2
-NO_GROUP = ""
 
 
 @dataclass(frozen=True)
@@ -47,6 +52,21 @@ class RoundResults:
     groups: dict[str, dict[str, float] | None] = field(default_factory=dict)  # None: suppressed
     group_counts_shown: dict[str, int] = field(default_factory=dict)
     comments: list[str] | None = None  # None: too few answers to show comments
+    received: int = 0  # every answer received, released or not (the live count)
+    groups_n: int | None = None  # answers behind the frozen group figures
+    groups_at_close: bool = False  # an open round with groups: their figures come at close
+
+    @property
+    def waiting(self) -> int:
+        """Answers received but not in the figures yet."""
+        return self.received - self.n
+
+    @property
+    def needed_for_update(self) -> int | None:
+        """More answers needed before the figures move again; None when they only move at close."""
+        if self.round.state() != "open" or self.groups_at_close:
+            return None
+        return self.threshold - self.waiting
 
     @property
     def suppressed(self) -> bool:
@@ -54,20 +74,6 @@ class RoundResults:
 
     def means(self) -> dict[str, float]:
         return {t: s.mean for t, s in (self.themes or {}).items()}
-
-
-def suppress_partition(counts: dict[str, int], k: int, always_hidden: frozenset[str] = frozenset()) -> set[str]:
-    """The cells of a shown total that may be shown.
-
-    Hidden cells together must hold 0 or ≥ k answers, or the total minus the visible
-    cells would reveal them.
-    """
-    visible = {c for c, n in counts.items() if n >= k and c not in always_hidden}
-    while True:
-        hidden_mass = sum(n for c, n in counts.items() if c not in visible)
-        if hidden_mass == 0 or hidden_mass >= k or not visible:
-            return visible
-        visible.remove(min(visible, key=lambda c: (counts[c], c)))
 
 
 def _require_round(db: Database, user: User, round_id: int) -> Round:
@@ -78,53 +84,63 @@ def _require_round(db: Database, user: User, round_id: int) -> Round:
     return round_
 
 
-def _theme_sql() -> str:
-    parts = []
-    for t in THEME_IDS:
-        parts.append(f"avg({t}), coalesce(stddev_pop({t}), 0)")
-        parts.extend(f"count(*) FILTER (WHERE {t} = {v})" for v in range(1, 6))
-    return ", ".join(parts)
-
-
-def _theme_stats(row: tuple) -> dict[str, ThemeStats]:
-    stats, i = {}, 0
-    for t in THEME_IDS:
-        stats[t] = ThemeStats(float(row[i]), float(row[i + 1]), tuple(int(x) for x in row[i + 2:i + 7]))
-        i += 7
+def theme_stats(rows: list[tuple]) -> dict[str, ThemeStats]:
+    """Mean, spread and 1–5 distribution per theme; rows start with the six scores."""
+    stats = {}
+    for i, t in enumerate(THEME_IDS):
+        values = [row[i] for row in rows]
+        mean = sum(values) / len(values)
+        sd = math.sqrt(sum((v - mean) ** 2 for v in values) / len(values))
+        stats[t] = ThemeStats(mean, sd, tuple(values.count(v) for v in range(1, 6)))
     return stats
 
 
+def released_rows(db: Database, round_: Round) -> list[tuple]:
+    """The round's released answers (scores, group, comment) – the only rows any figure uses.
+
+    Settles a round that has closed, and releases an open round's waiting answers when at
+    least k have arrived (rounds with groups wait for close).
+    """
+    store = holding.for_database(db)
+    state = store.state(round_.id)
+    if round_.state() == "closed" and (state is None or not state.settled):
+        rounds.settle(db, round_.id)
+    elif round_.state() == "open" and not round_.respondent_groups:
+        store.release(round_.id, settings.min_answers(db))
+    settled = db.query(f"SELECT {', '.join(holding.ANSWER_COLUMNS)} FROM responses WHERE round_id = ?",
+                       [round_.id])
+    return settled + store.released_held_rows(round_.id)
+
+
 def round_results(db: Database, user: User, round_id: int) -> RoundResults:
-    round_ = _require_round(db, user, round_id)
+    return figures(db, _require_round(db, user, round_id))
+
+
+def figures(db: Database, round_: Round) -> RoundResults:
+    """The round's released figures. No access check: callers check first (round_results) or
+    hold a shared results link (servicetjek/result_links.py), so every view uses one release rule."""
+    round_id = round_.id
     k, k_comments = settings.min_answers(db), settings.min_comments(db)
     dept = org.get(db, round_.department_id)
-    n = db.query_one("SELECT count(*) FROM responses WHERE round_id = ?", [round_id])[0]
-    result = RoundResults(round_, n, k, dept.headcount if dept else None, None)
-    if n < k:
+    rows = released_rows(db, round_)
+    result = RoundResults(round_, len(rows), k, dept.headcount if dept else None, None,
+                          received=rounds.response_count(db, round_id),
+                          groups_at_close=bool(round_.respondent_groups) and round_.state() != "closed")
+    if result.n < k:
         return result
-    row = db.query_one(f"SELECT {_theme_sql()} FROM responses WHERE round_id = ?", [round_id])
-    result.themes = _theme_stats(row)
-
-    means_sql = ", ".join(f"avg({t})" for t in THEME_IDS)
-    group_rows = db.query(
-        f"SELECT coalesce(respondent_group, ''), count(*), {means_sql} FROM responses"
-        " WHERE round_id = ? GROUP BY 1", [round_id])
-    counts = {g: c for g, c, *_ in group_rows}
-    visible = suppress_partition(counts, k, frozenset({NO_GROUP}))
-    for g, c, *means in group_rows:
-        if g == NO_GROUP:
-            continue
-        result.groups[g] = dict(zip(THEME_IDS, map(float, means), strict=True)) if g in visible else None
-        if g in visible:
-            result.group_counts_shown[g] = c
+    result.themes = theme_stats(rows)
+    state = holding.for_database(db).state(round_id)
+    frozen = (state.groups if state else None) or {}
+    result.groups_n = state.groups_n if state else None
     for g in round_.respondent_groups:
-        result.groups.setdefault(g, None)
-
-    if n >= k_comments:
-        # random() order: comments never come back in the order they arrived
-        result.comments = [r[0] for r in db.query(
-            "SELECT comment FROM responses WHERE round_id = ? AND comment IS NOT NULL ORDER BY random()",
-            [round_id])]
+        figures = frozen.get(g)
+        result.groups[g] = {t: figures[t] for t in THEME_IDS} if figures else None
+        if figures:
+            result.group_counts_shown[g] = figures["n"]
+    if result.n >= k_comments:
+        # random order: comments never come back in the order they arrived
+        comments = [row[-1] for row in rows if row[-1] is not None]
+        result.comments = random.sample(comments, len(comments))
     return result
 
 
@@ -135,8 +151,16 @@ def disagreements(result: RoundResults) -> list[str]:
     return [t for t, s in result.themes.items() if s.sd >= DISAGREEMENT_SD]
 
 
+def recommendation(result: RoundResults, with_groups: bool = True) -> routing.Recommendation | None:
+    """The routing advice from released figures (None when they are held back)."""
+    if result.themes is None:
+        return None
+    group_means = {g: m for g, m in result.groups.items() if m} if with_groups else {}
+    return routing.recommend(result.means(), group_means, disagreements(result))
+
+
 def _rollup_sql(period: bool) -> str:
-    sums = ", ".join(f"sum({t}) AS s_{t}" for t in THEME_IDS)
+    sums = ", ".join(f"sum(x.{t}) AS s_{t}" for t in THEME_IDS)
     means = ", ".join(f"sum(s_{t}) FILTER (WHERE n >= $k) / sum(n) FILTER (WHERE n >= $k) AS {t}" for t in THEME_IDS)
     where = "WHERE r.opens_at >= $start AND r.opens_at < $end" if period else ""
     return f"""
@@ -147,12 +171,15 @@ def _rollup_sql(period: bool) -> str:
             WHERE d.parent_id IS NOT NULL
         ),
         per_round AS (
-            SELECT r.id AS round_id, r.department_id, count(*) AS n, {sums}
-            FROM responses x JOIN rounds r ON r.id = x.round_id {where}
+            SELECT r.id AS round_id, r.department_id, count(x.round_id) AS n,
+                   coalesce(any_value(s.held_back), 0) AS held, {sums}
+            FROM rounds r LEFT JOIN responses x ON r.id = x.round_id
+            LEFT JOIN round_state s ON s.round_id = r.id {where}
             GROUP BY r.id, r.department_id
+            HAVING count(x.round_id) + coalesce(any_value(s.held_back), 0) > 0
         )
         SELECT anc.ancestor AS department_id,
-               sum(n) AS answers_total,
+               sum(n + held) AS answers_total,
                coalesce(sum(n) FILTER (WHERE n >= $k), 0) AS n,
                count(*) FILTER (WHERE n >= $k) AS rounds_counted,
                count(*) FILTER (WHERE n < $k) AS rounds_too_small,
@@ -169,6 +196,7 @@ def unit_rollup(db: Database, user: User, start: datetime, end: datetime,
     One row per department the user may see (inside `root_id`'s subtree when given).
     Departments without reportable answers still get a row with n = 0.
     """
+    rounds.settle_due(db)
     departments = org.all_departments(db)
     allowed = access.allowed_departments(user, access.VIEW_RESULTS, departments)
     if root_id is not None:
@@ -198,6 +226,7 @@ def trend(db: Database, user: User, department_id: int) -> list[dict]:
     Rounds of sub-units opened the same day are one wave: their answers are pooled (only
     rounds that reach the threshold, as everywhere), so a parent unit gets one line per theme.
     """
+    rounds.settle_due(db)
     departments = org.all_departments(db)
     access.require(user, access.VIEW_RESULTS, department_id, departments)
     k = settings.min_answers(db)
@@ -211,16 +240,6 @@ def trend(db: Database, user: User, department_id: int) -> list[dict]:
         f" SELECT day AS opens_at, string_agg(DISTINCT title, ', ' ORDER BY title) AS title,"
         f" list(id ORDER BY id) AS round_ids, sum(n) AS n, {means} FROM per_round GROUP BY day ORDER BY day",
         [ids, k])
-
-
-def previous_round(db: Database, user: User, round_: Round) -> Round | None:
-    """The department's previous round, for comparing before and after trials."""
-    row = db.query_one(
-        "SELECT id FROM rounds WHERE department_id = ? AND opens_at < ? ORDER BY opens_at DESC LIMIT 1",
-        [round_.department_id, round_.opens_at])
-    if row is None:
-        return None
-    return _require_round(db, user, row[0])
 
 
 def export_table(result: RoundResults, theme_names: dict[str, str], labels: dict[str, str]) -> tuple[list, list]:

@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import hashlib
+import logging
+import math
 import re
 import secrets
 import threading
+import time
 from dataclasses import dataclass
 from datetime import datetime
 
-from servicetjek import access, answer_store, clock, org
+from servicetjek import access, answer_store, clock, disclosure, holding, org, settings
 from servicetjek import text as user_text
 from servicetjek.content import THEME_IDS
 from servicetjek.db import Database
 from servicetjek.errors import DomainError
+from servicetjek.limits import SlidingWindow
 from servicetjek.users import User
 
 LOCAL_TZ = clock.LOCAL_TZ
@@ -25,6 +29,15 @@ MAX_GROUPS = 6
 MAX_GROUP_NAME = 40
 MAX_TITLE = 120
 MAX_COMMENT = 1000
+# Reading six summaries and choosing six scores takes longer than this; faster answers are
+# counted (not stored per answer) so a facilitator can see a form being filled by a script.
+MIN_READING_SECONDS = 20
+# Per client address (a meeting room shares one): answers per round per hour, and wrong codes.
+CLIENT_ANSWERS_MIN = 25
+CLIENT_ANSWERS_PER_HEAD = 1.2
+CLIENT_ANSWERS_NO_HEADCOUNT = 300
+SESSION_WRONG_CODES = 5     # per browser session per 10 minutes
+CLIENT_WRONG_CODES = 100    # per address per 10 minutes: 200 phones, a few typos each
 
 
 class RoundError(DomainError):
@@ -155,18 +168,27 @@ def create(db: Database, user: User, department_id: int, title: str, opens_local
             codes_set.add(new_code())
         codes = sorted(codes_set)
 
-    def work(cur):
-        round_id = cur.execute(
-            "INSERT INTO rounds (department_id, title, opens_at, closes_at, audience, respondent_groups,"
-            " access_mode, token, created_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-            [department_id, title, opens_at, closes_at, audience, groups, access_mode, new_token(), user.username],
-        ).fetchone()[0]
-        if codes:
-            cur.executemany("INSERT INTO round_codes (round_id, code_hash) VALUES (?, ?)",
-                            [[round_id, _code_hash(round_id, c)] for c in codes])
-        return round_id
+    round_id = db.query_one("SELECT nextval('round_ids')")[0]
+    store = holding.for_database(db)
+    # Codes live in the round's holding file, beside the answers they admit: spending one and
+    # storing its answer is one transaction there.
+    holding_file = store.create_file([(_code_hash(round_id, c), False) for c in codes]) if codes else None
 
-    return get(db, db.transaction(work)), codes
+    def work(cur):
+        cur.execute(
+            "INSERT INTO rounds (id, department_id, title, opens_at, closes_at, audience, respondent_groups,"
+            " access_mode, token, created_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [round_id, department_id, title, opens_at, closes_at, audience, groups, access_mode, new_token(),
+             user.username])
+        cur.execute("INSERT INTO round_state (round_id, holding_file) VALUES (?, ?)", [round_id, holding_file])
+
+    try:
+        db.transaction(work)
+    except BaseException:
+        if holding_file:
+            store.wipe_orphans()
+        raise
+    return get(db, round_id), codes
 
 
 def _require_manage(db: Database, user: User, round_: Round) -> None:
@@ -174,12 +196,14 @@ def _require_manage(db: Database, user: User, round_: Round) -> None:
 
 
 def close(db: Database, user: User, round_id: int) -> None:
+    """Close now: answers stop, released answers move shuffled into the main table."""
     round_ = get(db, round_id)
     if round_ is None:
         raise RoundError("rounds.unknown")
     _require_manage(db, user, round_)
-    db.execute("UPDATE rounds SET closed_early = true WHERE id = ?", [round_id])
-    shuffle_storage(db, round_id)
+    with holding.for_database(db).lock(round_id):
+        db.execute("UPDATE rounds SET closed_early = true WHERE id = ?", [round_id])
+        settle(db, round_id)
 
 
 def reopen(db: Database, user: User, round_id: int, new_closes_local: datetime | None = None) -> None:
@@ -190,24 +214,67 @@ def reopen(db: Database, user: User, round_id: int, new_closes_local: datetime |
     closes_at = local_to_utc(new_closes_local) if new_closes_local else round_.closes_at
     if closes_at <= utcnow():
         raise RoundError("rounds.reopen_needs_future")
-    db.execute("UPDATE rounds SET closed_early = false, closes_at = ? WHERE id = ?", [closes_at, round_id])
+    with holding.for_database(db).lock(round_id):
+        settle(db, round_id)  # a round that ran out by the clock is settled before it takes answers again
+        db.execute("UPDATE rounds SET closed_early = false, closes_at = ? WHERE id = ?", [closes_at, round_id])
+        holding.for_database(db).reopen(round_id)
 
 
-def shuffle_storage(db: Database, round_id: int) -> None:
-    """Rewrite a round's answers in random order.
+def settle(db: Database, round_id: int) -> None:
+    """Move a closed round's released answers into the main table (idempotent)."""
+    round_ = get(db, round_id)
+    k = settings.min_answers(db)
 
-    DuckDB keeps rows in insertion order; rewriting them shuffled means not even the
-    physical storage tells who answered first.
+    def freeze_groups(rows: list[tuple]) -> dict:
+        return disclosure.group_figures(rows, round_.respondent_groups, k)
+
+    holding.for_database(db).settle(round_id, k, freeze_groups)
+
+
+def settle_due(db: Database, now: datetime | None = None) -> list[int]:
+    """Settle every round that has closed, by button or by the clock, and is not settled yet.
+
+    Called at start-up, by the server's sweeper every half minute and before results are read.
     """
-    def work(cur):
-        cur.execute("CREATE TEMP TABLE IF NOT EXISTS shuffle_buffer AS SELECT * FROM responses LIMIT 0")
-        cur.execute("DELETE FROM shuffle_buffer")
-        cur.execute("INSERT INTO shuffle_buffer SELECT * FROM responses WHERE round_id = ?", [round_id])
-        cur.execute("DELETE FROM responses WHERE round_id = ?", [round_id])
-        cur.execute("INSERT INTO responses SELECT * FROM shuffle_buffer ORDER BY random()")
-        cur.execute("DELETE FROM shuffle_buffer")
+    now = now or utcnow()
+    due = [r[0] for r in db.query(
+        "SELECT r.id FROM rounds r LEFT JOIN round_state s ON s.round_id = r.id"
+        " WHERE (r.closed_early OR r.closes_at <= ?) AND NOT coalesce(s.settled, false)", [now])]
+    for round_id in due:
+        settle(db, round_id)
+    return due
 
-    db.transaction(work)
+
+SWEEP_SECONDS = 30
+
+
+def start_sweeper(db: Database, every: float = SWEEP_SECONDS) -> threading.Thread:
+    """Settle rounds as their end time passes, so a held file does not outlive its round by
+    more than `every` seconds even when nobody opens a page."""
+    def sweep() -> None:
+        while True:
+            time.sleep(every)
+            try:
+                settle_due(db)
+            except Exception:  # noqa: BLE001 - retried next time; a sweep must not end the thread
+                logging.getLogger(__name__).exception("settling closed rounds failed")
+
+    thread = threading.Thread(target=sweep, name="servicetjek-sweeper", daemon=True)
+    thread.start()
+    return thread
+
+
+def recover(db: Database) -> None:
+    """Start-up: wipe holding files a crash left behind, adopt rounds made before holding
+    files existed, and settle rounds that closed while the app was down."""
+    store = holding.for_database(db)
+    store.wipe_orphans()
+    holding.adopt_held(db)  # a restored backup's held answers
+    for (round_id,) in db.query("SELECT id FROM rounds WHERE id NOT IN (SELECT round_id FROM round_state)"):
+        codes = db.query("SELECT code_hash, used FROM round_codes WHERE round_id = ?", [round_id])
+        name = store.create_file(codes) if codes else None
+        db.execute("INSERT INTO round_state (round_id, holding_file) VALUES (?, ?)", [round_id, name])
+    settle_due(db)
 
 
 def check_available(db: Database, round_: Round | None, now: datetime | None = None,
@@ -304,37 +371,87 @@ class _SessionGuard:
 session_guard = _SessionGuard()
 
 
+answers_per_client = SlidingWindow(3600)
+wrong_codes_per_session = SlidingWindow(600)
+wrong_codes_per_client = SlidingWindow(600)
+
+
+def client_answer_limit(headcount: int | None) -> int:
+    """Answers one address may send to one round per hour: a whole unit behind one Wi-Fi."""
+    if not headcount:
+        return CLIENT_ANSWERS_NO_HEADCOUNT
+    return max(CLIENT_ANSWERS_MIN, math.ceil(headcount * CLIENT_ANSWERS_PER_HEAD))
+
+
+def _still_open(db: Database, round_id: int, now: datetime | None = None) -> bool:
+    row = db.query_one("SELECT opens_at, closes_at, closed_early FROM rounds WHERE id = ?", [round_id])
+    now = now or utcnow()
+    return row is not None and not row[2] and row[0] <= now < row[1]
+
+
 def submit(db: Database, token: str, scores, group=None, comment=None, code: str | None = None,
-           session_key: str | None = None, now: datetime | None = None) -> None:
-    """Store one anonymous answer, or raise SubmissionRefused and store nothing."""
+           session_key: str | None = None, now: datetime | None = None, client: str | None = None,
+           seconds_on_form: float | None = None) -> None:
+    """Store one anonymous answer, or raise SubmissionRefused and store nothing.
+
+    `client` (the address) and `session_key` only feed in-memory limits; `seconds_on_form`
+    only decides whether the round's count of too-fast answers goes up.
+    """
     round_ = open_for_answers(db, token, now)
     answer = validate_answer(round_, scores, group, comment)
     if session_key and session_guard.seen(round_.token, session_key):
         raise SubmissionRefused("rate.already_answered")
-    if round_.access_mode == "codes" and not (code and str(code).strip()):
+    codes = round_.access_mode == "codes"
+    if codes and not (code and str(code).strip()):
         raise SubmissionRefused("rate.code_required")
-    code_hash = _code_hash(round_.id, code) if round_.access_mode == "codes" else None
+    if codes and (session_key and wrong_codes_per_session.count(session_key) >= SESSION_WRONG_CODES
+                  or client and wrong_codes_per_client.count(client) >= CLIENT_WRONG_CODES):
+        raise SubmissionRefused("rate.code_wait")
+    if client and not codes:
+        headcount = db.memoised(("headcount", round_.department_id),
+                                lambda: (org.get(db, round_.department_id) or org.Department(0, "", None, None, True))
+                                .headcount)
+        if not answers_per_client.allow((round_.id, client), client_answer_limit(headcount)):
+            raise SubmissionRefused("rate.client_limit")
     s = answer.scores
+    held = holding.Held((*(s[t] for t in THEME_IDS), answer.group, answer.comment),
+                        _code_hash(round_.id, code) if codes else None,
+                        fast=seconds_on_form is not None and seconds_on_form < MIN_READING_SECONDS, now=now)
     try:
-        answer_store.for_database(db).store(
-            (round_.id, *(s[t] for t in THEME_IDS), answer.group, answer.comment), code_hash)
+        answer_store.for_round(db, round_.id, lambda at: _still_open(db, round_.id, at)).store(held)
     except answer_store.CodeRefused as refused:
+        for window, key in ((wrong_codes_per_session, session_key), (wrong_codes_per_client, client)):
+            if key:
+                window.allow(key, 1 << 30)
         raise SubmissionRefused(f"rate.code_{refused.reason}") from None
+    except answer_store.RoundClosed:
+        raise SubmissionRefused("rate.closed") from None
     if session_key:
         session_guard.add(round_.token, session_key)
 
 
 def response_count(db: Database, round_id: int) -> int:
-    return db.query_one("SELECT count(*) FROM responses WHERE round_id = ?", [round_id])[0]
+    """Every answer received, released or not: the facilitator's live count."""
+    settled = db.query_one("SELECT count(*) FROM responses WHERE round_id = ?", [round_id])[0]
+    return settled + holding.for_database(db).held_count(round_id)
+
+
+def answers_stored(db: Database) -> int:
+    """Every answer of every round, settled or held (benchmarks count receipts with it)."""
+    return sum(response_count(db, round_id) for (round_id,) in db.query("SELECT id FROM rounds"))
 
 
 def codes_used(db: Database, round_id: int) -> tuple[int, int]:
-    used, total = db.query_one(
-        "SELECT count(*) FILTER (WHERE used), count(*) FROM round_codes WHERE round_id = ?", [round_id])
-    return used, total
+    return holding.for_database(db).codes_used(round_id)
+
+
+def fast_answers(db: Database, round_id: int) -> int:
+    """Answers sent sooner than MIN_READING_SECONDS after the form opened."""
+    return holding.for_database(db).fast_answers(round_id)
 
 
 def response_rate(count: int, headcount: int | None) -> float | None:
+    """Answers per head, not capped: more answers than people is a warning sign, not 100 %."""
     if not headcount:
         return None
-    return min(1.0, count / headcount)
+    return count / headcount

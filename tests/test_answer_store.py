@@ -4,7 +4,7 @@ from datetime import datetime, timedelta
 
 import duckdb
 
-from servicetjek import answer_store, rounds
+from servicetjek import answer_store, holding, rounds
 from servicetjek.content import THEME_IDS
 
 GOOD = dict.fromkeys(THEME_IDS, 3)
@@ -17,13 +17,17 @@ def open_round(db, people, dept, **kwargs):
     return round_, codes
 
 
-def row(round_id: int, score: int = 3) -> tuple:
-    return (round_id, *([score] * len(THEME_IDS)), None, None)
+def row(score: int = 3) -> holding.Held:
+    return holding.Held((*([score] * len(THEME_IDS)), None, None))
+
+
+def held_count(db, round_id):
+    return holding.for_database(db).held_count(round_id)
 
 
 def test_simultaneous_answers_share_one_transaction_and_all_are_stored(db, org_tree, people, monkeypatch):
     r, _ = open_round(db, people, org_tree["A1"])
-    store = answer_store.for_database(db)
+    store = answer_store.for_round(db, r.id, lambda _: True)
     release, first_batch = threading.Event(), []
     original = store._transaction
 
@@ -52,23 +56,34 @@ def test_simultaneous_answers_share_one_transaction_and_all_are_stored(db, org_t
 
 def test_one_bad_answer_does_not_cost_the_others(db, org_tree, people):
     r, _ = open_round(db, people, org_tree["A1"])
-    items = [answer_store.Pending(row(r.id)), answer_store.Pending(row(r.id, score=9)),
-             answer_store.Pending(row(r.id, score=5))]
-    answer_store.for_database(db)._commit(items)
+    items = [answer_store.Pending(row()), answer_store.Pending(row(score=9)), answer_store.Pending(row(score=5))]
+    answer_store.for_round(db, r.id, lambda _: True)._commit(items)
     assert [item.finished for item in items] == [True, True, True]
     assert items[0].error is None and items[2].error is None
     assert isinstance(items[1].error, duckdb.ConstraintException)
-    stored = sorted(r[0] for r in db.query("SELECT cohesion FROM responses WHERE round_id = ?", [r.id]))
-    assert stored == [3, 5]
+    assert held_count(db, r.id) == 2
 
 
 def test_a_code_used_twice_in_one_batch_stores_one_answer(db, org_tree, people):
     r, codes = open_round(db, people, org_tree["A1"], access_mode="codes", code_count=2)
     code_hash = rounds._code_hash(r.id, codes[0])
-    items = [answer_store.Pending(row(r.id), code_hash), answer_store.Pending(row(r.id), code_hash),
-             answer_store.Pending(row(r.id), rounds._code_hash(r.id, "AAAA-BBBB"))]
-    answer_store.for_database(db)._commit(items)
+    items = [answer_store.Pending(holding.Held(row().row, code_hash)),
+             answer_store.Pending(holding.Held(row().row, code_hash)),
+             answer_store.Pending(holding.Held(row().row, rounds._code_hash(r.id, "AAAA-BBBB")))]
+    answer_store.for_round(db, r.id, lambda _: True)._commit(items)
     assert items[0].error is None
     assert isinstance(items[1].error, answer_store.CodeRefused) and items[1].error.reason == "used"
     assert isinstance(items[2].error, answer_store.CodeRefused) and items[2].error.reason == "unknown"
     assert rounds.response_count(db, r.id) == 1 and rounds.codes_used(db, r.id) == (1, 2)
+
+
+def test_an_answer_waiting_while_the_round_closes_is_refused_not_stored(db, org_tree, people):
+    r, _ = open_round(db, people, org_tree["A1"])
+    open_now = [True]
+    store = answer_store.for_round(db, r.id, lambda _: open_now[0])
+    store.store(row())
+    open_now[0] = False  # closed between the form's check and the commit
+    item = answer_store.Pending(row())
+    store._commit([item])
+    assert isinstance(item.error, answer_store.RoundClosed)
+    assert held_count(db, r.id) == 1

@@ -13,7 +13,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from servicetjek import backup, cli, org, rounds
+from servicetjek import backup, cli, holding, org, rounds
 from servicetjek.content import THEME_IDS
 from servicetjek.db import Database
 from servicetjek.errors import PermissionDenied
@@ -34,12 +34,17 @@ def _answer(db, token, comment):
 
 
 def _comments(path: Path) -> list[str]:
-    """The responses' comments in storage order (rowid follows insertion)."""
-    conn = duckdb.connect(str(path), read_only=True)
+    """Every answer's comment, settled (in storage order: rowid follows insertion) or held."""
+    db = Database(path)
     try:
-        return [row[0] for row in conn.execute("SELECT comment FROM responses ORDER BY rowid").fetchall()]
+        settled = [row[0] for row in db.query("SELECT comment FROM responses ORDER BY rowid")]
+        if db.query("SELECT 1 FROM duckdb_tables() WHERE table_name = 'held_answers'"):  # a backup file
+            settled += [row[0] for row in db.query("SELECT comment FROM held_answers ORDER BY rowid")]
+        held = [row[-1] for (round_id,) in db.query("SELECT id FROM rounds")
+                for row in holding.for_database(db).held_rows(round_id)]
+        return settled + held
     finally:
-        conn.close()
+        db.close()
 
 
 def test_backup_during_a_rating_burst_restores_every_acknowledged_answer(db, org_tree, people, tmp_path):
@@ -109,7 +114,8 @@ def test_restore_replaces_the_database_keeps_the_old_one_and_continues_ids(db, o
     assert list(tmp_path.glob("live.duckdb.before-restore-*"))
     restored = Database(target)
     try:
-        assert sorted(c for (c,) in restored.query("SELECT comment FROM responses")) == [f"r{i}" for i in range(7)]
+        assert sorted(row[-1] for row in holding.for_database(restored).held_rows(r.id)) == [f"r{i}" for i in range(7)]
+        assert rounds.response_count(restored, r.id) == 7  # the open round's answers are held again
         assert restored.query_one("SELECT count(*) FROM users")[0] == 4
         new = org.create(restored, "Ny afdeling")  # sequences continue: no clash with restored ids
         assert new not in org_tree.values()

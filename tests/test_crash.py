@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 
 from bench import burst
-from servicetjek import trials
+from servicetjek import holding, rounds, trials
 from servicetjek.content import THEME_IDS
 from servicetjek.db import Database
 from tests.conftest import run_async
@@ -54,7 +54,11 @@ def test_kill_during_submission_burst_loses_no_acknowledged_answer(tmp_path):
     assert acknowledged >= 20
 
     db = Database(path)  # reopening replays the WAL
-    rows = db.query(f"SELECT {', '.join(THEME_IDS)} FROM responses")
+    rounds.recover(db)  # as at start-up
+    round_id = db.query_one("SELECT id FROM rounds WHERE token = ?", [token])[0]
+    held = holding.for_database(db)
+    rows = held._query(held.state(round_id).holding_file, f"SELECT {', '.join(THEME_IDS)} FROM answers")
+    assert rounds.response_count(db, round_id) == len(rows)
     db.close()
     assert len(rows) >= acknowledged
     assert all(all(1 <= v <= 5 for v in row) for row in rows)  # no half-written answer
@@ -77,7 +81,7 @@ def test_kill_during_submission_burst_loses_no_acknowledged_answer(tmp_path):
 
 EDITOR = """
 import sys
-from servicetjek import trials, users
+from servicetjek import holding, rounds, trials, users
 from servicetjek.db import Database
 from tests.conftest import run_async
 db = Database(sys.argv[1])

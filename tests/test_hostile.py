@@ -39,6 +39,7 @@ def test_payload_comments_are_stored_verbatim_and_shown_as_plain_text(db, org_tr
     r = open_round(db, people, org_tree)
     for i, payload in enumerate(PAYLOADS):
         rounds.submit(db, r.token, dict.fromkeys(THEME_IDS, 3), comment=payload, session_key=f"h{i}")
+    rounds.close(db, people["admin"], r.id)
     stored = sorted(row[0] for row in db.query("SELECT comment FROM responses"))
     assert stored == sorted(p.strip() for p in PAYLOADS)
     at = login(db, "tovholder")
@@ -99,7 +100,7 @@ def test_overlong_and_nul_text_is_refused_with_nothing_stored(db, org_tree, peop
         assert err.value.key == key
     with pytest.raises(trials.TrialError):
         trials.create(db, people["member"], org_tree["A1"], "focus", "x" * 201)
-    assert db.query_one("SELECT count(*) FROM responses")[0] == 0
+    assert rounds.answers_stored(db) == 0
     assert db.query_one("SELECT count(*) FROM trials")[0] == 0
 
 
@@ -134,5 +135,5 @@ def test_protocol_level_bad_widget_values_store_nothing(tmp_path):
         proc.terminate()
         proc.wait(timeout=20)
     db = Database(path)
-    assert db.query_one("SELECT count(*) FROM responses")[0] == 0
+    assert rounds.answers_stored(db) == 0
     db.close()

@@ -213,6 +213,10 @@ def test_results_page_shows_recommendation_when_enough_answers(db, org_tree, peo
         rounds.submit(db, r.token, scores, comment="<img src=http://evil/x.png> **hej**", session_key=f"s{i}")
     at = login(db, "tovholder")
     at.switch_page("pages/results.py").run()
+    assert "tallene vises, når runden lukker" in at.info[0].value  # a round with groups shows at close
+    assert not at.get("arrow_vega_lite_chart")
+    rounds.close(db, people["admin"], r.id)
+    at.run()
     assert not at.exception
     assert any("Hold et møde om ét tema: Fordybelse" in m.value for m in at.markdown)
     assert [t.value for t in at.text] == ["<img src=http://evil/x.png> **hej**"] * 6  # shown as plain text
@@ -221,16 +225,34 @@ def test_results_page_shows_recommendation_when_enough_answers(db, org_tree, peo
 def test_results_page_hides_figures_below_threshold(db, org_tree, people):
     r, _ = make_open_round(db, people, org_tree)
     rounds.submit(db, r.token, dict.fromkeys(THEME_IDS, 3))
+    rounds.close(db, people["admin"], r.id)
     at = login(db, "tovholder")
     at.switch_page("pages/results.py").run()
     assert "For få besvarelser" in at.info[0].value
     assert not at.get("arrow_vega_lite_chart")
 
 
+def test_results_page_explains_when_live_figures_move(db, org_tree, people):
+    now = datetime.now()
+    r, _ = rounds.create(db, people["admin"], org_tree["A1"], "Uden grupper", now - timedelta(hours=1),
+                         now + timedelta(days=3))
+    for i in range(5):
+        rounds.submit(db, r.token, dict.fromkeys(THEME_IDS, 3), session_key=f"w{i}")
+    at = login(db, "tovholder")
+    at.switch_page("pages/results.py").run()
+    assert not at.info  # five answers: released, nothing waiting
+    rounds.submit(db, r.token, dict.fromkeys(THEME_IDS, 5), session_key="sixth")
+    at.run()
+    assert not at.exception
+    assert "6 svar – tallene viser de første 5. De opdateres, når 4 flere har svaret" in at.info[0].value
+    assert at.metric[0].value == "6"
+
+
 def test_dashboard_for_manager(db, org_tree, people):
     r, _ = make_open_round(db, people, org_tree)
     for i in range(5):
         rounds.submit(db, r.token, dict.fromkeys(THEME_IDS, 4), session_key=f"d{i}")
+    rounds.close(db, people["admin"], r.id)
     at = login(db, "leder")
     at.switch_page("pages/dashboard.py").run()
     assert not at.exception
@@ -264,11 +286,11 @@ def test_home_shows_each_role_its_next_step_with_a_link(db, org_tree, people):
     make_open_round(db, people, org_tree)
     facilitator = login(db, "tovholder")
     assert any(i.value.startswith("Du har en åben runde.") for i in facilitator.info)
-    assert [el.proto.label for el in facilitator.get("page_link")] == ["Runder"]
+    assert [el.proto.label for el in facilitator.main.get("page_link")] == ["Runder"]
     member = login(db, "medlem")
-    assert [el.proto.label for el in member.get("page_link")] == ["Handleplan"]
+    assert [el.proto.label for el in member.main.get("page_link")] == ["Handleplan"]
     manager = login(db, "leder")
-    assert [el.proto.label for el in manager.get("page_link")] == ["Overblik"]
+    assert [el.proto.label for el in manager.main.get("page_link")] == ["Overblik"]
 
 
 def test_choices_survive_a_language_switch(db, org_tree, people):

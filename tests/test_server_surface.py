@@ -110,3 +110,20 @@ def test_page_save_on_a_full_disk_shows_the_message_not_an_error_page(db, people
     assert not at.exception
     assert DISK_FULL in at.error[0].value
     assert settings.min_answers(db) == 5
+
+
+def test_full_disk_in_an_unguarded_callback_shows_the_message(db, org_tree, people, monkeypatch):
+    """The board's "Del" button calls the domain function directly as its callback."""
+    from servicetjek import trials
+    from servicetjek.ui.serve import show_storage_full_as_message
+
+    show_storage_full_as_message()  # what the server installs at start
+    trials.create(db, people["facilitator"], org_tree["A1"], "focus", "Stilletid")
+    at = login(db, "tovholder")
+    at.switch_page("pages/board.py").run()
+    with monkeypatch.context() as patch:
+        disk_full(patch)
+        at.button(key="share_link").click().run()
+    assert not at.exception
+    assert any(DISK_FULL in e.value for e in at.error)
+    assert trials.board_token(db, people["facilitator"], org_tree["A1"]) is None

@@ -31,6 +31,25 @@ def disable_pages_folder_detection() -> None:
     PagesManager.uses_pages_directory = False
 
 
+PAGE_NOT_FOUND = "_page_not_found"
+
+
+def page_not_found_in_our_words() -> None:
+    """Streamlit answers an unknown page address with an English "Page not found" dialog.
+
+    Instead, note it in the session; the frame then says so in the user's language above the
+    start page it shows (a page outside the user's role is "not found" too).
+    """
+    from streamlit.commands import navigation
+
+    if getattr(navigation.send_page_not_found, "_servicetjek", False):
+        return
+
+    def note(ctx) -> None:
+        ctx.session_state[PAGE_NOT_FOUND] = True
+
+    note._servicetjek = True
+    navigation.send_page_not_found = note
 def install_front_middleware() -> None:
     """Host check, closed metrics and security headers on everything Streamlit serves.
 
@@ -64,11 +83,14 @@ def warm_up() -> None:
     import bcrypt, captcha.image, jwt  # noqa: F401, E401, I001
     import altair, pandas, pyarrow  # noqa: F401, E401, I001 - charts and tables on the signed-in pages
 
-    from servicetjek import content, db, rounds  # noqa: F401
+    from servicetjek import content, db, rounds
 
     from servicetjek import settings, users
 
     content.validate_all()
+    database = db.get_db()
+    rounds.recover(database)  # finish a close a crash interrupted; wipe orphaned holding files
+    rounds.start_sweeper(database)
     warm_charts()
     settings.cookie_key(db.get_db(), os.environ.get("SERVICETJEK_COOKIE_KEY"))  # create it before any visitor
     announce_setup_code(users.new_setup_code(db.get_db()))
@@ -106,6 +128,35 @@ def configure_logging() -> None:
         handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
         logger.addHandler(handler)
     logger.setLevel(os.environ.get("SERVICETJEK_LOG_LEVEL", "INFO").upper())
+
+
+def show_storage_full_as_message() -> None:
+    """A full disk anywhere in a run (also in a widget callback that no page guards, such
+    as a button calling a domain function directly) shows the clear message instead of
+    Streamlit's error box. Streamlit's `on_script_error` hook exists only for st.App, so the
+    function both script and fragment runs call for an uncaught exception is wrapped."""
+    from streamlit.runtime import fragment
+    from streamlit.runtime.scriptrunner import exec_code
+
+    original = exec_code.handle_user_script_exception
+    if getattr(original, "_servicetjek", False):
+        return
+
+    def handle(ex, on_script_error):
+        from servicetjek.errors import StorageFull
+
+        if isinstance(ex, StorageFull):
+            import streamlit as st
+
+            from servicetjek.ui.common import T
+
+            st.error(T(ex.key))
+            return
+        original(ex, on_script_error)
+
+    handle._servicetjek = True
+    exec_code.handle_user_script_exception = handle
+    fragment.handle_user_script_exception = handle
 
 
 def warm_charts() -> None:
@@ -146,7 +197,9 @@ def warm_charts() -> None:
 def main(argv: list[str]) -> None:
     configure_logging()
     disable_pages_folder_detection()
+    page_not_found_in_our_words()
     install_front_middleware()
+    show_storage_full_as_message()
     warm_up()
     start_backups()
     from streamlit.web import cli

@@ -128,6 +128,11 @@ def test_whole_journey(server, browser):
     desk = browser.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True)
     page = desk.new_page()
     sign_in(page, url, "tovholder")
+    # The round has respondent groups: figures wait for the close, and the page says why.
+    go(page, "Resultater", re.compile("tallene vises, når runden lukker"))
+    shot(page, "03a-results-held-until-close")
+    go(page, "Runder", "Luk runden nu")
+    click_until(page, "Luk runden nu", "Genåbn i 7 dage")
     go(page, "Resultater", "Hold et møde om ét tema: Fordybelse")
     shot(page, "03-results-recommendation")
 
@@ -174,7 +179,7 @@ def test_whole_journey(server, browser):
     # The first check-in (after week 2) can be recorded as soon as the trial runs.
     open_expander(page, "Fordybelsestid kl. 8–10 · I gang", "Gem stop op")
     first, second = (date.today() + timedelta(weeks=w) for w in (2, 4))
-    expect(page.get_by_text(f"Stop op {first:%d.%m.%Y}", exact=True)).to_be_visible(timeout=TIMEOUT)
+    expect(page.get_by_text(f"Stop op {first:%d.%m.%Y}", exact=True).first).to_be_visible(timeout=TIMEOUT)
     page.get_by_label("Hvad har vi lært?").fill("Roen om morgenen virker")
     click_until(page, "Gem stop op", re.compile(f"^Stop op {second:%d.%m.%Y}$"))
     shot(page, "07-board-running")

@@ -1,0 +1,430 @@
+"""Answers of open rounds, kept apart until the round closes.
+
+A table keeps the order in which rows arrive, and a deleted row stays readable in the
+write-ahead log and in freed blocks of the database file. So while a round is open its
+answers (and its single-use codes) live in a holding file of their own. At close the
+released answers move into the main `responses` table in random order, in one
+transaction, and the holding file is overwritten and deleted. Answers that may not be
+released yet (fewer than k since the last release) go on into a fresh holding file.
+
+The main database knows a holding file only by name, in `round_state`. A file that is not
+named there is left over from a crash and is wiped at start-up; a round that closed while
+the app was down is settled then.
+
+Release rule (what results may show): an open round's figures are the answers up to
+`released_seq`; a release moves only when at least k new answers have arrived, so two
+views never differ by fewer than k answers. Rounds with respondent groups release only at
+close, and their group figures are frozen at their first release (results.py).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import secrets
+import threading
+import weakref
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import duckdb
+
+from servicetjek.content import THEME_IDS
+from servicetjek.db import Database
+from servicetjek.errors import StorageFull, is_disk_full
+
+ANSWER_COLUMNS = (*THEME_IDS, "respondent_group", "comment")
+_SCHEMA = [
+    "CREATE TABLE answers (seq INTEGER PRIMARY KEY, "
+    + ", ".join(f"{t} TINYINT NOT NULL CHECK ({t} BETWEEN 1 AND 5)" for t in THEME_IDS)
+    + ", respondent_group VARCHAR, comment VARCHAR)",
+    "CREATE TABLE codes (code_hash VARCHAR PRIMARY KEY, used BOOLEAN NOT NULL DEFAULT false)",
+    "CREATE TABLE tally (name VARCHAR PRIMARY KEY, value INTEGER NOT NULL)",
+]
+
+
+class RoundClosed(Exception):
+    """The round closed while an answer waited to be stored."""
+
+
+class CodeRefused(Exception):
+    """The answer's single-use code is unknown or already used; `reason` says which."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class Held:
+    """One answer waiting to be stored: its values in ANSWER_COLUMNS order."""
+
+    row: tuple
+    code_hash: str | None = None
+    fast: bool = False  # sent sooner than the form can be read
+    now: datetime | None = None  # the moment the round must be open at (tests pass one; None: now)
+
+
+@dataclass(frozen=True)
+class State:
+    holding_file: str | None
+    released_seq: int
+    settled: bool
+    fast_answers: int
+    groups_n: int | None
+    groups_json: str | None
+
+    @property
+    def groups(self) -> dict | None:
+        return json.loads(self.groups_json) if self.groups_json else None
+
+
+def wipe(path: Path) -> None:
+    """Overwrite a file with zeros before deleting it, so its blocks do not keep answers."""
+    for file in (path, path.with_name(path.name + ".wal")):
+        try:
+            size = file.stat().st_size
+        except FileNotFoundError:
+            continue
+        with open(file, "r+b") as handle:
+            handle.write(b"\0" * size)
+            handle.flush()
+            os.fsync(handle.fileno())
+        file.unlink()
+
+
+class Holding:
+    def __init__(self, db: Database):
+        self.db = db
+        self.folder = Path(db.path + ".holding")
+        self._conns: dict[str, duckdb.DuckDBPyConnection] = {}
+        self._locks: dict[int, threading.RLock] = {}
+        self._guard = threading.Lock()
+
+    # --- files ------------------------------------------------------------------------
+
+    def lock(self, round_id: int) -> threading.RLock:
+        with self._guard:
+            return self._locks.setdefault(round_id, threading.RLock())
+
+    def _connect(self, name: str) -> duckdb.DuckDBPyConnection:
+        conn = self._conns.get(name)
+        if conn is None:
+            with self._guard:
+                conn = self._conns.get(name)
+                if conn is None:
+                    conn = duckdb.connect(str(self.folder / name), config={"memory_limit": "64MB", "threads": 1})
+                    self._conns[name] = conn
+        return conn
+
+    def _drop(self, name: str) -> None:
+        with self._guard:
+            conn = self._conns.pop(name, None)
+        if conn is not None:
+            conn.close()
+        wipe(self.folder / name)
+
+    def create_file(self, codes: Iterable[tuple[str, bool]] = (), answers: Iterable[tuple] = ()) -> str:
+        """A fresh holding file with these codes and (unreleased) answers, in random order."""
+        self.folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        name = f"{secrets.token_hex(12)}.duckdb"
+        answers = list(answers)
+        random.shuffle(answers)  # their order of arrival does not survive into the new file
+        conn = self._connect(name)
+        cur = conn.cursor()
+        try:
+            cur.execute("BEGIN TRANSACTION")
+            for statement in _SCHEMA:
+                cur.execute(statement)
+            cur.execute("INSERT INTO tally VALUES ('fast', 0)")
+            codes = list(codes)
+            if codes:
+                cur.executemany("INSERT INTO codes VALUES (?, ?)", codes)
+            if answers:
+                cur.executemany(f"INSERT INTO answers VALUES ({', '.join('?' * (len(ANSWER_COLUMNS) + 1))})",
+                                [(i, *row) for i, row in enumerate(answers, 1)])
+            cur.execute("COMMIT")
+        except BaseException as error:
+            cur.close()
+            self._drop(name)
+            if isinstance(error, duckdb.IOException | OSError) and is_disk_full(error):
+                raise StorageFull() from error
+            raise
+        cur.close()
+        os.chmod(self.folder / name, 0o600)
+        return name
+
+    def _query(self, name: str, sql: str, params=()) -> list[tuple]:
+        cur = self._connect(name).cursor()
+        try:
+            return cur.execute(sql, params).fetchall()
+        finally:
+            cur.close()
+
+    # --- state in the main database ----------------------------------------------------
+
+    def state(self, round_id: int) -> State | None:
+        row = self.db.query_one("SELECT holding_file, released_seq, settled, fast_answers, groups_n, groups_json"
+                                " FROM round_state WHERE round_id = ?", [round_id])
+        return State(*row) if row else None
+
+    def held_count(self, round_id: int) -> int:
+        state = self.state(round_id)
+        if state is None or state.holding_file is None:
+            return 0
+        return self._query(state.holding_file, "SELECT count(*) FROM answers")[0][0]
+
+    def codes_used(self, round_id: int) -> tuple[int, int]:
+        state = self.state(round_id)
+        if state is None or state.holding_file is None:
+            return 0, 0
+        used, total = self._query(state.holding_file,
+                                  "SELECT count(*) FILTER (WHERE used), count(*) FROM codes")[0]
+        return used, total
+
+    def fast_answers(self, round_id: int) -> int:
+        state = self.state(round_id)
+        if state is None:
+            return 0
+        if state.holding_file is None:
+            return state.fast_answers
+        return state.fast_answers + self._query(state.holding_file, "SELECT value FROM tally WHERE name = 'fast'")[0][0]
+
+    def released_held_rows(self, round_id: int) -> list[tuple]:
+        """Held answers that are released (ANSWER_COLUMNS order)."""
+        state = self.state(round_id)
+        if state is None or state.holding_file is None or not state.released_seq:
+            return []
+        return self._query(state.holding_file, f"SELECT {', '.join(ANSWER_COLUMNS)} FROM answers WHERE seq <= ?",
+                           [state.released_seq])
+
+    # --- writing answers ------------------------------------------------------------------
+
+    def store(self, round_id: int, batch: list[Held],
+              still_open: Callable[[datetime | None], bool]) -> dict[int, Exception]:
+        """Store a batch of answers for one round in one transaction of its holding file.
+
+        Returns the refused items by index: CodeRefused, or RoundClosed when the round closed
+        in the meantime (checked under the round's lock, which closing also takes).
+        """
+        with self.lock(round_id):
+            open_at = {now: still_open(now) for now in {item.now for item in batch}}
+            state = self.state(round_id)
+            name = state.holding_file if state and state.holding_file else self._new_file_for(round_id)
+            cur = self._connect(name).cursor()
+            try:
+                cur.execute("BEGIN TRANSACTION")
+                refused: dict[int, Exception] = {}
+                rows = []
+                for i, item in enumerate(batch):
+                    if not open_at[item.now]:
+                        refused[i] = RoundClosed()
+                        continue
+                    if item.code_hash is not None:
+                        found = cur.execute("SELECT used FROM codes WHERE code_hash = ?", [item.code_hash]).fetchone()
+                        if found is None or found[0]:
+                            refused[i] = CodeRefused("unknown" if found is None else "used")
+                            continue
+                        cur.execute("UPDATE codes SET used = true WHERE code_hash = ?", [item.code_hash])
+                    rows.append(item)
+                if rows:
+                    start = cur.execute("SELECT coalesce(max(seq), 0) FROM answers").fetchone()[0]
+                    marks = ", ".join(["(" + ", ".join("?" * (len(ANSWER_COLUMNS) + 1)) + ")"] * len(rows))
+                    cur.execute(f"INSERT INTO answers VALUES {marks}",
+                                [v for i, item in enumerate(rows, start + 1) for v in (i, *item.row)])
+                    fast = sum(item.fast for item in rows)
+                    if fast:
+                        cur.execute("UPDATE tally SET value = value + ? WHERE name = 'fast'", [fast])
+                cur.execute("COMMIT")
+                return refused
+            except BaseException as error:
+                try:
+                    cur.execute("ROLLBACK")
+                except duckdb.Error:
+                    pass
+                if isinstance(error, duckdb.IOException | OSError) and is_disk_full(error):
+                    raise StorageFull() from error  # nothing stored; the phone is told plainly
+                raise
+            finally:
+                cur.close()
+
+    def _new_file_for(self, round_id: int) -> str:
+        name = self.create_file()
+        try:
+            self.db.execute("INSERT INTO round_state (round_id, holding_file) VALUES (?, ?) ON CONFLICT (round_id)"
+                            " DO UPDATE SET holding_file = excluded.holding_file", [round_id, name])
+        except BaseException:
+            self._drop(name)
+            raise
+        return name
+
+    # --- releasing and settling ------------------------------------------------------------
+
+    def release(self, round_id: int, k: int) -> bool:
+        """Release the held answers if at least k arrived since the last release."""
+        with self.lock(round_id):
+            state = self.state(round_id)
+            if state is None or state.holding_file is None:
+                return False
+            last = self._query(state.holding_file, "SELECT coalesce(max(seq), 0) FROM answers")[0][0]
+            if last - state.released_seq < k:
+                return False
+            self.db.execute("UPDATE round_state SET released_seq = ? WHERE round_id = ?", [last, round_id])
+            return True
+
+    def settle(self, round_id: int, k: int, freeze_groups: Callable[[list[tuple]], dict] | None = None) -> None:
+        """Close-time move: release what may be released and move it, shuffled, into `responses`.
+
+        `freeze_groups(rows)` computes the group figures to keep for good, on the round's
+        first release only (see results.py).
+        """
+        with self.lock(round_id):
+            state = self.state(round_id)
+            if state is None:
+                self.db.execute("INSERT INTO round_state (round_id, settled) VALUES (?, true)"
+                                " ON CONFLICT (round_id) DO UPDATE SET settled = true", [round_id])
+                return
+            name = state.holding_file
+            rows, codes, fast = [], [], 0
+            if name is not None:
+                rows = self._query(name, f"SELECT seq, {', '.join(ANSWER_COLUMNS)} FROM answers")
+                codes = self._query(name, "SELECT code_hash, used FROM codes")
+                fast = self._query(name, "SELECT value FROM tally WHERE name = 'fast'")[0][0]
+            released_seq = state.released_seq
+            if len([r for r in rows if r[0] > released_seq]) >= k:
+                released_seq = max(r[0] for r in rows)
+            moving = [r[1:] for r in rows if r[0] <= released_seq]
+            leftovers = [r[1:] for r in rows if r[0] > released_seq]
+            random.shuffle(moving)
+            groups_json, groups_n = state.groups_json, state.groups_n
+            settled_before = self.db.query_one("SELECT count(*) FROM responses WHERE round_id = ?", [round_id])[0]
+            first_release = settled_before == 0 and state.released_seq == 0 and moving
+            if first_release and freeze_groups is not None and groups_json is None:
+                groups_json, groups_n = json.dumps(freeze_groups(moving)), len(moving)
+            new_name = self.create_file(codes, leftovers) if codes or leftovers else None
+
+            def work(cur):
+                if moving:
+                    marks = ", ".join(["(" + ", ".join("?" * (len(ANSWER_COLUMNS) + 1)) + ")"] * len(moving))
+                    cur.execute(f"INSERT INTO responses (round_id, {', '.join(ANSWER_COLUMNS)}) VALUES {marks}",
+                                [v for row in moving for v in (round_id, *row)])
+                cur.execute("UPDATE round_state SET holding_file = ?, released_seq = 0, settled = true, held_back = ?,"
+                            " fast_answers = fast_answers + ?, groups_json = ?, groups_n = ? WHERE round_id = ?",
+                            [new_name, len(leftovers), fast, groups_json, groups_n, round_id])
+
+            try:
+                self.db.transaction(work)
+            except BaseException:
+                if new_name:
+                    self._drop(new_name)
+                raise
+            if name is not None:
+                self._drop(name)
+
+    def reopen(self, round_id: int) -> None:
+        with self.lock(round_id):
+            self.db.execute("INSERT INTO round_state (round_id, settled) VALUES (?, false)"
+                            " ON CONFLICT (round_id) DO UPDATE SET settled = false", [round_id])
+
+    # --- start-up ---------------------------------------------------------------------------
+
+    def wipe_orphans(self) -> list[str]:
+        """Delete holding files that no round names (left by a crash); returns their names."""
+        if not self.folder.exists():
+            return []
+        named = {r[0] for r in self.db.query("SELECT holding_file FROM round_state WHERE holding_file IS NOT NULL")}
+        orphans = [p for p in self.folder.glob("*.duckdb") if p.name not in named]
+        for path in orphans:
+            self._drop(path.name)
+        for wal in self.folder.glob("*.duckdb.wal"):
+            if wal.name[:-4] not in named:
+                wipe(wal)
+        return [p.name for p in orphans]
+
+    def held_rows(self, round_id: int) -> list[tuple]:
+        """Every held answer of a round, released or not (ANSWER_COLUMNS order, any order)."""
+        state = self.state(round_id)
+        if state is None or state.holding_file is None:
+            return []
+        return self._query(state.holding_file, f"SELECT {', '.join(ANSWER_COLUMNS)} FROM answers")
+
+    def close(self) -> None:
+        with self._guard:
+            conns, self._conns = list(self._conns.values()), {}
+        for conn in conns:
+            conn.close()
+
+
+# --- backups ---------------------------------------------------------------------------------
+
+HELD_TABLES = {
+    "held_answers": "round_id INTEGER NOT NULL, " + ", ".join(f"{t} TINYINT NOT NULL" for t in THEME_IDS)
+                    + ", respondent_group VARCHAR, comment VARCHAR",
+    "held_codes": "round_id INTEGER NOT NULL, code_hash VARCHAR NOT NULL, used BOOLEAN NOT NULL",
+}
+
+
+def copy_open_answers(db: Database, cur: duckdb.DuckDBPyConnection, target: str) -> None:
+    """Add held answers and codes to a backup (servicetjek/backup.py), in random order.
+
+    Released answers join the backup's `responses` (they are in the figures already);
+    answers not released yet and the codes go into tables of their own, which `adopt_held`
+    turns back into holding files when the backup is restored. So the backup is one file,
+    holds every answer acknowledged before it began, and no order of arrival.
+    """
+    store = for_database(db)
+    for table, columns in HELD_TABLES.items():
+        cur.execute(f"CREATE TABLE {target}.main.{table} ({columns})")
+    held = db.query("SELECT round_id, released_seq FROM round_state WHERE holding_file IS NOT NULL")
+    released, pending, codes = [], [], []
+    for round_id, released_seq in held:
+        with store.lock(round_id):
+            state = store.state(round_id)
+            if state is None or state.holding_file is None:
+                continue
+            for seq, *row in store._query(state.holding_file, f"SELECT seq, {', '.join(ANSWER_COLUMNS)} FROM answers"):
+                (released if seq <= released_seq else pending).append((round_id, *row))
+            codes += [(round_id, *c) for c in store._query(state.holding_file, "SELECT code_hash, used FROM codes")]
+    marks = ", ".join("?" * (len(ANSWER_COLUMNS) + 1))
+    for table, rows in ((f"{target}.main.responses ({', '.join(('round_id', *ANSWER_COLUMNS))})", released),
+                        (f"{target}.main.held_answers", pending), (f"{target}.main.held_codes", codes)):
+        random.shuffle(rows)
+        if rows:
+            width = marks if "codes" not in table else "?, ?, ?"
+            cur.executemany(f"INSERT INTO {table} VALUES ({width})", rows)
+    cur.execute(f"UPDATE {target}.main.round_state SET holding_file = NULL, released_seq = 0")
+
+
+def adopt_held(db: Database) -> None:
+    """After a restore: turn a backup's held answers and codes back into holding files."""
+    present = {r[0] for r in db.query("SELECT table_name FROM duckdb_tables() WHERE table_name IN"
+                                      " ('held_answers', 'held_codes')")}
+    if present != set(HELD_TABLES):
+        return
+    store = for_database(db)
+    answers = db.query(f"SELECT round_id, {', '.join(ANSWER_COLUMNS)} FROM held_answers")
+    codes = db.query("SELECT round_id, code_hash, used FROM held_codes")
+    for round_id in {r[0] for r in answers} | {c[0] for c in codes}:
+        name = store.create_file([c[1:] for c in codes if c[0] == round_id],
+                                 [a[1:] for a in answers if a[0] == round_id])
+        db.execute("UPDATE round_state SET holding_file = ?, released_seq = 0 WHERE round_id = ?", [name, round_id])
+    db.transaction(lambda cur: [cur.execute(f"DROP TABLE {table}") for table in HELD_TABLES])
+
+
+_instances: weakref.WeakKeyDictionary[Database, Holding] = weakref.WeakKeyDictionary()
+_instances_lock = threading.Lock()
+
+
+def for_database(db: Database) -> Holding:
+    holding = _instances.get(db)
+    if holding is None:
+        with _instances_lock:
+            holding = _instances.get(db)
+            if holding is None:
+                holding = _instances[db] = Holding(db)
+                db.on_close(holding.close)
+    return holding
+
