@@ -6,7 +6,7 @@ import streamlit as st
 
 from servicetjek import access, clock, exports, listing, org, rounds
 from servicetjek.errors import DomainError
-from servicetjek.ui.common import T, base_url, db, department_picker, md, require, show_error
+from servicetjek.ui.common import T, base_url, db, department_picker, lang, md, require, show_error
 
 
 def round_link(round_: rounds.Round) -> str:
@@ -52,12 +52,15 @@ def show_qr(round_: rounds.Round, link: str) -> None:
     """The QR code big enough to scan from a projector, drawn only when asked for."""
     st.image(exports.qr_png(link), width=420)
     st.markdown(f"**{T('rounds.qr_scan')}**")
-    st.code(link, language=None)
+    st.code(link, language=None, wrap_lines=True)
+    # The dialog is at most ~750 px wide; the projector view fills the whole screen.
+    st.link_button(T("rounds.qr_fullscreen"), f"{base_url()}/?qr={round_.token}&lang={lang()}",
+                   icon=":material/fullscreen:", type="primary")
 
 
 def share(round_: rounds.Round) -> None:
     link = round_link(round_)
-    st.code(link, language=None)
+    st.code(link, language=None, wrap_lines=True)
     show, png, svg, slips = st.columns(4)
     if round_.state() != "closed" and show.button(T("rounds.qr_show"), key=f"qr_show_{round_.id}",
                                                   icon=":material/qr_code_scanner:"):

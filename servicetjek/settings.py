@@ -77,3 +77,18 @@ def cookie_key(db: Database, secrets_value: str | None = None) -> str:
         except duckdb.ConstraintException:
             time.sleep(0.001 * (attempt + 1))
     raise RuntimeError("could not store the sign-in cookie key")
+
+
+MAX_CONTACT = 200
+
+
+def accessibility_contact(db: Database) -> str | None:
+    """Who answers accessibility questions: shown in the accessibility statement."""
+    return get(db, "accessibility_contact") or None
+
+
+def set_accessibility_contact(db: Database, contact: str) -> None:
+    contact = " ".join(str(contact or "").split())
+    if len(contact) > MAX_CONTACT:
+        raise DomainError("a11y.contact_too_long")
+    put(db, "accessibility_contact", contact)

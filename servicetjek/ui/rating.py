@@ -11,11 +11,11 @@ import time
 
 import streamlit as st
 
-from servicetjek import rounds, settings
+from servicetjek import org, rounds, settings
 from servicetjek.content import THEME_IDS, load
 from servicetjek.errors import StorageFull
 from servicetjek.front import BROWSER_COOKIE
-from servicetjek.ui.common import T, db, lang, md
+from servicetjek.ui.common import INPUT_HINTS_STYLE, T, db, lang, md
 
 
 def refusal(error: rounds.SubmissionRefused) -> None:
@@ -52,6 +52,11 @@ def store_answer(token: str, key: str) -> None:
     state[f"_answered_{token}"] = True
 
 
+def department_name(round_: rounds.Round) -> str:
+    department = db().memoised(("department", round_.department_id), lambda: org.get(db(), round_.department_id))
+    return department.name if department else ""
+
+
 def client_address() -> str | None:
     """The phone's address, for in-memory limits only (never stored).
 
@@ -66,18 +71,30 @@ def client_address() -> str | None:
 
 
 def heading(round_: rounds.Round) -> None:
-    """Language link, title and round name in one element: 200 people load this page at once,
-    and every element is a websocket message. The language is a plain link, not a widget."""
+    """Language link, accessibility statement, title, the unit being rated and the round's name
+    in one element: 200 people load this page at once, and every element is a websocket
+    message. The language is a plain link, not a widget."""
     other = "en" if lang() == "da" else "da"
-    st.markdown(f"[{T('rate.other_language')}](?r={round_.token}&lang={other})\n\n"
-                f"## {T('rate.title')}\n\n:gray[{md(round_.title)}]")
+    unit = T("rate.unit", unit=md(department_name(round_)))
+    st.markdown(f"[{T('rate.other_language')}](?r={round_.token}&lang={other}) "
+                f"[{T('rate.accessibility')}](accessibility?lang={lang()})\n\n"
+                f"## {T('rate.title')}\n\n**{unit}**  \n:gray[{md(round_.title)}]")
 
 
 # Each theme's name stands out like a heading although it is part of the radio's label.
-THEME_LABEL_STYLE = """<style>
+# Tap targets are at least 44 × 44 px on a phone (WCAG 2.5.5): the answer options, the links,
+# the group menu and the button. Streamlit's English "Press Ctrl+Enter to submit form" under
+# the comment is hidden; the character count stays.
+FORM_STYLE = """<style>
 div[data-testid="stRadio"] { margin-top: 0.75rem; }
 div[data-testid="stRadio"] [data-testid="stWidgetLabel"] strong {
   display: block; font-size: 1.2rem; font-weight: 600; margin-bottom: 0.3rem; }
+div[data-testid="stRadio"] [role="radiogroup"] label { min-height: 44px; min-width: 44px; margin: 0;
+  padding-right: 0.5rem; align-items: center; }
+[data-testid="stMarkdownContainer"] a[href*="lang="] { display: inline-flex; align-items: center;
+  min-height: 44px; padding-right: 1rem; }
+div[data-testid="stSelectbox"] [role="group"] { min-height: 44px; }
+div[data-testid="stFormSubmitButton"] button { min-height: 48px; }
 </style>"""
 
 
@@ -91,7 +108,7 @@ def form(round_: rounds.Round) -> None:
     scale = content.scale
     scale_label = T("rate.scale_label", low=scale["low"].lower(), high=scale["high"].lower())
     with st.form("rating", border=False):
-        st.html(THEME_LABEL_STYLE)
+        st.html(FORM_STYLE + INPUT_HINTS_STYLE)
         st.markdown(f"**{T('rate.scale_hint')}**")
         for theme in content.themes:
             # One element per theme, its text in the radio's label: every element is a websocket
@@ -102,7 +119,7 @@ def form(round_: rounds.Round) -> None:
             st.selectbox(T("rate.group"), round_.respondent_groups, index=None,
                          placeholder=T("rate.group_placeholder"), key="group")
         st.text_area(f"{T('rate.comment')}  \n:small[:gray[{T('rate.comment_warning')}]]",
-                     max_chars=rounds.MAX_COMMENT, key="comment", help=T("rate.comment_help"))
+                     max_chars=rounds.MAX_COMMENT, key="comment")
         if round_.access_mode == "codes":
             st.text_input(T("rate.code"), key="code", max_chars=12)
         error = st.session_state.pop("_rate_error", None)
