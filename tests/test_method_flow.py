@@ -350,7 +350,7 @@ def test_projector_view_follows_the_facilitators_phone(db, org_tree, people):
     m = meetings.plan(db, fac, org_tree["A1"], "single", "Fordybelse", START, 4, ["focus"])
     laptop = login(db, "tovholder")
     laptop.switch_page("pages/meeting_mode.py").run()
-    [link] = [p for p in laptop.get("page_link") if p.proto.page.endswith("meeting_mode")]
+    [link] = [p for p in laptop.get("page_link") if p.proto.label.startswith("Vis på projektor")]
     assert link.proto.query_string == f"visning=projektor&moede={m.id}"
     projector = login(db, "tovholder")
     projector.query_params["visning"] = "projektor"
