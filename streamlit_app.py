@@ -92,6 +92,11 @@ def main() -> None:
         st.navigation([page("pages/public_board.py", "nav.board", "view_kanban", default=True)],
                       position="hidden").run()
         return
+    if st.query_params.get("results") is not None:
+        # The read-only results link a facilitator shared: released whole-round figures only.
+        st.navigation([page("pages/public_results.py", "nav.results", "radar", default=True)],
+                      position="hidden").run()
+        return
     st.html(STREAMLIT_TEXT_STYLE)
     user = resolve_user() if users.count(db()) else None
     sections = menu(user)

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from servicetjek import access, exports, org, results, rounds, routing, settings
+from servicetjek import access, exports, org, result_links, results, rounds, settings
 from servicetjek.content import THEME_IDS, load
 from servicetjek.errors import DomainError
 from servicetjek.i18n import number
@@ -10,30 +10,25 @@ from servicetjek.ui.charts import show as show_chart
 from servicetjek.ui.common import (
     T,
     Tmd,
+    base_url,
     current_user,
     db,
     department_picker,
     lang,
-    md,
     require,
     show_error,
     suppressed_note,
 )
+from servicetjek.ui.results_view import recommendation_lines
 
 THEME_TABLE = "figures-per-theme"  # the table the charts link to as their text alternative
 
 
 def recommendation_box(result: results.RoundResults, names: dict[str, str]) -> None:
-    group_means = {g: m for g, m in result.groups.items() if m}
-    rec = routing.recommend(result.means(), group_means, results.disagreements(result))
-    themes = ", ".join(names[t] for t in rec.themes)
+    rec = results.recommendation(result)
     with st.container(border=True):
         st.subheader(T("routing.title"))
-        st.markdown(f"### {T('routing.kind_flat' if rec.flat else f'routing.kind_{rec.kind}', themes=themes)}")
-        for reason in rec.reasons:
-            st.markdown(f"- {md(routing.reason_text(reason, names, lang()))}")  # names respondent groups
-        for a, b in rec.tensions:
-            st.markdown(f"- :material/balance: {T('routing.tension', a=names[a], b=names[b])}")
+        recommendation_lines(rec, names)
         if access.can(current_user(), access.PLAN_MEETINGS, result.round.department_id, org.all_departments(db())):
             if st.button(T("routing.plan_it"), type="primary", key="plan_it", icon=":material/event:"):
                 st.session_state["_plan_prefill"] = {"kind": rec.kind, "themes": rec.themes,
@@ -106,6 +101,24 @@ def round_view(user, round_: rounds.Round) -> None:
     groups_section(result, names)
     comments_section(result)
     export_section(result, names)
+    share_section(user, round_)
+
+
+def share_section(user, round_: rounds.Round) -> None:
+    """Results back to the people: a read-only link, only after an explicit "Del resultater"."""
+    if not access.can(user, access.MANAGE_ROUNDS, round_.department_id, org.all_departments(db())):
+        return
+    with st.popover(T("shared_results.share"), icon=":material/share:"):
+        token = result_links.token(db(), user, round_.id)
+        if token is None:
+            st.caption(T("shared_results.share_off"))
+            st.button(T("shared_results.share_on"), key="share_results", type="primary",
+                      on_click=result_links.share, args=(db(), user, round_.id))
+        else:
+            st.code(f"{base_url()}/?results={token}", language=None)
+            st.caption(T("shared_results.share_help"))
+            st.button(T("shared_results.revoke"), key="revoke_results", icon=":material/link_off:",
+                      on_click=result_links.stop, args=(db(), user, round_.id))
 
 
 def groups_section(result: results.RoundResults, names) -> None:

@@ -23,7 +23,7 @@ import random
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from servicetjek import access, clock, holding, org, rounds, settings
+from servicetjek import access, clock, holding, org, rounds, routing, settings
 from servicetjek.content import THEME_IDS
 from servicetjek.db import Database
 from servicetjek.disclosure import NO_GROUP, suppress_partition  # noqa: F401 - re-exported for callers
@@ -113,7 +113,13 @@ def released_rows(db: Database, round_: Round) -> list[tuple]:
 
 
 def round_results(db: Database, user: User, round_id: int) -> RoundResults:
-    round_ = _require_round(db, user, round_id)
+    return figures(db, _require_round(db, user, round_id))
+
+
+def figures(db: Database, round_: Round) -> RoundResults:
+    """The round's released figures. No access check: callers check first (round_results) or
+    hold a shared results link (servicetjek/result_links.py), so every view uses one release rule."""
+    round_id = round_.id
     k, k_comments = settings.min_answers(db), settings.min_comments(db)
     dept = org.get(db, round_.department_id)
     rows = released_rows(db, round_)
@@ -143,6 +149,14 @@ def disagreements(result: RoundResults) -> list[str]:
     if result.themes is None:
         return []
     return [t for t, s in result.themes.items() if s.sd >= DISAGREEMENT_SD]
+
+
+def recommendation(result: RoundResults, with_groups: bool = True) -> routing.Recommendation | None:
+    """The routing advice from released figures (None when they are held back)."""
+    if result.themes is None:
+        return None
+    group_means = {g: m for g, m in result.groups.items() if m} if with_groups else {}
+    return routing.recommend(result.means(), group_means, disagreements(result))
 
 
 def _rollup_sql(period: bool) -> str:
