@@ -114,7 +114,8 @@ def test_public_pages_have_no_serious_violations(server, browser, axe):
     context = browser.new_context(viewport=DESKTOP)
     page = context.new_page()
     found = []
-    paths = {"rating": f"?r={server['token']}", "public-board": f"?board={server['board']}", "login": "login",
+    paths = {"rating": f"?r={server['token']}", "public-board": f"?board={server['board']}",
+             "public-results": f"?results={server['results_link']}", "login": "login",
              "home": "", "guide": "guide", "accessibility": "accessibility"}
     for lang in ("da", "en"):
         for name, path in paths.items():
