@@ -14,6 +14,7 @@ import streamlit as st
 from servicetjek import org, rounds, settings
 from servicetjek.content import THEME_IDS, load
 from servicetjek.errors import StorageFull
+from servicetjek.front import BROWSER_COOKIE
 from servicetjek.ui.common import STREAMLIT_TEXT_STYLE, T, db, lang, md
 
 
@@ -29,14 +30,14 @@ def receipt() -> None:
     st.markdown(f"{T('rate.thanks_next')}\n\n{T('rate.read_guide', url=f'guide?lang={lang()}')}")
 
 
-def store_answer(token: str) -> None:
+def store_answer(token: str, key: str) -> None:
     """Submit callback: runs before the page is drawn, so a submission costs one light run."""
     state = st.session_state
     scores = {t: state.get(f"score_{t}") for t in THEME_IDS}
     try:
         shown_at = state.get("_rate_shown_at")
         rounds.submit(db(), token, scores, state.get("group"), state.get("comment"), code=state.get("code"),
-                      session_key=state["_rate_session"], client=client_address(),
+                      session_key=key, client=client_address(),
                       seconds_on_form=None if shown_at is None else time.monotonic() - shown_at)
     except rounds.SubmissionRefused as error:
         params = dict(error.params)
@@ -100,7 +101,10 @@ div[data-testid="stFormSubmitButton"] button { min-height: 48px; }
 def form(round_: rounds.Round) -> None:
     content = load(lang())
     heading(round_)
-    st.info(T("rate.intro", k=settings.min_answers(db())))
+    intro = T("rate.intro", k=settings.min_answers(db()))
+    if round_.access_mode == "link":  # said in the same element: every element is a websocket message
+        intro += " " + T("rate.once_link")
+    st.info(intro)
     scale = content.scale
     scale_label = T("rate.scale_label", low=scale["low"].lower(), high=scale["high"].lower())
     with st.form("rating", border=False):
@@ -122,7 +126,18 @@ def form(round_: rounds.Round) -> None:
         if error:
             st.error(error)
         st.form_submit_button(T("rate.submit"), type="primary", width="stretch",
-                              on_click=store_answer, args=(round_.token,))
+                              on_click=store_answer, args=(round_.token, answer_key(round_)))
+
+
+def browser_cookie() -> str | None:
+    """The front's random browser cookie (HttpOnly, so only the server sees it)."""
+    value = st.context.cookies.get(BROWSER_COOKIE)
+    return value if isinstance(value, str) else None  # AppTest has no real request
+
+
+def answer_key(round_: rounds.Round) -> str:
+    """One answer per browser: survives a reload, unlike the Streamlit session (in memory only)."""
+    return rounds.answer_key(round_, browser_cookie(), st.session_state["_rate_session"])
 
 
 def render() -> None:
@@ -135,6 +150,10 @@ def render() -> None:
         round_ = rounds.open_for_answers(db(), token)
     except rounds.SubmissionRefused as error:
         refusal(error)
+        return
+    if rounds.already_answered(round_.token, answer_key(round_)):
+        # A reload (a new Streamlit session) of a browser that has answered: no second form.
+        refusal(rounds.SubmissionRefused("rate.already_answered"))
         return
     st.session_state.setdefault("_rate_shown_at", time.monotonic())
     form(round_)
