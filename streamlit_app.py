@@ -9,7 +9,7 @@ from servicetjek import access, settings, users
 from servicetjek.content import LANGUAGES
 from servicetjek.ui import qr_screen, rating
 from servicetjek.ui.auth import logout_button, resolve_user, signed_out_notice
-from servicetjek.ui.common import INPUT_HINTS_STYLE, T, Tmd, db, keep_choices_across_languages
+from servicetjek.ui.common import STREAMLIT_TEXT_STYLE, T, Tmd, db, keep_choices_across_languages
 from servicetjek.ui.serve import PAGE_NOT_FOUND
 
 st.set_page_config(page_title="Servicetjek", page_icon="🤝", layout="wide")
@@ -97,7 +97,7 @@ def main() -> None:
         st.navigation([page("pages/public_results.py", "nav.results", "radar", default=True)],
                       position="hidden").run()
         return
-    st.html(INPUT_HINTS_STYLE)
+    st.html(STREAMLIT_TEXT_STYLE)
     user = resolve_user() if users.count(db()) else None
     sections = menu(user)
     current = st.navigation(sections, position="hidden")

@@ -181,8 +181,19 @@ def before_start(user, meeting: meetings.Meeting, plan) -> None:
     st.markdown(f"**{T('mode.agenda')}**\n\n" + "\n".join(
         f"- {item.start:%H:%M}–{item.end:%H:%M} · {item.number or ''}{'. ' if item.number else ''}{item.title}"
         f" · {item.minutes} min." for item in plan.items))
-    st.button(T("mode.begin"), type="primary", key="begin", icon=":material/play_arrow:", on_click=move,
-              args=(user, meeting.id, None, 0))
+    if projector_view():
+        wait_for_start(meeting.id)
+    else:
+        st.button(T("mode.begin"), type="primary", key="begin", icon=":material/play_arrow:", on_click=move,
+                  args=(user, meeting.id, None, 0))
+
+
+@st.fragment(run_every=2)
+def wait_for_start(meeting_id: int) -> None:
+    """The projector shows the agenda until the facilitator starts the meeting elsewhere."""
+    meeting = meetings.get(db(), meeting_id)
+    if meeting is None or meeting.status != "planned":
+        st.rerun(scope="app")
 
 
 def move(user, meeting_id: int, from_step: int | None, to_step: int) -> None:

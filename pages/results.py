@@ -143,7 +143,9 @@ def groups_section(result: results.RoundResults, names) -> None:
 
 def comments_section(result: results.RoundResults) -> None:
     st.subheader(T("results.comments"))
-    if result.comments is None:
+    if result.comments_withheld:
+        st.info(T("results.comments_withheld"), icon=":material/lock:")
+    elif result.comments is None:
         st.info(T("results.comments_hidden"), icon=":material/visibility_off:")
     elif not result.comments:
         st.caption(T("results.no_comments"))

@@ -33,7 +33,7 @@ def create_form(user) -> None:
             workshop = st.checkbox(T("rounds.workshop"), key="new_round_workshop", help=T("rounds.workshop_help"))
             groups = st.text_input(T("rounds.groups"), key="new_round_groups", help=T("rounds.groups_help"))
             mode = st.radio(T("rounds.mode"), ["link", "codes"], horizontal=True, key="new_round_mode",
-                            format_func=lambda m: T(f"rounds.mode_{m}"))
+                            format_func=lambda m: T(f"rounds.mode_{m}"), help=T("rounds.mode_help"))
             code_count = st.number_input(T("rounds.code_count"), 1, rounds.MAX_CODES, 30, key="new_round_codes")
             submitted = st.form_submit_button(T("rounds.create"), type="primary")
         if submitted:

@@ -51,7 +51,8 @@ class RoundResults:
     themes: dict[str, ThemeStats] | None  # None: too few answers to show anything
     groups: dict[str, dict[str, float] | None] = field(default_factory=dict)  # None: suppressed
     group_counts_shown: dict[str, int] = field(default_factory=dict)
-    comments: list[str] | None = None  # None: too few answers to show comments
+    comments: list[str] | None = None  # None: too few answers, or withheld from this user
+    comments_withheld: bool = False  # the settings do not let this user read comments
     received: int = 0  # every answer received, released or not (the live count)
     groups_n: int | None = None  # answers behind the frozen group figures
     groups_at_close: bool = False  # an open round with groups: their figures come at close
@@ -112,8 +113,19 @@ def released_rows(db: Database, round_: Round) -> list[tuple]:
     return settled + store.released_held_rows(round_.id)
 
 
+def may_read_comments(db: Database, user: User) -> bool:
+    """Comments go to the people who run the unit's rounds: its facilitators (access to the
+    round is checked by the caller) and admins; managers only when the setting allows it."""
+    if user.role in ("admin", "facilitator"):
+        return True
+    return user.role == "manager" and settings.comment_readers(db) == "managers"
+
+
 def round_results(db: Database, user: User, round_id: int) -> RoundResults:
-    return figures(db, _require_round(db, user, round_id))
+    result = figures(db, _require_round(db, user, round_id))
+    if not may_read_comments(db, user):
+        result.comments, result.comments_withheld = None, True
+    return result
 
 
 def figures(db: Database, round_: Round) -> RoundResults:

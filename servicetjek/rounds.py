@@ -390,6 +390,28 @@ class _SessionGuard:
 
 session_guard = _SessionGuard()
 
+# The front's browser cookie (servicetjek/front.py, BROWSER_COOKIE): 128 random bits in hex.
+# Anything else (absent, edited, from an older front) falls back to the per-session key.
+BROWSER_KEY_RE = re.compile(r"[0-9a-f]{32}")
+
+
+def answer_key(round_: Round, browser_cookie: str | None, session_key: str) -> str:
+    """The key that allows one answer per round: in an open-link round the browser's long-lived
+    random cookie when it has a well-formed one (a reload keeps it), else the Streamlit
+    session's own random key. Code rounds are limited by their codes, so a shared computer
+    can still take several people's codes one after another.
+
+    Used only in memory (session_guard, hashed with the round token); never stored.
+    """
+    if round_.access_mode == "link" and browser_cookie and BROWSER_KEY_RE.fullmatch(browser_cookie):
+        return f"browser:{browser_cookie}"
+    return session_key
+
+
+def already_answered(token: str, key: str) -> bool:
+    """Has this browser (or session) answered the round with this token? (in memory only)"""
+    return bool(key) and session_guard.seen(token, key)
+
 
 answers_per_client = SlidingWindow(3600)
 wrong_codes_per_session = SlidingWindow(600)

@@ -16,9 +16,11 @@ from servicetjek.text import markdown as md  # the one way user text enters Mark
 
 # Streamlit writes "Press Enter to submit form" / "Press Ctrl+Enter to apply" in English under
 # text fields, always as the first of its hints; hide it and keep the character count after it.
-INPUT_HINTS_STYLE = """<style>
+# Menu entries wrap instead of being cut ("Tilgængelighedserklæring" in bold).
+STREAMLIT_TEXT_STYLE = """<style>
 [data-testid="InputInstructions"] > span:first-child { display: none; }
 [data-testid="InputInstructions"] > span + span::before { content: none; }
+[data-testid="stSidebar"] a[data-testid="stPageLink-NavLink"] * { white-space: normal; overflow: visible; }
 </style>"""
 
 

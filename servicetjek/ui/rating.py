@@ -14,7 +14,8 @@ import streamlit as st
 from servicetjek import org, rounds, settings
 from servicetjek.content import THEME_IDS, load
 from servicetjek.errors import StorageFull
-from servicetjek.ui.common import INPUT_HINTS_STYLE, T, db, lang, md
+from servicetjek.front import BROWSER_COOKIE
+from servicetjek.ui.common import STREAMLIT_TEXT_STYLE, T, db, lang, md
 
 
 def refusal(error: rounds.SubmissionRefused) -> None:
@@ -29,14 +30,14 @@ def receipt(workshop: bool) -> None:
     st.markdown(f"{T('rate.thanks_next')}\n\n{T('rate.read_guide', url=f'guide?lang={lang()}')}")
 
 
-def store_answer(token: str, workshop: bool = False) -> None:
+def store_answer(token: str, key: str, workshop: bool = False) -> None:
     """Submit callback: runs before the page is drawn, so a submission costs one light run."""
     state = st.session_state
     scores = {t: state.get(f"score_{t}") for t in THEME_IDS}
     try:
         shown_at = state.get("_rate_shown_at")
         rounds.submit(db(), token, scores, state.get("group"), state.get("comment"), code=state.get("code"),
-                      session_key=state["_rate_session"], client=client_address(),
+                      session_key=key, client=client_address(),
                       seconds_on_form=None if shown_at is None else time.monotonic() - shown_at)
     except rounds.SubmissionRefused as error:
         params = dict(error.params)
@@ -100,16 +101,18 @@ div[data-testid="stFormSubmitButton"] button { min-height: 48px; }
 def form(round_: rounds.Round) -> None:
     content = load(lang())
     heading(round_)
+    once = " " + T("rate.once_link") if round_.access_mode == "link" else ""
     workshop = rounds.is_workshop(db(), round_.id)
+    # One element each (every element is a websocket message). A workshop round makes no
+    # anonymity promise: it says so plainly, first and in warning colours.
     if workshop:
-        # Said plainly, first and in warning colours: this round makes no anonymity promise.
-        st.warning(f"**{T('rate.workshop_title')}**  \n{T('rate.workshop_intro')}")
+        st.warning(f"**{T('rate.workshop_title')}**  \n{T('rate.workshop_intro')}{once}")
     else:
-        st.info(T("rate.intro", k=settings.min_answers(db())))
+        st.info(T("rate.intro", k=settings.min_answers(db())) + once)
     scale = content.scale
     scale_label = T("rate.scale_label", low=scale["low"].lower(), high=scale["high"].lower())
     with st.form("rating", border=False):
-        st.html(FORM_STYLE + INPUT_HINTS_STYLE)
+        st.html(FORM_STYLE + STREAMLIT_TEXT_STYLE)
         st.markdown(f"**{T('rate.scale_hint')}**")
         for theme in content.themes:
             # One element per theme, its text in the radio's label: every element is a websocket
@@ -127,7 +130,18 @@ def form(round_: rounds.Round) -> None:
         if error:
             st.error(error)
         st.form_submit_button(T("rate.submit"), type="primary", width="stretch",
-                              on_click=store_answer, args=(round_.token, workshop))
+                              on_click=store_answer, args=(round_.token, answer_key(round_), workshop))
+
+
+def browser_cookie() -> str | None:
+    """The front's random browser cookie (HttpOnly, so only the server sees it)."""
+    value = st.context.cookies.get(BROWSER_COOKIE)
+    return value if isinstance(value, str) else None  # AppTest has no real request
+
+
+def answer_key(round_: rounds.Round) -> str:
+    """One answer per browser: survives a reload, unlike the Streamlit session (in memory only)."""
+    return rounds.answer_key(round_, browser_cookie(), st.session_state["_rate_session"])
 
 
 def render() -> None:
@@ -140,6 +154,10 @@ def render() -> None:
         round_ = rounds.open_for_answers(db(), token)
     except rounds.SubmissionRefused as error:
         refusal(error)
+        return
+    if rounds.already_answered(round_.token, answer_key(round_)):
+        # A reload (a new Streamlit session) of a browser that has answered: no second form.
+        refusal(rounds.SubmissionRefused("rate.already_answered"))
         return
     st.session_state.setdefault("_rate_shown_at", time.monotonic())
     form(round_)

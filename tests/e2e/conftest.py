@@ -49,7 +49,7 @@ def seed(path: Path) -> dict:
 def seed_filled_department(db, admin, top: int, now: datetime) -> dict:
     """A department with answers, a meeting, a running trial and a board link, so that the
     accessibility scan sees every page with its charts and tables, not only empty states."""
-    from servicetjek import meetings, org, rounds, trials, users
+    from servicetjek import meetings, org, result_links, rounds, trials, users
 
     hr = org.create(db, "HR", top, headcount=8)
     users.create(db, "medlem", "Mette Medlem", PASSWORD, "member", [hr])
@@ -61,7 +61,8 @@ def seed_filled_department(db, admin, top: int, now: datetime) -> dict:
     trial = trials.create(db, admin, hr, "focus", "Stille timer om formiddagen", why="Færre afbrydelser",
                           how="Kl. 9–11 uden møder", who="Hele teamet", status="decided")
     trials.start(db, admin, trial.id, trial.version, now.date())
-    return {"hr_round": round_.token, "board": trials.share_board(db, admin, hr)}
+    return {"hr_round": round_.token, "board": trials.share_board(db, admin, hr),
+            "results_link": result_links.share(db, admin, round_.id)}
 
 
 def start_server(path: Path, log_name: str) -> tuple[subprocess.Popen, str]:

@@ -20,6 +20,7 @@ from tests.e2e.test_journeys import sign_in
 TIMEOUT = 30_000
 DESKTOP = {"width": 1440, "height": 900}
 PHONE = {"width": 390, "height": 844}
+PROJECTOR = {"width": 1920, "height": 1080}
 AXE_OPTIONS = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa",
                                                       "best-practice"]},
                "resultTypes": ["violations"]}
@@ -69,6 +70,10 @@ def scan_both_sizes(page: Page, axe, where: str, shots: bool = False) -> list[di
         if shots:
             page.screenshot(path=str(ARTIFACTS / f"a11y-{re.sub(r'[^a-z0-9]+', '-', where.lower())}-{name}.png"),
                             full_page=True)
+    if shots:  # how the page looks on a projector in a meeting room (looked at by people, not axe)
+        page.set_viewport_size(PROJECTOR)
+        page.wait_for_timeout(150)
+        page.screenshot(path=str(ARTIFACTS / f"a11y-{re.sub(r'[^a-z0-9]+', '-', where.lower())}-projector.png"))
     page.set_viewport_size(DESKTOP)
     return found
 
@@ -109,7 +114,8 @@ def test_public_pages_have_no_serious_violations(server, browser, axe):
     context = browser.new_context(viewport=DESKTOP)
     page = context.new_page()
     found = []
-    paths = {"rating": f"?r={server['token']}", "public-board": f"?board={server['board']}", "login": "login",
+    paths = {"rating": f"?r={server['token']}", "public-board": f"?board={server['board']}",
+             "public-results": f"?results={server['results_link']}", "login": "login",
              "home": "", "guide": "guide", "accessibility": "accessibility"}
     for lang in ("da", "en"):
         for name, path in paths.items():
