@@ -147,10 +147,10 @@ def figures(db: Database, round_: Round) -> RoundResults:
     frozen = (state.groups if state else None) or {}
     result.groups_n = state.groups_n if state else None
     for g in round_.respondent_groups:
-        figures = frozen.get(g)
-        result.groups[g] = {t: figures[t] for t in THEME_IDS} if figures else None
-        if figures:
-            result.group_counts_shown[g] = figures["n"]
+        group = frozen.get(g)
+        result.groups[g] = {t: group[t] for t in THEME_IDS} if group else None
+        if group:
+            result.group_counts_shown[g] = group["n"]
     if result.n >= k_comments:
         # random order: comments never come back in the order they arrived
         comments = [row[-1] for row in rows if row[-1] is not None]
