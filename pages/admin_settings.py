@@ -1,4 +1,4 @@
-"""Admin: anonymity thresholds, holiday weeks, backups, the accessibility contact."""
+"""Admin: anonymity thresholds, who reads comments, holiday weeks, backups, the accessibility contact."""
 
 import streamlit as st
 
@@ -53,6 +53,21 @@ def save(action, *values) -> None:
         show_error(error)
 
 
+def comment_readers() -> None:
+    st.subheader(T("settings.comment_readers_title"))
+    with st.form("comment_readers_form"):
+        choice = st.radio(T("settings.comment_readers"), settings.COMMENT_READERS,
+                          index=settings.COMMENT_READERS.index(settings.comment_readers(db())),
+                          format_func=lambda value: T(f"settings.comment_readers_{value}"),
+                          help=T("settings.comment_readers_help"), key="comment_readers")
+        if st.form_submit_button(T("common.save")):
+            try:
+                settings.set_comment_readers(db(), choice)
+                st.success(T("settings.saved"))
+            except DomainError as error:
+                show_error(error)
+
+
 def main() -> None:
     user = require(access.ADMIN)
     st.title(T("settings.page_title"))
@@ -64,6 +79,7 @@ def main() -> None:
                                    value=settings.min_comments(db()), key="min_comments")
         if st.form_submit_button(T("common.save"), type="primary"):
             save(settings.set_thresholds, answers, comments)
+    comment_readers()
     st.subheader(T("settings.holidays_title"))
     st.write(T("settings.holidays_intro"))
     with st.form("holidays"):

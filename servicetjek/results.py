@@ -51,7 +51,8 @@ class RoundResults:
     themes: dict[str, ThemeStats] | None  # None: too few answers to show anything
     groups: dict[str, dict[str, float] | None] = field(default_factory=dict)  # None: suppressed
     group_counts_shown: dict[str, int] = field(default_factory=dict)
-    comments: list[str] | None = None  # None: too few answers to show comments
+    comments: list[str] | None = None  # None: too few answers, or withheld from this user
+    comments_withheld: bool = False  # the settings do not let this user read comments
     received: int = 0  # every answer received, released or not (the live count)
     groups_n: int | None = None  # answers behind the frozen group figures
     groups_at_close: bool = False  # an open round with groups: their figures come at close
@@ -106,14 +107,25 @@ def released_rows(db: Database, round_: Round) -> list[tuple]:
     if round_.state() == "closed" and (state is None or not state.settled):
         rounds.settle(db, round_.id)
     elif round_.state() == "open" and not round_.respondent_groups:
-        store.release(round_.id, settings.min_answers(db))
+        store.release(round_.id, rounds.release_step(db, round_.id))
     settled = db.query(f"SELECT {', '.join(holding.ANSWER_COLUMNS)} FROM responses WHERE round_id = ?",
                        [round_.id])
     return settled + store.released_held_rows(round_.id)
 
 
+def may_read_comments(db: Database, user: User) -> bool:
+    """Comments go to the people who run the unit's rounds: its facilitators (access to the
+    round is checked by the caller) and admins; managers only when the setting allows it."""
+    if user.role in ("admin", "facilitator"):
+        return True
+    return user.role == "manager" and settings.comment_readers(db) == "managers"
+
+
 def round_results(db: Database, user: User, round_id: int) -> RoundResults:
-    return figures(db, _require_round(db, user, round_id))
+    result = figures(db, _require_round(db, user, round_id))
+    if not may_read_comments(db, user):
+        result.comments, result.comments_withheld = None, True
+    return result
 
 
 def figures(db: Database, round_: Round) -> RoundResults:
@@ -121,6 +133,8 @@ def figures(db: Database, round_: Round) -> RoundResults:
     hold a shared results link (servicetjek/result_links.py), so every view uses one release rule."""
     round_id = round_.id
     k, k_comments = settings.min_answers(db), settings.min_comments(db)
+    if rounds.is_workshop(db, round_id):
+        k = k_comments = 1  # not anonymous, and the form says so: every answer is shown
     dept = org.get(db, round_.department_id)
     rows = released_rows(db, round_)
     result = RoundResults(round_, len(rows), k, dept.headcount if dept else None, None,
