@@ -67,6 +67,8 @@ def round_view(user, round_: rounds.Round) -> None:
     rate = rounds.response_rate(result.received, result.headcount)
     m2.metric(T("rounds.rate"), f"{rate:.0%}" if rate is not None else "–")
     m3.metric(T("results.threshold"), result.threshold)
+    if rounds.is_workshop(db(), round_.id):
+        st.warning(T("results.workshop"), icon=":material/groups:")
     release_note(result)
     if result.suppressed:
         return
@@ -106,6 +108,8 @@ def round_view(user, round_: rounds.Round) -> None:
 
 def share_section(user, round_: rounds.Round) -> None:
     """Results back to the people: a read-only link, only after an explicit "Del resultater"."""
+    if rounds.is_workshop(db(), round_.id):
+        return  # the group's own, not anonymous answers are not for a link (the domain refuses too)
     if not access.can(user, access.MANAGE_ROUNDS, round_.department_id, org.all_departments(db())):
         return
     with st.popover(T("shared_results.share"), icon=":material/share:"):

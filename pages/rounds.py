@@ -30,6 +30,7 @@ def create_form(user) -> None:
             closes_time = c4.time_input(T("rounds.at"), time(16, 0), key="new_round_closes_time")
             audience = st.radio(T("rounds.audience"), ["staff", "group"], horizontal=True, key="new_round_audience",
                                 format_func=lambda a: T(f"rounds.audience_{a}"))
+            workshop = st.checkbox(T("rounds.workshop"), key="new_round_workshop", help=T("rounds.workshop_help"))
             groups = st.text_input(T("rounds.groups"), key="new_round_groups", help=T("rounds.groups_help"))
             mode = st.radio(T("rounds.mode"), ["link", "codes"], horizontal=True, key="new_round_mode",
                             format_func=lambda m: T(f"rounds.mode_{m}"), help=T("rounds.mode_help"))
@@ -40,7 +41,7 @@ def create_form(user) -> None:
                 round_, codes = rounds.create(
                     db(), user, dept_id, title, datetime.combine(opens_date, opens_time),
                     datetime.combine(closes_date, closes_time), audience,
-                    [g for g in groups.split(",")], mode, int(code_count))
+                    [g for g in groups.split(",")], mode, int(code_count), workshop=workshop)
             except DomainError as error:
                 show_error(error)
                 return

@@ -50,6 +50,9 @@ def token(db: Database, user: User, round_id: int) -> str | None:
 def share(db: Database, user: User, round_id: int) -> str:
     """Share the round's results by link; sharing again keeps the same link."""
     _require(db, user, round_id)
+    if rounds.is_workshop(db, round_id):
+        # A workshop's answers are shown from the first one and are for the group only.
+        raise DomainError("shared_results.workshop")
     db.execute("INSERT INTO result_links VALUES (?, ?) ON CONFLICT (round_id) DO NOTHING",
                [round_id, secrets.token_urlsafe(24)])
     return token(db, user, round_id)
@@ -66,7 +69,7 @@ def view(db: Database, link_token: str | None) -> SharedResults | None:
         return None
     row = db.query_one("SELECT round_id FROM result_links WHERE token = ?", [link_token])
     round_ = rounds.get(db, row[0]) if row else None
-    if round_ is None:
+    if round_ is None or rounds.is_workshop(db, round_.id):
         return None
     result = results.figures(db, round_)
     dept = org.get(db, round_.department_id)

@@ -107,7 +107,7 @@ def released_rows(db: Database, round_: Round) -> list[tuple]:
     if round_.state() == "closed" and (state is None or not state.settled):
         rounds.settle(db, round_.id)
     elif round_.state() == "open" and not round_.respondent_groups:
-        store.release(round_.id, settings.min_answers(db))
+        store.release(round_.id, rounds.release_step(db, round_.id))
     settled = db.query(f"SELECT {', '.join(holding.ANSWER_COLUMNS)} FROM responses WHERE round_id = ?",
                        [round_.id])
     return settled + store.released_held_rows(round_.id)
@@ -133,6 +133,8 @@ def figures(db: Database, round_: Round) -> RoundResults:
     hold a shared results link (servicetjek/result_links.py), so every view uses one release rule."""
     round_id = round_.id
     k, k_comments = settings.min_answers(db), settings.min_comments(db)
+    if rounds.is_workshop(db, round_id):
+        k = k_comments = 1  # not anonymous, and the form says so: every answer is shown
     dept = org.get(db, round_.department_id)
     rows = released_rows(db, round_)
     result = RoundResults(round_, len(rows), k, dept.headcount if dept else None, None,

@@ -23,14 +23,14 @@ def refusal(error: rounds.SubmissionRefused) -> None:
     st.warning(T(error.key, **error.params))
 
 
-def receipt() -> None:
+def receipt(workshop: bool) -> None:
     st.header(T("rate.thanks_title"))
-    st.success(T("rate.thanks"))
+    st.success(T("rate.thanks_workshop" if workshop else "rate.thanks"))
     # In the same element (no extra message in a burst): the public guide, in the same language.
     st.markdown(f"{T('rate.thanks_next')}\n\n{T('rate.read_guide', url=f'guide?lang={lang()}')}")
 
 
-def store_answer(token: str, key: str) -> None:
+def store_answer(token: str, key: str, workshop: bool = False) -> None:
     """Submit callback: runs before the page is drawn, so a submission costs one light run."""
     state = st.session_state
     scores = {t: state.get(f"score_{t}") for t in THEME_IDS}
@@ -49,7 +49,7 @@ def store_answer(token: str, key: str) -> None:
     except StorageFull as error:  # nothing stored: the form stays filled in for another try
         state["_rate_error"] = T(error.key)
         return
-    state[f"_answered_{token}"] = True
+    state[f"_answered_{token}"] = "workshop" if workshop else True
 
 
 def department_name(round_: rounds.Round) -> str:
@@ -101,10 +101,14 @@ div[data-testid="stFormSubmitButton"] button { min-height: 48px; }
 def form(round_: rounds.Round) -> None:
     content = load(lang())
     heading(round_)
-    intro = T("rate.intro", k=settings.min_answers(db()))
-    if round_.access_mode == "link":  # said in the same element: every element is a websocket message
-        intro += " " + T("rate.once_link")
-    st.info(intro)
+    once = " " + T("rate.once_link") if round_.access_mode == "link" else ""
+    workshop = rounds.is_workshop(db(), round_.id)
+    # One element each (every element is a websocket message). A workshop round makes no
+    # anonymity promise: it says so plainly, first and in warning colours.
+    if workshop:
+        st.warning(f"**{T('rate.workshop_title')}**  \n{T('rate.workshop_intro')}{once}")
+    else:
+        st.info(T("rate.intro", k=settings.min_answers(db())) + once)
     scale = content.scale
     scale_label = T("rate.scale_label", low=scale["low"].lower(), high=scale["high"].lower())
     with st.form("rating", border=False):
@@ -126,7 +130,7 @@ def form(round_: rounds.Round) -> None:
         if error:
             st.error(error)
         st.form_submit_button(T("rate.submit"), type="primary", width="stretch",
-                              on_click=store_answer, args=(round_.token, answer_key(round_)))
+                              on_click=store_answer, args=(round_.token, answer_key(round_), workshop))
 
 
 def browser_cookie() -> str | None:
@@ -143,8 +147,8 @@ def answer_key(round_: rounds.Round) -> str:
 def render() -> None:
     st.session_state.setdefault("_rate_session", secrets.token_hex(16))
     token = st.query_params.get("r")
-    if st.session_state.get(f"_answered_{token}"):
-        receipt()
+    if answered := st.session_state.get(f"_answered_{token}"):
+        receipt(answered == "workshop")
         return
     try:
         round_ = rounds.open_for_answers(db(), token)
