@@ -118,12 +118,13 @@ def test_whole_journey(server, browser):
     answer_form(page, [2, 2, 3, 5, 2, 2])
     shot(page, "02-receipt-phone")
     page.close()
-    for i in range(5):  # five colleagues, each in their own browser session
-        other = phone.new_page()
+    phone.close()
+    for i in range(5):  # five colleagues, each on their own phone (one answer per phone holds)
+        colleague = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True)
+        other = colleague.new_page()
         other.goto(f"{url}/?r={token}")
         answer_form(other, [2, 3, 3, 5, 2, 1 + i % 3])
-        other.close()
-    phone.close()
+        colleague.close()
 
     desk = browser.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True)
     page = desk.new_page()

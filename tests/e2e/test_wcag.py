@@ -53,6 +53,12 @@ def serious(page: Page, axe, where: str) -> list[dict]:
     return found
 
 
+def sidebar_settled(page: Page) -> None:
+    """After a resize the sidebar slides in; wait until it is in place (or closed)."""
+    page.wait_for_function("""() => { const s = document.querySelector("[data-testid='stSidebar']");
+        return !s || s.getAttribute("aria-expanded") !== "true" || s.getBoundingClientRect().x >= 0; }""")
+
+
 def scan_both_sizes(page: Page, axe, where: str, shots: bool = False) -> list[dict]:
     found = []
     for name, size in (("desktop", DESKTOP), ("phone", PHONE)):
@@ -73,6 +79,7 @@ def scan_both_sizes(page: Page, axe, where: str, shots: bool = False) -> list[di
     if shots:  # how the page looks on a projector in a meeting room (looked at by people, not axe)
         page.set_viewport_size(PROJECTOR)
         page.wait_for_timeout(150)
+        sidebar_settled(page)
         page.screenshot(path=str(ARTIFACTS / f"a11y-{re.sub(r'[^a-z0-9]+', '-', where.lower())}-projector.png"))
     page.set_viewport_size(DESKTOP)
     return found
@@ -115,7 +122,8 @@ def test_public_pages_have_no_serious_violations(server, browser, axe):
     page = context.new_page()
     found = []
     paths = {"rating": f"?r={server['token']}", "public-board": f"?board={server['board']}",
-             "public-results": f"?results={server['results_link']}", "login": "login",
+             "public-results": f"?results={server['results_link']}", "qr-screen": f"?qr={server['token']}",
+             "login": "login",
              "home": "", "guide": "guide", "accessibility": "accessibility"}
     for lang in ("da", "en"):
         for name, path in paths.items():
