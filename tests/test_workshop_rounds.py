@@ -118,3 +118,18 @@ def test_workshop_answers_stay_out_of_roll_ups_trends_and_comparisons(db, org_tr
     later = make(db, people, org_tree, workshop=False)
     previous = results.comparable_previous_round(db, people["admin"], later)
     assert previous is not None and previous[0].id == staff.id  # not the newer workshop round
+
+
+def test_a_workshop_round_is_no_low_response_alarm(db, org_tree, people):
+    from servicetjek import attention
+
+    workshop = make(db, people, org_tree)
+    for i in range(3):  # three of the unit's 20: few, as a group's workshop is
+        answer(db, workshop, i)
+    flagged = attention.units_needing_attention(db, people["admin"], [org_tree["A1"]])
+    assert not [a for a in flagged if a.kind == "low_response"]
+    staff = make(db, people, org_tree, workshop=False, audience="staff")
+    for i in range(5):
+        answer(db, staff, i)
+    flagged = attention.units_needing_attention(db, people["admin"], [org_tree["A1"]])
+    assert [a.kind for a in flagged if a.kind == "low_response"] == ["low_response"]  # 5 of 20 still is
