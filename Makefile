@@ -34,7 +34,7 @@ run: migrate
 	$(PY) -m servicetjek.front --port $(PORT) --address $(HOST)
 
 demo: setup
-	SERVICETJEK_DB=data/demo.duckdb $(PY) -m servicetjek.demo --reset
+	SERVICETJEK_DB=data/demo.duckdb $(PY) -m servicetjek.demo --reset --base-url http://localhost:$(PORT)
 	SERVICETJEK_DB=data/demo.duckdb $(PY) -m servicetjek.ui.serve --server.port $(PORT)
 
 lint: setup

@@ -7,9 +7,10 @@ from streamlit.runtime.pages_manager import PagesManager
 
 from servicetjek import access, settings, users
 from servicetjek.content import LANGUAGES
-from servicetjek.ui import rating
+from servicetjek.ui import qr_screen, rating
 from servicetjek.ui.auth import logout_button, resolve_user, signed_out_notice
-from servicetjek.ui.common import T, Tmd, db, keep_choices_across_languages
+from servicetjek.ui.common import STREAMLIT_TEXT_STYLE, T, Tmd, db, keep_choices_across_languages
+from servicetjek.ui.serve import PAGE_NOT_FOUND
 
 st.set_page_config(page_title="Servicetjek", page_icon="🤝", layout="wide")
 
@@ -31,10 +32,13 @@ def language_switch() -> None:
 def menu(user: users.User | None) -> dict[str, list[st.Page]]:
     home = page("pages/home.py", "nav.home", "home", default=True)
     guide = page("pages/guide.py", "nav.guide", "menu_book")
+    # The accessibility statement is open to everyone, like the guide.
+    statement = page("pages/accessibility.py", "nav.accessibility", "accessibility_new")
     if users.count(db()) == 0:
-        return {"": [page("pages/first_admin.py", "nav.first_admin", "person_add", default=True), guide]}
+        return {"": [page("pages/first_admin.py", "nav.first_admin", "person_add", default=True), guide,
+                     statement]}
     if user is None:
-        return {"": [home, guide, page("pages/login.py", "nav.login", "login")]}
+        return {"": [home, guide, statement, page("pages/login.py", "nav.login", "login")]}
     work = []
     if access.has_capability(user, access.MANAGE_ROUNDS):
         work.append(page("pages/rounds.py", "nav.rounds", "how_to_vote"))
@@ -53,8 +57,21 @@ def menu(user: users.User | None) -> dict[str, list[st.Page]]:
                  page("pages/admin_org.py", "nav.org", "account_tree"),
                  page("pages/admin_settings.py", "nav.settings", "tune")]
     mine = [page("pages/account.py", "nav.account", "key")] if settings.signin_mode() == "password" else []
-    sections = {"": [home, guide, *mine], T("nav.section_work"): work, T("nav.section_admin"): admin}
+    sections = {"": [home, guide, statement, *mine], T("nav.section_work"): work, T("nav.section_admin"): admin}
     return {name: pages for name, pages in sections.items() if pages}
+
+
+def sidebar_menu(sections: dict[str, list[st.Page]]) -> None:
+    """The menu as page links under section headings.
+
+    Streamlit's own sectioned menu puts the headings inside its <ul>, which screen readers
+    cannot announce as a list (axe: list, listitem); page links are plain, valid links.
+    """
+    for name, pages in sections.items():
+        if name:
+            st.sidebar.markdown(f"**{name}**")
+        for item in pages:
+            st.sidebar.page_link(item)
 
 
 def main() -> None:
@@ -67,18 +84,32 @@ def main() -> None:
         # menu; 200 phones may open it at once, so it draws the form and nothing else.
         rating.render()
         return
+    if st.query_params.get("qr") is not None:
+        qr_screen.render()  # a round's QR code on the whole screen, for a projector
+        return
     if st.query_params.get("board") is not None:
         # The read-only board link: anyone in the department, no account.
         st.navigation([page("pages/public_board.py", "nav.board", "view_kanban", default=True)],
                       position="hidden").run()
         return
-    language_switch()
+    if st.query_params.get("results") is not None:
+        # The read-only results link a facilitator shared: released whole-round figures only.
+        st.navigation([page("pages/public_results.py", "nav.results", "radar", default=True)],
+                      position="hidden").run()
+        return
+    st.html(STREAMLIT_TEXT_STYLE)
     user = resolve_user() if users.count(db()) else None
+    sections = menu(user)
+    current = st.navigation(sections, position="hidden")
+    sidebar_menu(sections)
+    language_switch()
     if user is not None:
         st.sidebar.caption(Tmd("common.signed_in_as", name=user.name, role=T(f"roles.{user.role}")))
         logout_button()
     signed_out_notice()
-    st.navigation(menu(user)).run()
+    if st.session_state.pop(PAGE_NOT_FOUND, False):
+        st.warning(T("common.page_not_found"), icon=":material/link_off:")
+    current.run()
 
 
 main()

@@ -1,4 +1,4 @@
-"""Admin: anonymity thresholds, holiday weeks and backups."""
+"""Admin: anonymity thresholds, who reads comments, holiday weeks, backups, the accessibility contact."""
 
 import streamlit as st
 
@@ -45,6 +45,29 @@ def backups(user) -> None:
     st.caption(T("settings.backup_restore_note"))
 
 
+def save(action, *values) -> None:
+    try:
+        action(db(), *values)
+        st.success(T("settings.saved"))
+    except DomainError as error:
+        show_error(error)
+
+
+def comment_readers() -> None:
+    st.subheader(T("settings.comment_readers_title"))
+    with st.form("comment_readers_form"):
+        choice = st.radio(T("settings.comment_readers"), settings.COMMENT_READERS,
+                          index=settings.COMMENT_READERS.index(settings.comment_readers(db())),
+                          format_func=lambda value: T(f"settings.comment_readers_{value}"),
+                          help=T("settings.comment_readers_help"), key="comment_readers")
+        if st.form_submit_button(T("common.save")):
+            try:
+                settings.set_comment_readers(db(), choice)
+                st.success(T("settings.saved"))
+            except DomainError as error:
+                show_error(error)
+
+
 def main() -> None:
     user = require(access.ADMIN)
     st.title(T("settings.page_title"))
@@ -55,22 +78,21 @@ def main() -> None:
         comments = st.number_input(T("settings.min_comments"), min_value=1, max_value=100,
                                    value=settings.min_comments(db()), key="min_comments")
         if st.form_submit_button(T("common.save"), type="primary"):
-            try:
-                settings.set_thresholds(db(), answers, comments)
-                st.success(T("settings.saved"))
-            except DomainError as error:
-                show_error(error)
+            save(settings.set_thresholds, answers, comments)
+    comment_readers()
     st.subheader(T("settings.holidays_title"))
     st.write(T("settings.holidays_intro"))
     with st.form("holidays"):
         current = ", ".join(str(w) for w in sorted(trials.holiday_weeks(db())))
         weeks = st.text_input(T("settings.holiday_weeks"), current, key="holiday_weeks")
         if st.form_submit_button(T("common.save")):
-            try:
-                trials.set_holiday_weeks(db(), weeks)
-                st.success(T("settings.saved"))
-            except DomainError as error:
-                show_error(error)
+            save(trials.set_holiday_weeks, weeks)
+    st.subheader(T("a11y.contact_setting_title"))
+    with st.form("accessibility"):
+        contact = st.text_input(T("a11y.contact_setting"), settings.accessibility_contact(db()) or "",
+                                max_chars=settings.MAX_CONTACT, key="accessibility_contact")
+        if st.form_submit_button(T("common.save")):
+            save(settings.set_accessibility_contact, contact)
     backups(user)
 
 

@@ -9,7 +9,7 @@ from servicetjek.content import THEME_IDS, load
 from servicetjek.errors import DomainError
 from servicetjek.ui.charts import show as show_chart
 from servicetjek.ui.checkins import ANSWERS, checkin_lines
-from servicetjek.ui.common import T, base_url, db, department_picker, lang, md, require, show_error
+from servicetjek.ui.common import T, base_url, db, department_picker, lang, md, plain_table, require, show_error
 
 COLUMNS = ("what", "why", "how", "who", "adjustments")
 KIND_LABELS = {"checkin": "board.checkin", "decision": "board.decision_point"}
@@ -46,7 +46,7 @@ def timeline_view(board, points) -> None:
              "points": [(c.due, c.kind, c.done_at is not None) for c in points if c.trial_id == t.id]}
             for t in running]
     labels = {"checkin": T("board.checkin"), "decision": T("board.decision_point"), "today": T("board.today")}
-    show_chart("timeline", rows, clock.today(), labels, width="stretch")
+    show_chart("timeline", rows, clock.today(), labels, width="stretch", alt=T("charts.timeline_alt"))
 
 
 def cards_view(board, points, names) -> None:
@@ -296,7 +296,7 @@ def sharing(user, dept_id: int, board, points) -> None:
     c1, c2, c3 = st.columns(3)
     title, intro = T("board.pdf_title"), load(lang()).action_plan["intro"]
     # Files are made only when clicked (a callable runs outside the script, so texts are ready here).
-    pdf = lambda: exports.simple_pdf(title, [intro], header, rows, [34, 28, 52, 40, 40, 28, 30, 25],  # noqa: E731
+    pdf = lambda: exports.simple_pdf(title, [intro], header, rows, exports.ACTION_PLAN_WIDTHS,  # noqa: E731
                                      landscape=True)
     c1.download_button(T("board.pdf"), pdf, "handleplan.pdf", "application/pdf", icon=":material/print:",
                        key="board_pdf")
@@ -312,7 +312,7 @@ def sharing(user, dept_id: int, board, points) -> None:
                 st.button(T("board.share_on"), key="share_link", type="primary",
                           on_click=trials.share_board, args=(db(), user, dept_id))
             else:
-                st.code(f"{base_url()}/?board={token}", language=None)
+                st.code(f"{base_url()}/?board={token}", language=None, wrap_lines=True)
                 st.caption(T("board.share_help"))
                 st.button(T("board.revoke"), key="revoke_link", icon=":material/link_off:",
                           on_click=trials.revoke_board_token, args=(db(), user, dept_id))
@@ -342,7 +342,7 @@ def main() -> None:
     table, cards, timeline = st.tabs([T("board.tab_table"), T("board.tab_cards"), T("board.tab_timeline")])
     with table:
         header, rows = plan_rows(board, names, points)
-        st.dataframe([dict(zip(header, r, strict=True)) for r in rows], hide_index=True, width="stretch")
+        plain_table(header, rows, T("board.page_title"))
         st.subheader(T("board.work_title"))
         edit_trial(user, pick_trial(board, late), points, can_edit)
     with cards:

@@ -11,6 +11,8 @@ from servicetjek.i18n import number
 from servicetjek.ui.charts import show as show_chart
 from servicetjek.ui.common import T, db, lang, require, show_error
 
+UNIT_TABLE = "figures-per-unit"  # the table the charts link to as their text alternative
+
 
 def filters(departments):
     c1, c2 = st.columns([2, 1])
@@ -83,7 +85,8 @@ def main() -> None:
         r["label"] = "\u00a0\u00a0\u00a0" * depth + ("↳ " if depth else "") + r["name"]
     st.subheader(T("dashboard.heatmap"))
     st.caption(T("dashboard.heatmap_note"))
-    show_chart("heatmap", shown, names, T("results.too_few_cell"), lang=lang(), width="stretch")
+    show_chart("heatmap", shown, names, T("results.too_few_cell"), lang=lang(), width="stretch",
+               alt=T("charts.heatmap_alt"), table=UNIT_TABLE)
 
     table = []
     for r in rows:
@@ -93,6 +96,7 @@ def main() -> None:
                       T("dashboard.too_small"): r["answers_total"] - r["n"],
                       T("dashboard.top_theme"): names[top] if top else T("results.too_few_cell"),
                       **{names[t]: number(r[t], lang()) if r[t] is not None else "–" for t in THEME_IDS}})
+    st.subheader(T("charts.unit_table"), anchor=UNIT_TABLE)
     st.dataframe(table, hide_index=True, width="stretch")
 
     left, right = st.columns(2)
@@ -104,7 +108,8 @@ def main() -> None:
                                 placeholder=T("dashboard.compare_placeholder"))
         if picked:
             series = {by_id[i]["name"]: {t: by_id[i][t] for t in THEME_IDS} for i in picked}
-            show_chart("radar", series, names, size=360, lang=lang(), width="content")
+            show_chart("radar", series, names, size=360, lang=lang(), width="content",
+                       alt=T("charts.compare_alt"), table=UNIT_TABLE)
     with right:
         st.subheader(T("dashboard.trend"))
         if reportable:
@@ -112,7 +117,10 @@ def main() -> None:
                                 format_func=lambda i: by_id[i]["path"])
             points = results.trend(db(), user, unit)
             if points:
-                show_chart("trend", points, names, lang=lang(), width="stretch")
+                show_chart("trend", points, names, lang=lang(), width="stretch", alt=T("charts.trend_alt"))
+                st.dataframe([{T("charts.date"): f"{p['opens_at']:%d.%m.%Y}", T("dashboard.answers"): p["n"],
+                               **{names[t]: number(p[t], lang()) for t in THEME_IDS}} for p in points],
+                             hide_index=True, width="stretch")
         else:
             st.info(T("dashboard.no_data"))
     attention_list(user, by_id, names)

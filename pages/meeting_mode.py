@@ -4,12 +4,13 @@ from datetime import timedelta
 
 import streamlit as st
 
-from servicetjek import access, exports, meetings, org, trials
-from servicetjek.clock import today, utcnow
+from servicetjek import access, exports, meetings, org, results, rounds, trials
+from servicetjek.clock import to_storage, today, utcnow
 from servicetjek.content import load
 from servicetjek.errors import DomainError
 from servicetjek.i18n import number
-from servicetjek.ui.common import T, Tmd, db, lang, md, require, show_error
+from servicetjek.ui.common import T, Tmd, db, lang, md, require, show_error, suppressed_note
+from servicetjek.ui.results_view import radar_and_means, recommendation_lines
 
 PROJECTOR_STYLE = """<style>
 [data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], [data-testid="stHeader"] {display: none;}
@@ -180,8 +181,19 @@ def before_start(user, meeting: meetings.Meeting, plan) -> None:
     st.markdown(f"**{T('mode.agenda')}**\n\n" + "\n".join(
         f"- {item.start:%H:%M}–{item.end:%H:%M} · {item.number or ''}{'. ' if item.number else ''}{item.title}"
         f" · {item.minutes} min." for item in plan.items))
-    st.button(T("mode.begin"), type="primary", key="begin", icon=":material/play_arrow:", on_click=move,
-              args=(user, meeting.id, None, 0))
+    if projector_view():
+        wait_for_start(meeting.id)
+    else:
+        st.button(T("mode.begin"), type="primary", key="begin", icon=":material/play_arrow:", on_click=move,
+                  args=(user, meeting.id, None, 0))
+
+
+@st.fragment(run_every=2)
+def wait_for_start(meeting_id: int) -> None:
+    """The projector shows the agenda until the facilitator starts the meeting elsewhere."""
+    meeting = meetings.get(db(), meeting_id)
+    if meeting is None or meeting.status != "planned":
+        st.rerun(scope="app")
 
 
 def move(user, meeting_id: int, from_step: int | None, to_step: int) -> None:
@@ -245,6 +257,51 @@ def run(user, meeting: meetings.Meeting) -> None:
         show_error(error)
 
 
+def results_slide(user, meeting: meetings.Meeting, on_wall: str | None = None) -> None:
+    """The results to show in the meeting: the same released figures as the results page.
+
+    `on_wall`: the round chosen on the facilitator's screen, shown on the projector without selectors.
+    """
+    departments = org.all_departments(db())
+    available = rounds.for_departments(db(), org.subtree_ids(departments, meeting.department_id))
+    if not available:
+        st.info(T("results.no_rounds"), icon=":material/info:")
+        return
+    labels = {r.id: f"{r.title} · {org.path_name(departments, r.department_id)}" for r in available}
+    if on_wall is not None:
+        round_id = next((r.id for r in available if str(r.id) == on_wall), None)
+        if round_id is None:  # only rounds of the meeting's unit, as on the facilitator's screen
+            st.info(T("results.no_rounds"), icon=":material/info:")
+            return
+    else:
+        # The round the meeting came from: the newest one opened before the meeting (newest first).
+        default = next((i for i, r in enumerate(available) if r.opens_at <= to_storage(meeting.starts_at)), 0)
+        round_id = st.selectbox(T("results.round"), list(labels), index=default, format_func=labels.get,
+                                key="slide_round")
+        st.page_link("pages/meeting_mode.py", label=T("mode.projector_link"), icon=":material/present_to_all:",
+                     query_params={"visning": "projektor", "moede": str(meeting.id), "runde": str(round_id)})
+    try:
+        result = results.round_results(db(), user, round_id)
+    except DomainError as error:
+        show_error(error)
+        return
+    st.title(md(result.round.title))
+    if result.suppressed:
+        if result.groups_at_close:
+            st.info(T("results.at_close", received=result.received), icon=":material/schedule:")
+        else:
+            suppressed_note(result.received, result.threshold)
+        return
+    st.caption(T("shared_results.based_on", n=result.n, k=result.threshold))
+    names = load(lang()).theme_names()
+    left, right = st.columns(2, gap="large")
+    with left:
+        radar_and_means(result.themes, names, size=420)
+    with right:
+        st.subheader(T("routing.title"))
+        recommendation_lines(results.recommendation(result), names)
+
+
 def projector_view() -> bool:
     return st.query_params.get("visning") == "projektor"
 
@@ -285,7 +342,11 @@ def main() -> None:
         st.page_link("pages/meeting_mode.py", label=T("mode.projector_link"), icon=":material/present_to_all:",
                      query_params={"visning": "projektor", "moede": str(meeting_id)}, help=T("mode.projector_help"))
     meeting = meetings.get(db(), meeting_id)
-    if meeting.status == "done":
+    if projector and st.query_params.get("runde") is not None:
+        results_slide(user, meeting, on_wall=st.query_params.get("runde"))
+    elif not projector and st.toggle(T("mode.show_results"), key="mode_results", help=T("mode.show_results_help")):
+        results_slide(user, meeting)
+    elif meeting.status == "done":
         st.title(md(meeting.title))
         summary_view(meeting)
     else:

@@ -104,7 +104,7 @@ def outputs(meeting: meetings.Meeting, a: agenda.Agenda) -> None:
     c3.download_button(T("meetings.markdown"), md.encode(), f"dagsorden-{meeting.id}.md", "text/markdown",
                        key=f"md_{meeting.id}", icon=":material/description:")
     with st.popover(T("meetings.copy_text")):
-        st.code(md, language="markdown")
+        st.code(md, language="markdown", wrap_lines=True)
 
 
 def table_cards(meeting: meetings.Meeting) -> None:

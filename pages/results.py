@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from servicetjek import access, exports, org, results, rounds, routing, settings
+from servicetjek import access, exports, org, result_links, results, rounds, settings
 from servicetjek.content import THEME_IDS, load
 from servicetjek.errors import DomainError
 from servicetjek.i18n import number
@@ -10,28 +10,25 @@ from servicetjek.ui.charts import show as show_chart
 from servicetjek.ui.common import (
     T,
     Tmd,
+    base_url,
     current_user,
     db,
     department_picker,
     lang,
-    md,
     require,
     show_error,
     suppressed_note,
 )
+from servicetjek.ui.results_view import recommendation_lines
+
+THEME_TABLE = "figures-per-theme"  # the table the charts link to as their text alternative
 
 
 def recommendation_box(result: results.RoundResults, names: dict[str, str]) -> None:
-    group_means = {g: m for g, m in result.groups.items() if m}
-    rec = routing.recommend(result.means(), group_means, results.disagreements(result))
-    themes = ", ".join(names[t] for t in rec.themes)
+    rec = results.recommendation(result)
     with st.container(border=True):
         st.subheader(T("routing.title"))
-        st.markdown(f"### {T('routing.kind_flat' if rec.flat else f'routing.kind_{rec.kind}', themes=themes)}")
-        for reason in rec.reasons:
-            st.markdown(f"- {md(routing.reason_text(reason, names, lang()))}")  # names respondent groups
-        for a, b in rec.tensions:
-            st.markdown(f"- :material/balance: {T('routing.tension', a=names[a], b=names[b])}")
+        recommendation_lines(rec, names)
         if access.can(current_user(), access.PLAN_MEETINGS, result.round.department_id, org.all_departments(db())):
             if st.button(T("routing.plan_it"), type="primary", key="plan_it", icon=":material/event:"):
                 st.session_state["_plan_prefill"] = {"kind": rec.kind, "themes": rec.themes,
@@ -70,6 +67,8 @@ def round_view(user, round_: rounds.Round) -> None:
     rate = rounds.response_rate(result.received, result.headcount)
     m2.metric(T("rounds.rate"), f"{rate:.0%}" if rate is not None else "–")
     m3.metric(T("results.threshold"), result.threshold)
+    if rounds.is_workshop(db(), round_.id):
+        st.warning(T("results.workshop"), icon=":material/groups:")
     release_note(result)
     if result.suppressed:
         return
@@ -84,23 +83,46 @@ def round_view(user, round_: rounds.Round) -> None:
         if parent and st.toggle(Tmd("results.compare_parent", name=parent[0]), key="cmp_parent"):
             series[parent[0]] = parent[1]
         show_chart("radar", series, names, size=350, lang=lang(), width="content", download=f"radar-runde-{round_.id}",
-                   labels=(T("export.png"), T("export.svg")))
+                   labels=(T("export.png"), T("export.svg")), alt=T("charts.radar_alt"), table=THEME_TABLE)
     with right:
         recommendation_box(result, names)
     st.subheader(T("results.distribution"))
     show_chart("distribution", {t: s.distribution for t, s in result.themes.items()}, names,
-                                        content.scale["labels"], width="stretch")
+                                        content.scale["labels"], width="stretch", alt=T("charts.distribution_alt"),
+               table=THEME_TABLE)
     spread = results.disagreements(result)
-    st.subheader(T("results.spread"))
+    st.subheader(T("results.spread"), anchor=THEME_TABLE)
     if spread:
         st.warning(T("results.curious", themes=", ".join(names[t] for t in spread)), icon=":material/forum:")
     st.dataframe([{T("export.theme"): names[t], T("export.mean"): number(s.mean, lang()),
-                   T("export.sd"): number(s.sd, lang()), T("results.disagree"): "⚑" if t in spread else ""}
+                   T("export.sd"): number(s.sd, lang()), T("results.disagree"): "⚑" if t in spread else "",
+                   # The answers per score: the distribution chart's figures, as text.
+                   **{T("charts.answers_with", n=score): count for score, count in enumerate(s.distribution, 1)}}
                   for t, s in result.themes.items()],
                  hide_index=True, width="stretch")
     groups_section(result, names)
     comments_section(result)
     export_section(result, names)
+    share_section(user, round_)
+
+
+def share_section(user, round_: rounds.Round) -> None:
+    """Results back to the people: a read-only link, only after an explicit "Del resultater"."""
+    if rounds.is_workshop(db(), round_.id):
+        return  # the group's own, not anonymous answers are not for a link (the domain refuses too)
+    if not access.can(user, access.MANAGE_ROUNDS, round_.department_id, org.all_departments(db())):
+        return
+    with st.popover(T("shared_results.share"), icon=":material/share:"):
+        token = result_links.token(db(), user, round_.id)
+        if token is None:
+            st.caption(T("shared_results.share_off"))
+            st.button(T("shared_results.share_on"), key="share_results", type="primary",
+                      on_click=result_links.share, args=(db(), user, round_.id))
+        else:
+            st.code(f"{base_url()}/?results={token}", language=None)
+            st.caption(T("shared_results.share_help"))
+            st.button(T("shared_results.revoke"), key="revoke_results", icon=":material/link_off:",
+                      on_click=result_links.stop, args=(db(), user, round_.id))
 
 
 def groups_section(result: results.RoundResults, names) -> None:
@@ -121,7 +143,9 @@ def groups_section(result: results.RoundResults, names) -> None:
 
 def comments_section(result: results.RoundResults) -> None:
     st.subheader(T("results.comments"))
-    if result.comments is None:
+    if result.comments_withheld:
+        st.info(T("results.comments_withheld"), icon=":material/lock:")
+    elif result.comments is None:
         st.info(T("results.comments_hidden"), icon=":material/visibility_off:")
     elif not result.comments:
         st.caption(T("results.no_comments"))

@@ -6,7 +6,7 @@ import streamlit as st
 
 from servicetjek import access, clock, exports, listing, org, rounds
 from servicetjek.errors import DomainError
-from servicetjek.ui.common import T, base_url, db, department_picker, md, require, show_error
+from servicetjek.ui.common import T, base_url, db, department_picker, lang, md, require, show_error
 
 
 def round_link(round_: rounds.Round) -> str:
@@ -30,9 +30,10 @@ def create_form(user) -> None:
             closes_time = c4.time_input(T("rounds.at"), time(16, 0), key="new_round_closes_time")
             audience = st.radio(T("rounds.audience"), ["staff", "group"], horizontal=True, key="new_round_audience",
                                 format_func=lambda a: T(f"rounds.audience_{a}"))
+            workshop = st.checkbox(T("rounds.workshop"), key="new_round_workshop", help=T("rounds.workshop_help"))
             groups = st.text_input(T("rounds.groups"), key="new_round_groups", help=T("rounds.groups_help"))
             mode = st.radio(T("rounds.mode"), ["link", "codes"], horizontal=True, key="new_round_mode",
-                            format_func=lambda m: T(f"rounds.mode_{m}"))
+                            format_func=lambda m: T(f"rounds.mode_{m}"), help=T("rounds.mode_help"))
             code_count = st.number_input(T("rounds.code_count"), 1, rounds.MAX_CODES, 30, key="new_round_codes")
             submitted = st.form_submit_button(T("rounds.create"), type="primary")
         if submitted:
@@ -40,7 +41,7 @@ def create_form(user) -> None:
                 round_, codes = rounds.create(
                     db(), user, dept_id, title, datetime.combine(opens_date, opens_time),
                     datetime.combine(closes_date, closes_time), audience,
-                    [g for g in groups.split(",")], mode, int(code_count))
+                    [g for g in groups.split(",")], mode, int(code_count), workshop=workshop)
             except DomainError as error:
                 show_error(error)
                 return
@@ -52,12 +53,15 @@ def show_qr(round_: rounds.Round, link: str) -> None:
     """The QR code big enough to scan from a projector, drawn only when asked for."""
     st.image(exports.qr_png(link), width=420)
     st.markdown(f"**{T('rounds.qr_scan')}**")
-    st.code(link, language=None)
+    st.code(link, language=None, wrap_lines=True)
+    # The dialog is at most ~750 px wide; the projector view fills the whole screen.
+    st.link_button(T("rounds.qr_fullscreen"), f"{base_url()}/?qr={round_.token}&lang={lang()}",
+                   icon=":material/fullscreen:", type="primary")
 
 
 def share(round_: rounds.Round) -> None:
     link = round_link(round_)
-    st.code(link, language=None)
+    st.code(link, language=None, wrap_lines=True)
     show, png, svg, slips = st.columns(4)
     if round_.state() != "closed" and show.button(T("rounds.qr_show"), key=f"qr_show_{round_.id}",
                                                   icon=":material/qr_code_scanner:"):

@@ -88,7 +88,9 @@ def heatmap(rows: list[dict], theme_names: dict[str, str], too_few: str, lang: s
         y=alt.Y("department:N", sort=[r["label"] for r in rows], title=None,
                 axis=alt.Axis(labelLimit=260, labelFontSize=12)),
     )
-    cells = base.mark_rect(stroke="white").encode(
+    # The coloured cells are silent to screen readers (an empty layer, when no cell has figures,
+    # would be an unnamed image to axe); the text layer names every cell with its figure.
+    cells = base.mark_rect(stroke="white", aria=False).encode(
         color=alt.condition("datum.mean === null", alt.value("#eaeef2"),
                             alt.Color("mean:Q", scale=alt.Scale(domain=[1, 5], scheme="orangered"),
                                       legend=alt.Legend(title="⌀ 1–5", orient="bottom", direction="horizontal",

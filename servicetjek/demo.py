@@ -7,6 +7,7 @@ prints one login per role.
 from __future__ import annotations
 
 import argparse
+import os
 import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -166,6 +167,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--reset", action="store_true", help="delete the database file first")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--size", type=int, default=1)
+    parser.add_argument("--base-url", default=None,
+                        help="where the app will be served (`make demo` passes its PORT); default "
+                             "SERVICETJEK_BASE_URL or http://localhost:8501")
     args = parser.parse_args(argv)
     path = database_path()
     if args.reset:
@@ -182,7 +186,8 @@ def main(argv: list[str] | None = None) -> None:
     print(f"Demo database: {path}")
     for role, username in result.logins.items():
         print(f"  {role:12} {username:10} / {DEMO_PASSWORD}")
-    print(f"Open rating link: http://localhost:8501/?r={result.live_token}")
+    base = (args.base_url or os.environ.get("SERVICETJEK_BASE_URL") or "http://localhost:8501").rstrip("/")
+    print(f"Open rating link: {base}/?r={result.live_token}")
 
 
 if __name__ == "__main__":

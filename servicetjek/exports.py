@@ -113,6 +113,11 @@ def agenda_markdown(title: str, when: str, place: str, facilitators: str, items,
     return "\n".join(lines) + "\n"
 
 
+# The action plan on A4 landscape (277 mm between margins): department, theme, the method's
+# six columns.
+ACTION_PLAN_WIDTHS = (30, 36, 46, 38, 38, 28, 33, 28)
+
+
 def _pdf_table(pdf: FPDF, header: Sequence[str], rows: Iterable[Sequence], widths: Sequence[int]) -> None:
     """A table whose cells wrap onto more lines: nothing is cut ("Gjort perma..." was)."""
     pdf.set_font("helvetica", "", 10)

@@ -23,6 +23,7 @@ import importlib.util
 import ipaddress
 import os
 import re
+import secrets
 import shutil
 import signal
 import socket
@@ -39,6 +40,17 @@ CACHE_DIR = Path(os.environ.get("SERVICETJEK_CACHE_DIR")
 COMPRESSIBLE = (".js", ".css", ".html", ".json", ".svg", ".txt")
 ONE_YEAR = 31536000
 METRICS_PATH = "/_stcore/metrics"
+
+# One answer per browser in open-link rounds (issue 13): a random, long-lived, HttpOnly
+# cookie set on the page shell. The rating page uses it only as an in-memory key
+# (rounds.answer_key); it is never stored or linked to an answer.
+BROWSER_COOKIE = "stk_b"
+BROWSER_COOKIE_RE = re.compile(rb"(?:^|;)\s*" + BROWSER_COOKIE.encode() + rb"=[0-9a-f]{32}\s*(?:;|$)")
+BROWSER_COOKIE_ATTRIBUTES = f"Path=/; Max-Age={365 * 24 * 3600}; HttpOnly; SameSite=Lax"
+
+
+def browser_cookie_header(value: str, secure: bool) -> str:
+    return f"{BROWSER_COOKIE}={value}; {BROWSER_COOKIE_ATTRIBUTES}" + ("; Secure" if secure else "")
 
 
 # --- which Host headers we answer (DNS rebinding) ---------------------------------------
@@ -168,6 +180,10 @@ class FrontMiddleware:
                         "headers": [(b"content-type", b"text/plain"), *self.headers]})
             return await send({"type": "http.response.body", "body": body})
 
+        request = dict(scope.get("headers") or [])
+        needs_cookie = not BROWSER_COOKIE_RE.search(request.get(b"cookie", b""))
+        secure = scope.get("scheme") == "https" or request.get(b"x-forwarded-proto") == b"https"
+
         async def send_with_headers(message):
             if message["type"] == "http.response.start":
                 headers = message.get("headers", [])
@@ -175,6 +191,9 @@ class FrontMiddleware:
                 html = present.get(b"content-type", b"").startswith(b"text/html")
                 extra = self.headers if html else self.asset_headers
                 message["headers"] = [*headers, *(h for h in extra if h[0] not in present)]
+                if html and needs_cookie:
+                    cookie = browser_cookie_header(secrets.token_hex(16), secure)
+                    message["headers"].append((b"set-cookie", cookie.encode()))
             await send(message)
 
         return await self.app(scope, receive, send_with_headers)
@@ -342,6 +361,13 @@ http {{
     gzip_min_length 512;
     gzip_types text/css application/javascript text/javascript application/json text/plain image/svg+xml;
 
+    # The browser cookie (BROWSER_COOKIE): set on the shell when the browser has none;
+    # $request_id is 128 random bits in hex. An empty value sends no header.
+    map $cookie_{BROWSER_COOKIE} $browser_cookie {{
+        "~^[0-9a-f]{{32}}$" "";
+        default "{browser_cookie_header("$request_id", bool(tls))}";
+    }}
+
     map $http_upgrade $connection_upgrade {{
         default upgrade;
         '' close;
@@ -367,6 +393,7 @@ http {{
             root {cache};
             try_files /index.html =404;
             add_header Cache-Control "no-cache" always;
+            add_header Set-Cookie $browser_cookie always;
 {document}
         }}
         location /static/ {{

@@ -34,6 +34,7 @@ import duckdb
 
 from servicetjek.content import THEME_IDS
 from servicetjek.db import Database
+from servicetjek.errors import StorageFull, is_disk_full
 
 ANSWER_COLUMNS = (*THEME_IDS, "respondent_group", "comment")
 _SCHEMA = [
@@ -146,9 +147,11 @@ class Holding:
                 cur.executemany(f"INSERT INTO answers VALUES ({', '.join('?' * (len(ANSWER_COLUMNS) + 1))})",
                                 [(i, *row) for i, row in enumerate(answers, 1)])
             cur.execute("COMMIT")
-        except BaseException:
+        except BaseException as error:
             cur.close()
             self._drop(name)
+            if isinstance(error, duckdb.IOException | OSError) and is_disk_full(error):
+                raise StorageFull() from error
             raise
         cur.close()
         os.chmod(self.folder / name, 0o600)
@@ -237,11 +240,13 @@ class Holding:
                         cur.execute("UPDATE tally SET value = value + ? WHERE name = 'fast'", [fast])
                 cur.execute("COMMIT")
                 return refused
-            except BaseException:
+            except BaseException as error:
                 try:
                     cur.execute("ROLLBACK")
                 except duckdb.Error:
                     pass
+                if isinstance(error, duckdb.IOException | OSError) and is_disk_full(error):
+                    raise StorageFull() from error  # nothing stored; the phone is told plainly
                 raise
             finally:
                 cur.close()

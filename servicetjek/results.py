@@ -23,7 +23,7 @@ import random
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from servicetjek import access, clock, holding, org, rounds, settings
+from servicetjek import access, clock, holding, org, rounds, routing, settings
 from servicetjek.content import THEME_IDS
 from servicetjek.db import Database
 from servicetjek.disclosure import NO_GROUP, suppress_partition  # noqa: F401 - re-exported for callers
@@ -51,7 +51,8 @@ class RoundResults:
     themes: dict[str, ThemeStats] | None  # None: too few answers to show anything
     groups: dict[str, dict[str, float] | None] = field(default_factory=dict)  # None: suppressed
     group_counts_shown: dict[str, int] = field(default_factory=dict)
-    comments: list[str] | None = None  # None: too few answers to show comments
+    comments: list[str] | None = None  # None: too few answers, or withheld from this user
+    comments_withheld: bool = False  # the settings do not let this user read comments
     received: int = 0  # every answer received, released or not (the live count)
     groups_n: int | None = None  # answers behind the frozen group figures
     groups_at_close: bool = False  # an open round with groups: their figures come at close
@@ -106,15 +107,34 @@ def released_rows(db: Database, round_: Round) -> list[tuple]:
     if round_.state() == "closed" and (state is None or not state.settled):
         rounds.settle(db, round_.id)
     elif round_.state() == "open" and not round_.respondent_groups:
-        store.release(round_.id, settings.min_answers(db))
+        store.release(round_.id, rounds.release_step(db, round_.id))
     settled = db.query(f"SELECT {', '.join(holding.ANSWER_COLUMNS)} FROM responses WHERE round_id = ?",
                        [round_.id])
     return settled + store.released_held_rows(round_.id)
 
 
+def may_read_comments(db: Database, user: User) -> bool:
+    """Comments go to the people who run the unit's rounds: its facilitators (access to the
+    round is checked by the caller) and admins; managers only when the setting allows it."""
+    if user.role in ("admin", "facilitator"):
+        return True
+    return user.role == "manager" and settings.comment_readers(db) == "managers"
+
+
 def round_results(db: Database, user: User, round_id: int) -> RoundResults:
-    round_ = _require_round(db, user, round_id)
+    result = figures(db, _require_round(db, user, round_id))
+    if not may_read_comments(db, user):
+        result.comments, result.comments_withheld = None, True
+    return result
+
+
+def figures(db: Database, round_: Round) -> RoundResults:
+    """The round's released figures. No access check: callers check first (round_results) or
+    hold a shared results link (servicetjek/result_links.py), so every view uses one release rule."""
+    round_id = round_.id
     k, k_comments = settings.min_answers(db), settings.min_comments(db)
+    if rounds.is_workshop(db, round_id):
+        k = k_comments = 1  # not anonymous, and the form says so: every answer is shown
     dept = org.get(db, round_.department_id)
     rows = released_rows(db, round_)
     result = RoundResults(round_, len(rows), k, dept.headcount if dept else None, None,
@@ -127,10 +147,10 @@ def round_results(db: Database, user: User, round_id: int) -> RoundResults:
     frozen = (state.groups if state else None) or {}
     result.groups_n = state.groups_n if state else None
     for g in round_.respondent_groups:
-        figures = frozen.get(g)
-        result.groups[g] = {t: figures[t] for t in THEME_IDS} if figures else None
-        if figures:
-            result.group_counts_shown[g] = figures["n"]
+        group = frozen.get(g)
+        result.groups[g] = {t: group[t] for t in THEME_IDS} if group else None
+        if group:
+            result.group_counts_shown[g] = group["n"]
     if result.n >= k_comments:
         # random order: comments never come back in the order they arrived
         comments = [row[-1] for row in rows if row[-1] is not None]
@@ -145,10 +165,23 @@ def disagreements(result: RoundResults) -> list[str]:
     return [t for t, s in result.themes.items() if s.sd >= DISAGREEMENT_SD]
 
 
+def recommendation(result: RoundResults, with_groups: bool = True) -> routing.Recommendation | None:
+    """The routing advice from released figures (None when they are held back)."""
+    if result.themes is None:
+        return None
+    group_means = {g: m for g, m in result.groups.items() if m} if with_groups else {}
+    return routing.recommend(result.means(), group_means, disagreements(result))
+
+
+# A workshop round is the working-environment group's own, not anonymous exercise: it is read
+# on its own and never mixed into the unit's roll-ups, trends or before/after comparisons.
+NOT_WORKSHOP = "r.id NOT IN (SELECT round_id FROM workshop_rounds)"
+
+
 def _rollup_sql(period: bool) -> str:
     sums = ", ".join(f"sum(x.{t}) AS s_{t}" for t in THEME_IDS)
     means = ", ".join(f"sum(s_{t}) FILTER (WHERE n >= $k) / sum(n) FILTER (WHERE n >= $k) AS {t}" for t in THEME_IDS)
-    where = "WHERE r.opens_at >= $start AND r.opens_at < $end" if period else ""
+    where = f"WHERE {NOT_WORKSHOP}" + (" AND r.opens_at >= $start AND r.opens_at < $end" if period else "")
     return f"""
         WITH RECURSIVE anc(id, ancestor) AS (
             SELECT id, id FROM departments
@@ -221,7 +254,8 @@ def trend(db: Database, user: User, department_id: int) -> list[dict]:
     means = ", ".join(f"sum({t}) / sum(n) AS {t}" for t in THEME_IDS)
     return db.query_dicts(
         f"WITH per_round AS (SELECT r.id, r.title, {clock.sql_local_date('r.opens_at')} AS day, count(*) AS n, {sums}"
-        " FROM responses x JOIN rounds r ON r.id = x.round_id WHERE list_contains(?, r.department_id)"
+        " FROM responses x JOIN rounds r ON r.id = x.round_id"
+        f" WHERE list_contains(?, r.department_id) AND {NOT_WORKSHOP}"
         " GROUP BY r.id, r.title, day HAVING count(*) >= ?)"
         f" SELECT day AS opens_at, string_agg(DISTINCT title, ', ' ORDER BY title) AS title,"
         f" list(id ORDER BY id) AS round_ids, sum(n) AS n, {means} FROM per_round GROUP BY day ORDER BY day",
@@ -272,8 +306,8 @@ def comparable_previous_round(db: Database, user: User, round_: Round) -> tuple[
     An interim round with too few answers must not hide the comparison: it is skipped, and
     the figures come from round_results, so the same release rule applies as everywhere.
     """
-    rows = db.query("SELECT id FROM rounds WHERE department_id = ? AND opens_at < ? ORDER BY opens_at DESC",
-                    [round_.department_id, round_.opens_at])
+    rows = db.query(f"SELECT id FROM rounds r WHERE department_id = ? AND opens_at < ? AND {NOT_WORKSHOP}"
+                    " ORDER BY opens_at DESC", [round_.department_id, round_.opens_at])
     for (round_id,) in rows:
         earlier = round_results(db, user, round_id)
         if not earlier.suppressed:

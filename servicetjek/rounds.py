@@ -142,8 +142,11 @@ def _clean_groups(groups) -> list[str]:
 
 def create(db: Database, user: User, department_id: int, title: str, opens_local: datetime,
            closes_local: datetime, audience: str = "staff", groups=(), access_mode: str = "link",
-           code_count: int = 0) -> tuple[Round, list[str]]:
-    """Create a round; returns it and, in code mode, the plain codes (shown once)."""
+           code_count: int = 0, workshop: bool = False) -> tuple[Round, list[str]]:
+    """Create a round; returns it and, in code mode, the plain codes (shown once).
+
+    `workshop`: the working-environment group's own, NOT anonymous round (see is_workshop).
+    """
     departments = org.all_departments(db)
     access.require(user, access.MANAGE_ROUNDS, department_id, departments)
     dept = org.get(db, department_id)
@@ -159,6 +162,8 @@ def create(db: Database, user: User, department_id: int, title: str, opens_local
     if access_mode not in ("link", "codes"):
         raise RoundError("rounds.mode_invalid")
     groups = _clean_groups(groups)
+    if workshop and (audience != "group" or groups):
+        raise RoundError("rounds.workshop_group_only")
     codes: list[str] = []
     if access_mode == "codes":
         if not isinstance(code_count, int) or not 1 <= code_count <= MAX_CODES:
@@ -181,6 +186,8 @@ def create(db: Database, user: User, department_id: int, title: str, opens_local
             [round_id, department_id, title, opens_at, closes_at, audience, groups, access_mode, new_token(),
              user.username])
         cur.execute("INSERT INTO round_state (round_id, holding_file) VALUES (?, ?)", [round_id, holding_file])
+        if workshop:
+            cur.execute("INSERT INTO workshop_rounds VALUES (?)", [round_id])
 
     try:
         db.transaction(work)
@@ -220,10 +227,23 @@ def reopen(db: Database, user: User, round_id: int, new_closes_local: datetime |
         holding.for_database(db).reopen(round_id)
 
 
+def is_workshop(db: Database, round_id: int) -> bool:
+    """A workshop round: the working-environment group's own use of the form (the seed: to align
+    expectations in the group). The form says plainly that answers are NOT anonymous, and every
+    answer is shown from the first one. The flag is set at creation and never changes."""
+    return db.memoised(("workshop", round_id),
+                       lambda: db.query_one("SELECT 1 FROM workshop_rounds WHERE round_id = ?", [round_id]) is not None)
+
+
+def release_step(db: Database, round_id: int) -> int:
+    """Answers needed before figures show or move: k, or 1 for a workshop round (no anonymity)."""
+    return 1 if is_workshop(db, round_id) else settings.min_answers(db)
+
+
 def settle(db: Database, round_id: int) -> None:
     """Move a closed round's released answers into the main table (idempotent)."""
     round_ = get(db, round_id)
-    k = settings.min_answers(db)
+    k = release_step(db, round_id)
 
     def freeze_groups(rows: list[tuple]) -> dict:
         return disclosure.group_figures(rows, round_.respondent_groups, k)
@@ -369,6 +389,28 @@ class _SessionGuard:
 
 
 session_guard = _SessionGuard()
+
+# The front's browser cookie (servicetjek/front.py, BROWSER_COOKIE): 128 random bits in hex.
+# Anything else (absent, edited, from an older front) falls back to the per-session key.
+BROWSER_KEY_RE = re.compile(r"[0-9a-f]{32}")
+
+
+def answer_key(round_: Round, browser_cookie: str | None, session_key: str) -> str:
+    """The key that allows one answer per round: in an open-link round the browser's long-lived
+    random cookie when it has a well-formed one (a reload keeps it), else the Streamlit
+    session's own random key. Code rounds are limited by their codes, so a shared computer
+    can still take several people's codes one after another.
+
+    Used only in memory (session_guard, hashed with the round token); never stored.
+    """
+    if round_.access_mode == "link" and browser_cookie and BROWSER_KEY_RE.fullmatch(browser_cookie):
+        return f"browser:{browser_cookie}"
+    return session_key
+
+
+def already_answered(token: str, key: str) -> bool:
+    """Has this browser (or session) answered the round with this token? (in memory only)"""
+    return bool(key) and session_guard.seen(token, key)
 
 
 answers_per_client = SlidingWindow(3600)

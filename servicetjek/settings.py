@@ -59,6 +59,24 @@ def set_thresholds(db: Database, answers: int, comments: int) -> None:
     put(db, "min_comments", str(comments))
 
 
+# Who reads free-text comments (issue 13). Comments are the most identifying thing a
+# respondent writes, so by default only the people running the unit's rounds read them:
+# the unit's facilitators (and admins). "managers" lets managers read them too.
+COMMENT_READERS = ("facilitators", "managers")
+DEFAULT_COMMENT_READERS = "facilitators"
+
+
+def comment_readers(db: Database) -> str:
+    value = get(db, "comment_readers", DEFAULT_COMMENT_READERS)
+    return value if value in COMMENT_READERS else DEFAULT_COMMENT_READERS
+
+
+def set_comment_readers(db: Database, value: str) -> None:
+    if value not in COMMENT_READERS:
+        raise DomainError("settings.comment_readers_invalid")
+    put(db, "comment_readers", value)
+
+
 def cookie_key(db: Database, secrets_value: str | None = None) -> str:
     """From secrets.toml or SERVICETJEK_COOKIE_KEY; otherwise generated once and stored."""
     key = secrets_value or os.environ.get("SERVICETJEK_COOKIE_KEY")
@@ -77,3 +95,18 @@ def cookie_key(db: Database, secrets_value: str | None = None) -> str:
         except duckdb.ConstraintException:
             time.sleep(0.001 * (attempt + 1))
     raise RuntimeError("could not store the sign-in cookie key")
+
+
+MAX_CONTACT = 200
+
+
+def accessibility_contact(db: Database) -> str | None:
+    """Who answers accessibility questions: shown in the accessibility statement."""
+    return get(db, "accessibility_contact") or None
+
+
+def set_accessibility_contact(db: Database, contact: str) -> None:
+    contact = " ".join(str(contact or "").split())
+    if len(contact) > MAX_CONTACT:
+        raise DomainError("a11y.contact_too_long")
+    put(db, "accessibility_contact", contact)

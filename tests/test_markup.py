@@ -2,6 +2,7 @@
 Markdown/HTML in every field; every place Streamlit renders Markdown (body, labels,
 captions, messages, radio options, headings) shows it escaped."""
 
+import re
 from collections.abc import Sequence
 
 import pytest
@@ -17,11 +18,18 @@ BEACON = "http://127.0.0.1:9"
 MARKDOWN_FIELDS = {"body", "label", "help", "caption"}
 MARKDOWN_OPTIONS = {"radio", "button_group"}  # options rendered as Markdown (plain in select boxes)
 PLAIN = {"text", "code", "arrow_data_frame", "vega_lite_chart", "json"}
+HTML = "html"  # st.html: not Markdown, so only HTML elements from user text would be markup
+UNESCAPED_HTML = re.compile(r"<(img|a|script|iframe|svg|h[1-6])[\s>]", re.IGNORECASE)
 
 
 def rendered_markdown(at: AppTest) -> list[str]:
     """Every string the page hands to Streamlit's Markdown renderer."""
-    found: list[str] = []
+    return [text for kind, text in rendered(at) if kind != HTML]
+
+
+def rendered(at: AppTest) -> list[tuple[str, str]]:
+    """(element kind, text) for every string the page hands to a Markdown or HTML renderer."""
+    found: list[tuple[str, str]] = []
 
     def strings(message, kind):
         for field, value in message.ListFields():
@@ -29,7 +37,7 @@ def rendered_markdown(at: AppTest) -> list[str]:
             for v in values:
                 if isinstance(v, str):
                     if field.name in MARKDOWN_FIELDS or (field.name == "options" and kind in MARKDOWN_OPTIONS):
-                        found.append(v)
+                        found.append((kind, v))
                 elif hasattr(v, "ListFields"):
                     strings(v, kind)
 
@@ -48,9 +56,10 @@ def rendered_markdown(at: AppTest) -> list[str]:
 
 def assert_inert(at: AppTest, must_show: tuple[str, ...]) -> None:
     assert not at.exception, at.exception
-    texts = rendered_markdown(at)
-    for text in texts:
-        assert not UNESCAPED.search(text), text
+    found = rendered(at)
+    for kind, text in found:
+        assert not (UNESCAPED_HTML if kind == HTML else UNESCAPED).search(text), text
+    texts = [text for _, text in found]
     for tag in must_show:
         assert any(f"Øv{tag}" in text for text in texts), (tag, [t for t in texts if "Øv" in t][:5])
 

@@ -286,11 +286,11 @@ def test_home_shows_each_role_its_next_step_with_a_link(db, org_tree, people):
     make_open_round(db, people, org_tree)
     facilitator = login(db, "tovholder")
     assert any(i.value.startswith("Du har en åben runde.") for i in facilitator.info)
-    assert [el.proto.label for el in facilitator.get("page_link")] == ["Runder"]
+    assert [el.proto.label for el in facilitator.main.get("page_link")] == ["Runder"]
     member = login(db, "medlem")
-    assert [el.proto.label for el in member.get("page_link")] == ["Handleplan"]
+    assert [el.proto.label for el in member.main.get("page_link")] == ["Handleplan"]
     manager = login(db, "leder")
-    assert [el.proto.label for el in manager.get("page_link")] == ["Overblik"]
+    assert [el.proto.label for el in manager.main.get("page_link")] == ["Overblik"]
 
 
 def test_choices_survive_a_language_switch(db, org_tree, people):

@@ -16,7 +16,7 @@ def test_results_recommendation_opens_planner_with_themes(db, org_tree, people):
     at = login(db, "tovholder")
     at.switch_page("pages/results.py").run()
     # The guide link opens the runbook of the recommended meeting: a dialogue meeting here.
-    [guide_link] = [el for el in at.get("page_link") if el.proto.page.endswith("guide")]
+    [guide_link] = [el for el in at.main.get("page_link") if el.proto.page.endswith("guide")]
     assert guide_link.proto.query_string == "tema=Dialogm%C3%B8de+med+flere+temaer"
     at.button(key="plan_it").click().run()
     assert not at.exception
@@ -79,7 +79,7 @@ def test_board_member_edits_manager_reads(db, org_tree, people):
     manager.selectbox(key="board_dept").set_value(org_tree["A1"]).run()
     assert not manager.exception
     assert not [w for w in manager.text_input if w.key and w.key.startswith("how_")]  # no edit form
-    assert any("Stilletid" in str(df.value) for df in manager.dataframe)
+    assert any("Stilletid" in str(h.proto.body) for h in manager.get("html"))  # a wrapping table, not a grid
 
 
 def test_board_shows_one_editor_at_a_time_starting_with_the_overdue_trial(db, org_tree, people):

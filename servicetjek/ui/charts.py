@@ -11,6 +11,7 @@ from __future__ import annotations
 import streamlit as st
 
 from servicetjek import charts, exports
+from servicetjek.ui.common import T
 
 
 @st.cache_data(max_entries=256, show_spinner=False)
@@ -18,14 +19,18 @@ def _spec(kind: str, *args, **kwargs) -> dict:
     return getattr(charts, kind)(*args, **kwargs).to_dict(validate=False)
 
 
-def show(kind: str, *args, width: str = "stretch", download: str | None = None, labels=("PNG", "SVG"),
-         **kwargs) -> None:
+def show(kind: str, *args, alt: str, table: str | None = None, width: str = "stretch",
+         download: str | None = None, labels=("PNG", "SVG"), **kwargs) -> None:
     """Draw `servicetjek.charts.<kind>(*args, **kwargs)`; with `download`, offer PNG and SVG files.
 
-    The files are rendered only when clicked (callable data), never on every run.
+    A chart is a picture to a screen reader (Vega labels only its single marks): `alt` says in
+    words what it shows, right under it, and `table` is the anchor of the table holding the same
+    figures, linked from there. The files are rendered only when clicked (callable data).
     """
     spec = _spec(kind, *args, **kwargs)
     st.vega_lite_chart(spec, width=width)
+    # Small, not a caption: a caption fades its link below 4.5:1 contrast.
+    st.markdown(f":small[{alt} [{T('charts.to_table')}](#{table})]" if table else f":small[{alt}]")
     if download:
         png, svg = st.columns(2)
         png.download_button(labels[0], lambda: exports.chart_png(spec), f"{download}.png", "image/png",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import os
 from urllib.parse import urlsplit
 
@@ -12,6 +13,15 @@ from servicetjek.db import Database, get_db
 from servicetjek.errors import DomainError
 from servicetjek.i18n import Message, normalise_lang, t
 from servicetjek.text import markdown as md  # the one way user text enters Markdown
+
+# Streamlit writes "Press Enter to submit form" / "Press Ctrl+Enter to apply" in English under
+# text fields, always as the first of its hints; hide it and keep the character count after it.
+# Menu entries wrap instead of being cut ("Tilgængelighedserklæring" in bold).
+STREAMLIT_TEXT_STYLE = """<style>
+[data-testid="InputInstructions"] > span:first-child { display: none; }
+[data-testid="InputInstructions"] > span + span::before { content: none; }
+[data-testid="stSidebar"] a[data-testid="stPageLink-NavLink"] * { white-space: normal; overflow: visible; }
+</style>"""
 
 
 def lang() -> str:
@@ -106,3 +116,25 @@ def Tmd(key: str, **values) -> str:
 
 def suppressed_note(n: int, k: int) -> None:
     st.info(T("results.too_few", n=n, k=k), icon=":material/visibility_off:")
+
+
+# Cells wrap onto more lines instead of being cut; on a narrow screen the table scrolls
+# sideways inside a region that the keyboard can reach and a screen reader names.
+_TABLE_STYLE = """<style>
+.plain-table { overflow-x: auto; }
+.plain-table:focus-visible { outline: 2px solid #1f6f8b; }
+.plain-table table { border-collapse: collapse; width: 100%; min-width: 52rem; font-size: 0.9rem; }
+.plain-table th, .plain-table td { text-align: left; vertical-align: top; padding: 0.4rem 0.35rem;
+  border-bottom: 1px solid #d5d7dd; overflow-wrap: break-word; }
+.plain-table th { font-weight: 600; background: #f3f4f6; }
+</style>"""
+
+
+def plain_table(header: list[str], rows: list[list], label: str) -> None:
+    """A real <table> whose cells wrap (a data grid cuts them: "Gjort perma…"). Every cell is
+    escaped, so user text stays text."""
+    head = "".join(f'<th scope="col">{html.escape(str(h))}</th>' for h in header)
+    body = "".join("<tr>" + "".join(f"<td>{html.escape('' if v is None else str(v))}</td>" for v in row) + "</tr>"
+                   for row in rows)
+    st.html(f'{_TABLE_STYLE}<div class="plain-table" role="region" tabindex="0" aria-label="{html.escape(label)}">'
+            f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>")

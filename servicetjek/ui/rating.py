@@ -11,10 +11,11 @@ import time
 
 import streamlit as st
 
-from servicetjek import rounds, settings
+from servicetjek import org, rounds, settings
 from servicetjek.content import THEME_IDS, load
 from servicetjek.errors import StorageFull
-from servicetjek.ui.common import T, db, lang, md
+from servicetjek.front import BROWSER_COOKIE
+from servicetjek.ui.common import STREAMLIT_TEXT_STYLE, T, db, lang, md
 
 
 def refusal(error: rounds.SubmissionRefused) -> None:
@@ -22,21 +23,21 @@ def refusal(error: rounds.SubmissionRefused) -> None:
     st.warning(T(error.key, **error.params))
 
 
-def receipt() -> None:
+def receipt(workshop: bool) -> None:
     st.header(T("rate.thanks_title"))
-    st.success(T("rate.thanks"))
+    st.success(T("rate.thanks_workshop" if workshop else "rate.thanks"))
     # In the same element (no extra message in a burst): the public guide, in the same language.
     st.markdown(f"{T('rate.thanks_next')}\n\n{T('rate.read_guide', url=f'guide?lang={lang()}')}")
 
 
-def store_answer(token: str) -> None:
+def store_answer(token: str, key: str, workshop: bool = False) -> None:
     """Submit callback: runs before the page is drawn, so a submission costs one light run."""
     state = st.session_state
     scores = {t: state.get(f"score_{t}") for t in THEME_IDS}
     try:
         shown_at = state.get("_rate_shown_at")
         rounds.submit(db(), token, scores, state.get("group"), state.get("comment"), code=state.get("code"),
-                      session_key=state["_rate_session"], client=client_address(),
+                      session_key=key, client=client_address(),
                       seconds_on_form=None if shown_at is None else time.monotonic() - shown_at)
     except rounds.SubmissionRefused as error:
         params = dict(error.params)
@@ -48,7 +49,12 @@ def store_answer(token: str) -> None:
     except StorageFull as error:  # nothing stored: the form stays filled in for another try
         state["_rate_error"] = T(error.key)
         return
-    state[f"_answered_{token}"] = True
+    state[f"_answered_{token}"] = "workshop" if workshop else True
+
+
+def department_name(round_: rounds.Round) -> str:
+    department = db().memoised(("department", round_.department_id), lambda: org.get(db(), round_.department_id))
+    return department.name if department else ""
 
 
 def client_address() -> str | None:
@@ -65,29 +71,48 @@ def client_address() -> str | None:
 
 
 def heading(round_: rounds.Round) -> None:
-    """Language link, title and round name in one element: 200 people load this page at once,
-    and every element is a websocket message. The language is a plain link, not a widget."""
+    """Language link, accessibility statement, title, the unit being rated and the round's name
+    in one element: 200 people load this page at once, and every element is a websocket
+    message. The language is a plain link, not a widget."""
     other = "en" if lang() == "da" else "da"
-    st.markdown(f"[{T('rate.other_language')}](?r={round_.token}&lang={other})\n\n"
-                f"## {T('rate.title')}\n\n:gray[{md(round_.title)}]")
+    unit = T("rate.unit", unit=md(department_name(round_)))
+    st.markdown(f"[{T('rate.other_language')}](?r={round_.token}&lang={other}) "
+                f"[{T('rate.accessibility')}](accessibility?lang={lang()})\n\n"
+                f"## {T('rate.title')}\n\n**{unit}**  \n:gray[{md(round_.title)}]")
 
 
 # Each theme's name stands out like a heading although it is part of the radio's label.
-THEME_LABEL_STYLE = """<style>
+# Tap targets are at least 44 × 44 px on a phone (WCAG 2.5.5): the answer options, the links,
+# the group menu and the button. Streamlit's English "Press Ctrl+Enter to submit form" under
+# the comment is hidden; the character count stays.
+FORM_STYLE = """<style>
 div[data-testid="stRadio"] { margin-top: 0.75rem; }
 div[data-testid="stRadio"] [data-testid="stWidgetLabel"] strong {
   display: block; font-size: 1.2rem; font-weight: 600; margin-bottom: 0.3rem; }
+div[data-testid="stRadio"] [role="radiogroup"] label { min-height: 44px; min-width: 44px; margin: 0;
+  padding-right: 0.5rem; align-items: center; }
+[data-testid="stMarkdownContainer"] a[href*="lang="] { display: inline-flex; align-items: center;
+  min-height: 44px; padding-right: 1rem; }
+div[data-testid="stSelectbox"] [role="group"] { min-height: 44px; }
+div[data-testid="stFormSubmitButton"] button { min-height: 48px; }
 </style>"""
 
 
 def form(round_: rounds.Round) -> None:
     content = load(lang())
     heading(round_)
-    st.info(T("rate.intro", k=settings.min_answers(db())))
+    once = " " + T("rate.once_link") if round_.access_mode == "link" else ""
+    workshop = rounds.is_workshop(db(), round_.id)
+    # One element each (every element is a websocket message). A workshop round makes no
+    # anonymity promise: it says so plainly, first and in warning colours.
+    if workshop:
+        st.warning(f"**{T('rate.workshop_title')}**  \n{T('rate.workshop_intro')}{once}")
+    else:
+        st.info(T("rate.intro", k=settings.min_answers(db())) + once)
     scale = content.scale
     scale_label = T("rate.scale_label", low=scale["low"].lower(), high=scale["high"].lower())
     with st.form("rating", border=False):
-        st.html(THEME_LABEL_STYLE)
+        st.html(FORM_STYLE + STREAMLIT_TEXT_STYLE)
         st.markdown(f"**{T('rate.scale_hint')}**")
         for theme in content.themes:
             # One element per theme, its text in the radio's label: every element is a websocket
@@ -98,26 +123,41 @@ def form(round_: rounds.Round) -> None:
             st.selectbox(T("rate.group"), round_.respondent_groups, index=None,
                          placeholder=T("rate.group_placeholder"), key="group")
         st.text_area(f"{T('rate.comment')}  \n:small[:gray[{T('rate.comment_warning')}]]",
-                     max_chars=rounds.MAX_COMMENT, key="comment", help=T("rate.comment_help"))
+                     max_chars=rounds.MAX_COMMENT, key="comment")
         if round_.access_mode == "codes":
             st.text_input(T("rate.code"), key="code", max_chars=12)
         error = st.session_state.pop("_rate_error", None)
         if error:
             st.error(error)
         st.form_submit_button(T("rate.submit"), type="primary", width="stretch",
-                              on_click=store_answer, args=(round_.token,))
+                              on_click=store_answer, args=(round_.token, answer_key(round_), workshop))
+
+
+def browser_cookie() -> str | None:
+    """The front's random browser cookie (HttpOnly, so only the server sees it)."""
+    value = st.context.cookies.get(BROWSER_COOKIE)
+    return value if isinstance(value, str) else None  # AppTest has no real request
+
+
+def answer_key(round_: rounds.Round) -> str:
+    """One answer per browser: survives a reload, unlike the Streamlit session (in memory only)."""
+    return rounds.answer_key(round_, browser_cookie(), st.session_state["_rate_session"])
 
 
 def render() -> None:
     st.session_state.setdefault("_rate_session", secrets.token_hex(16))
     token = st.query_params.get("r")
-    if st.session_state.get(f"_answered_{token}"):
-        receipt()
+    if answered := st.session_state.get(f"_answered_{token}"):
+        receipt(answered == "workshop")
         return
     try:
         round_ = rounds.open_for_answers(db(), token)
     except rounds.SubmissionRefused as error:
         refusal(error)
+        return
+    if rounds.already_answered(round_.token, answer_key(round_)):
+        # A reload (a new Streamlit session) of a browser that has answered: no second form.
+        refusal(rounds.SubmissionRefused("rate.already_answered"))
         return
     st.session_state.setdefault("_rate_shown_at", time.monotonic())
     form(round_)

@@ -31,6 +31,25 @@ def disable_pages_folder_detection() -> None:
     PagesManager.uses_pages_directory = False
 
 
+PAGE_NOT_FOUND = "_page_not_found"
+
+
+def page_not_found_in_our_words() -> None:
+    """Streamlit answers an unknown page address with an English "Page not found" dialog.
+
+    Instead, note it in the session; the frame then says so in the user's language above the
+    start page it shows (a page outside the user's role is "not found" too).
+    """
+    from streamlit.commands import navigation
+
+    if getattr(navigation.send_page_not_found, "_servicetjek", False):
+        return
+
+    def note(ctx) -> None:
+        ctx.session_state[PAGE_NOT_FOUND] = True
+
+    note._servicetjek = True
+    navigation.send_page_not_found = note
 def install_front_middleware() -> None:
     """Host check, closed metrics and security headers on everything Streamlit serves.
 
@@ -178,6 +197,7 @@ def warm_charts() -> None:
 def main(argv: list[str]) -> None:
     configure_logging()
     disable_pages_folder_detection()
+    page_not_found_in_our_words()
     install_front_middleware()
     show_storage_full_as_message()
     warm_up()

@@ -40,8 +40,29 @@ def seed(path: Path) -> dict:
                               groups=["Medarbejder", "Leder"])
     other_round, _ = rounds.create(db, admin, other, "Økonomi e2e", now - timedelta(days=30),
                                    now - timedelta(days=20))
+    info = {"token": round_.token, "team": team, "other_round": other_round.id}
+    info |= seed_filled_department(db, admin, top, now)
     db.close()
-    return {"token": round_.token, "team": team, "other_round": other_round.id}
+    return info
+
+
+def seed_filled_department(db, admin, top: int, now: datetime) -> dict:
+    """A department with answers, a meeting, a running trial and a board link, so that the
+    accessibility scan sees every page with its charts and tables, not only empty states."""
+    from servicetjek import meetings, org, result_links, rounds, trials, users
+
+    hr = org.create(db, "HR", top, headcount=8)
+    users.create(db, "medlem", "Mette Medlem", PASSWORD, "member", [hr])
+    round_, _ = rounds.create(db, admin, hr, "HR-runde", now - timedelta(hours=2), now + timedelta(days=5))
+    for i in range(6):
+        rounds.submit(db, round_.token, {"cohesion": 2 + i % 2, "flexibility": 3, "availability": 4,
+                                         "focus": 5 - i % 3, "trust": 2, "fairness": 1 + i % 5})
+    meetings.plan(db, admin, hr, "single", "HR: Fordybelse", now + timedelta(days=7), 8, ["focus"])
+    trial = trials.create(db, admin, hr, "focus", "Stille timer om formiddagen", why="Færre afbrydelser",
+                          how="Kl. 9–11 uden møder", who="Hele teamet", status="decided")
+    trials.start(db, admin, trial.id, trial.version, now.date())
+    return {"hr_round": round_.token, "board": trials.share_board(db, admin, hr),
+            "results_link": result_links.share(db, admin, round_.id)}
 
 
 def start_server(path: Path, log_name: str) -> tuple[subprocess.Popen, str]:
