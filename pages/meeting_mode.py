@@ -257,17 +257,29 @@ def run(user, meeting: meetings.Meeting) -> None:
         show_error(error)
 
 
-def results_slide(user, meeting: meetings.Meeting) -> None:
-    """The results to show in the meeting: the same released figures as the results page."""
+def results_slide(user, meeting: meetings.Meeting, on_wall: str | None = None) -> None:
+    """The results to show in the meeting: the same released figures as the results page.
+
+    `on_wall`: the round chosen on the facilitator's screen, shown on the projector without selectors.
+    """
     departments = org.all_departments(db())
     available = rounds.for_departments(db(), org.subtree_ids(departments, meeting.department_id))
     if not available:
         st.info(T("results.no_rounds"), icon=":material/info:")
         return
-    # The round the meeting came from: the newest one opened before the meeting (newest first).
-    default = next((i for i, r in enumerate(available) if r.opens_at <= to_storage(meeting.starts_at)), 0)
     labels = {r.id: f"{r.title} · {org.path_name(departments, r.department_id)}" for r in available}
-    round_id = st.selectbox(T("results.round"), list(labels), index=default, format_func=labels.get, key="slide_round")
+    if on_wall is not None:
+        round_id = next((r.id for r in available if str(r.id) == on_wall), None)
+        if round_id is None:  # only rounds of the meeting's unit, as on the facilitator's screen
+            st.info(T("results.no_rounds"), icon=":material/info:")
+            return
+    else:
+        # The round the meeting came from: the newest one opened before the meeting (newest first).
+        default = next((i for i, r in enumerate(available) if r.opens_at <= to_storage(meeting.starts_at)), 0)
+        round_id = st.selectbox(T("results.round"), list(labels), index=default, format_func=labels.get,
+                                key="slide_round")
+        st.page_link("pages/meeting_mode.py", label=T("mode.projector_link"), icon=":material/present_to_all:",
+                     query_params={"visning": "projektor", "moede": str(meeting.id), "runde": str(round_id)})
     try:
         result = results.round_results(db(), user, round_id)
     except DomainError as error:
@@ -330,7 +342,9 @@ def main() -> None:
         st.page_link("pages/meeting_mode.py", label=T("mode.projector_link"), icon=":material/present_to_all:",
                      query_params={"visning": "projektor", "moede": str(meeting_id)}, help=T("mode.projector_help"))
     meeting = meetings.get(db(), meeting_id)
-    if not projector and st.toggle(T("mode.show_results"), key="mode_results", help=T("mode.show_results_help")):
+    if projector and st.query_params.get("runde") is not None:
+        results_slide(user, meeting, on_wall=st.query_params.get("runde"))
+    elif not projector and st.toggle(T("mode.show_results"), key="mode_results", help=T("mode.show_results_help")):
         results_slide(user, meeting)
     elif meeting.status == "done":
         st.title(md(meeting.title))

@@ -38,7 +38,8 @@ def units_needing_attention(db: Database, user: User, department_ids: list[int],
     readable = wanted & access.allowed_departments(user, access.VIEW_RESULTS, departments)
     latest: dict[int, rounds.Round] = {}
     for r in rounds.for_departments(db, readable):  # newest first
-        latest.setdefault(r.department_id, r)
+        if not rounds.is_workshop(db, r.id):  # the group's own few answers are no low response
+            latest.setdefault(r.department_id, r)
     for dept_id, round_ in sorted(latest.items()):
         result = results.round_results(db, user, round_.id)
         rate = rounds.response_rate(result.n, result.headcount)

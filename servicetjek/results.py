@@ -147,10 +147,10 @@ def figures(db: Database, round_: Round) -> RoundResults:
     frozen = (state.groups if state else None) or {}
     result.groups_n = state.groups_n if state else None
     for g in round_.respondent_groups:
-        figures = frozen.get(g)
-        result.groups[g] = {t: figures[t] for t in THEME_IDS} if figures else None
-        if figures:
-            result.group_counts_shown[g] = figures["n"]
+        group = frozen.get(g)
+        result.groups[g] = {t: group[t] for t in THEME_IDS} if group else None
+        if group:
+            result.group_counts_shown[g] = group["n"]
     if result.n >= k_comments:
         # random order: comments never come back in the order they arrived
         comments = [row[-1] for row in rows if row[-1] is not None]
@@ -173,10 +173,15 @@ def recommendation(result: RoundResults, with_groups: bool = True) -> routing.Re
     return routing.recommend(result.means(), group_means, disagreements(result))
 
 
+# A workshop round is the working-environment group's own, not anonymous exercise: it is read
+# on its own and never mixed into the unit's roll-ups, trends or before/after comparisons.
+NOT_WORKSHOP = "r.id NOT IN (SELECT round_id FROM workshop_rounds)"
+
+
 def _rollup_sql(period: bool) -> str:
     sums = ", ".join(f"sum(x.{t}) AS s_{t}" for t in THEME_IDS)
     means = ", ".join(f"sum(s_{t}) FILTER (WHERE n >= $k) / sum(n) FILTER (WHERE n >= $k) AS {t}" for t in THEME_IDS)
-    where = "WHERE r.opens_at >= $start AND r.opens_at < $end" if period else ""
+    where = f"WHERE {NOT_WORKSHOP}" + (" AND r.opens_at >= $start AND r.opens_at < $end" if period else "")
     return f"""
         WITH RECURSIVE anc(id, ancestor) AS (
             SELECT id, id FROM departments
@@ -249,7 +254,8 @@ def trend(db: Database, user: User, department_id: int) -> list[dict]:
     means = ", ".join(f"sum({t}) / sum(n) AS {t}" for t in THEME_IDS)
     return db.query_dicts(
         f"WITH per_round AS (SELECT r.id, r.title, {clock.sql_local_date('r.opens_at')} AS day, count(*) AS n, {sums}"
-        " FROM responses x JOIN rounds r ON r.id = x.round_id WHERE list_contains(?, r.department_id)"
+        " FROM responses x JOIN rounds r ON r.id = x.round_id"
+        f" WHERE list_contains(?, r.department_id) AND {NOT_WORKSHOP}"
         " GROUP BY r.id, r.title, day HAVING count(*) >= ?)"
         f" SELECT day AS opens_at, string_agg(DISTINCT title, ', ' ORDER BY title) AS title,"
         f" list(id ORDER BY id) AS round_ids, sum(n) AS n, {means} FROM per_round GROUP BY day ORDER BY day",
@@ -300,8 +306,8 @@ def comparable_previous_round(db: Database, user: User, round_: Round) -> tuple[
     An interim round with too few answers must not hide the comparison: it is skipped, and
     the figures come from round_results, so the same release rule applies as everywhere.
     """
-    rows = db.query("SELECT id FROM rounds WHERE department_id = ? AND opens_at < ? ORDER BY opens_at DESC",
-                    [round_.department_id, round_.opens_at])
+    rows = db.query(f"SELECT id FROM rounds r WHERE department_id = ? AND opens_at < ? AND {NOT_WORKSHOP}"
+                    " ORDER BY opens_at DESC", [round_.department_id, round_.opens_at])
     for (round_id,) in rows:
         earlier = round_results(db, user, round_id)
         if not earlier.suppressed:

@@ -18,11 +18,18 @@ BEACON = "http://127.0.0.1:9"
 MARKDOWN_FIELDS = {"body", "label", "help", "caption"}
 MARKDOWN_OPTIONS = {"radio", "button_group"}  # options rendered as Markdown (plain in select boxes)
 PLAIN = {"text", "code", "arrow_data_frame", "vega_lite_chart", "json"}
+HTML = "html"  # st.html: not Markdown, so only HTML elements from user text would be markup
+UNESCAPED_HTML = re.compile(r"<(img|a|script|iframe|svg|h[1-6])[\s>]", re.IGNORECASE)
 
 
 def rendered_markdown(at: AppTest) -> list[str]:
     """Every string the page hands to Streamlit's Markdown renderer."""
-    found: list[str] = []
+    return [text for kind, text in rendered(at) if kind != HTML]
+
+
+def rendered(at: AppTest) -> list[tuple[str, str]]:
+    """(element kind, text) for every string the page hands to a Markdown or HTML renderer."""
+    found: list[tuple[str, str]] = []
 
     def strings(message, kind):
         for field, value in message.ListFields():
@@ -30,15 +37,13 @@ def rendered_markdown(at: AppTest) -> list[str]:
             for v in values:
                 if isinstance(v, str):
                     if field.name in MARKDOWN_FIELDS or (field.name == "options" and kind in MARKDOWN_OPTIONS):
-                        found.append(v)
+                        found.append((kind, v))
                 elif hasattr(v, "ListFields"):
                     strings(v, kind)
 
     def walk(node):
         kind = getattr(node, "type", "")
         proto = getattr(node, "proto", None)
-        if kind == "html":
-            return  # HTML, not Markdown: see rendered_html
         if proto is not None and kind not in PLAIN and hasattr(proto, "ListFields"):
             strings(proto, kind)
         for child in getattr(node, "children", {}).values():
@@ -49,21 +54,12 @@ def rendered_markdown(at: AppTest) -> list[str]:
     return found
 
 
-def rendered_html(at: AppTest) -> list[str]:
-    """Bodies of st.html elements (the action plan's table): user text must be HTML-escaped
-    there; Markdown syntax is inert in HTML."""
-    return [el.proto.body for el in [*at.main.get("html"), *at.sidebar.get("html")]]
-
-
 def assert_inert(at: AppTest, must_show: tuple[str, ...]) -> None:
     assert not at.exception, at.exception
-    texts = rendered_markdown(at)
-    for text in texts:
-        assert not UNESCAPED.search(text), text
-    bodies = rendered_html(at)
-    for body in bodies:
-        assert not re.search(r"<(img|a)\b[^>]*127\.0\.0\.1:9", body), body
-    texts = texts + bodies
+    found = rendered(at)
+    for kind, text in found:
+        assert not (UNESCAPED_HTML if kind == HTML else UNESCAPED).search(text), text
+    texts = [text for _, text in found]
     for tag in must_show:
         assert any(f"Øv{tag}" in text for text in texts), (tag, [t for t in texts if "Øv" in t][:5])
 

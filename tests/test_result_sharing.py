@@ -163,3 +163,30 @@ def test_results_slide_holds_back_figures_below_the_threshold(db, org_tree, peop
     at.toggle(key="mode_results").set_value(True).run()
     assert not at.exception and not at.dataframe
     assert "3 svar" in at.info[0].value and "mindst 5" in at.info[0].value
+
+
+def test_results_slide_on_the_projector_shows_only_rounds_of_the_meetings_unit(db, org_tree, people):
+    r = open_round(db, people["admin"], org_tree["A1"], title="Efterår")
+    other = open_round(db, people["admin"], org_tree["B1"], title="Fremmed runde")
+    for i in range(5):
+        answer(db, r, i)
+        answer(db, other, i)
+    m = meetings.plan(db, people["facilitator"], org_tree["A1"], "single", "Fordybelse",
+                      datetime.now() + timedelta(days=1), 3, ["focus"], "A")
+    laptop = login(db, "tovholder")
+    laptop.switch_page("pages/meeting_mode.py").run()
+    laptop.toggle(key="mode_results").set_value(True).run()
+    links = [p for p in laptop.get("page_link") if "runde=" in p.proto.query_string]
+    assert [p.proto.query_string for p in links] == [f"visning=projektor&moede={m.id}&runde={r.id}"]
+
+    def wall(round_id):
+        projector = login(db, "tovholder")
+        projector.query_params.update(visning="projektor", moede=str(m.id), runde=str(round_id))
+        projector.switch_page("pages/meeting_mode.py").run()
+        assert not projector.exception and not projector.selectbox and not projector.toggle  # nothing to operate
+        return projector
+
+    shown = wall(r.id)
+    assert [t.value for t in shown.title] == ["Efterår"] and shown.dataframe
+    foreign = wall(other.id)  # another unit's round, even one the facilitator could not read: nothing
+    assert not foreign.title and not foreign.dataframe and "ingen runder" in foreign.info[0].value

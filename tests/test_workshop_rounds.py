@@ -99,3 +99,37 @@ def test_rounds_page_creates_a_workshop_round_and_results_say_so(db, org_tree, p
     assert not at.exception
     assert any("ikke anonyme" in w.value for w in at.warning)
     assert not [b for b in at.button if b.key == "share_results"]
+
+
+def test_workshop_answers_stay_out_of_roll_ups_trends_and_comparisons(db, org_tree, people):
+    staff = make(db, people, org_tree, workshop=False, audience="staff")
+    for i in range(5):
+        answer(db, staff, i)
+    rounds.close(db, people["admin"], staff.id)
+    workshop = make(db, people, org_tree)
+    for i in range(6):
+        answer(db, workshop, i)
+    rounds.close(db, people["admin"], workshop.id)
+    assert results.round_results(db, people["admin"], workshop.id).n == 6  # read on its own
+    rows = results.unit_rollup(db, people["admin"], datetime(2000, 1, 1), datetime(2100, 1, 1), org_tree["A1"])
+    a1 = next(r for r in rows if r["department_id"] == org_tree["A1"])
+    assert a1["n"] == 5 and a1["rounds_counted"] == 1
+    assert [p["n"] for p in results.trend(db, people["admin"], org_tree["A1"])] == [5]
+    later = make(db, people, org_tree, workshop=False)
+    previous = results.comparable_previous_round(db, people["admin"], later)
+    assert previous is not None and previous[0].id == staff.id  # not the newer workshop round
+
+
+def test_a_workshop_round_is_no_low_response_alarm(db, org_tree, people):
+    from servicetjek import attention
+
+    workshop = make(db, people, org_tree)
+    for i in range(3):  # three of the unit's 20: few, as a group's workshop is
+        answer(db, workshop, i)
+    flagged = attention.units_needing_attention(db, people["admin"], [org_tree["A1"]])
+    assert not [a for a in flagged if a.kind == "low_response"]
+    staff = make(db, people, org_tree, workshop=False, audience="staff")
+    for i in range(5):
+        answer(db, staff, i)
+    flagged = attention.units_needing_attention(db, people["admin"], [org_tree["A1"]])
+    assert [a.kind for a in flagged if a.kind == "low_response"] == ["low_response"]  # 5 of 20 still is
