@@ -202,17 +202,23 @@ async def burst(url: str, query: str, n: int, make_states, receipt: str | None, 
             "mean": statistics.mean(latencies) if latencies else float("nan")}
 
 
-def seed_database(path: Path) -> str:
+def seed_database(path: Path, meetings: int = 1) -> list[str]:
+    """One open round per staff meeting (burst): every burst comes from one address, and
+    one address may send a unit's answers to a round, not five meetings' worth
+    (rounds.client_answer_limit), so reusing one round would measure the stuffing limit."""
     from servicetjek import clock, org, rounds, users
     from servicetjek.db import Database
 
     db = Database(path)
-    dept = org.create(db, "Personalemøde", headcount=400)
     admin = users.create(db, "bench", "Bench", "burst-load-passphrase", "admin")
     now = clock.local_now()  # rounds take Copenhagen time, whatever the server's TZ
-    round_, _ = rounds.create(db, admin, dept, "Burst", now - timedelta(hours=1), now + timedelta(hours=2))
+    tokens = []
+    for i in range(meetings):
+        dept = org.create(db, f"Personalemøde {i + 1}", headcount=400)
+        round_, _ = rounds.create(db, admin, dept, "Burst", now - timedelta(hours=1), now + timedelta(hours=2))
+        tokens.append(round_.token)
     db.close()
-    return round_.token
+    return tokens
 
 
 def count_rows(path: Path) -> int:
@@ -240,7 +246,7 @@ def main() -> None:
     args = parser.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="servicetjek-bench-"))
     db_path = tmp / "burst.duckdb"
-    token = seed_database(db_path)
+    tokens = seed_database(db_path, args.repeat)
     env = os.environ | {"SERVICETJEK_DB": str(db_path)}
 
     floor_port, port = free_port(), free_port()
@@ -251,7 +257,7 @@ def main() -> None:
         rss_before = rss_kb(app.pid)
         # Alternating runs share the machine's slow and fast moments; the medians of
         # both and their ratio are steadier than any single burst on a shared VM.
-        for _ in range(args.repeat):
+        for token in tokens:
             floor_runs.append(asyncio.run(burst(f"ws://127.0.0.1:{floor_port}/_stcore/stream", "", args.sessions,
                                                 button_states, None, floor.pid)))
             runs.append(asyncio.run(burst(f"ws://127.0.0.1:{port}/_stcore/stream", f"r={token}", args.sessions,

@@ -221,26 +221,32 @@ async def room(served: Served, paths: list[str], query: str, n: int, make_states
             "acknowledged": sum(r is True for r in submitted)}
 
 
-def seed(path: Path) -> tuple[str, int]:
+def seed(path: Path, rooms: int) -> list[str]:
+    """One open round per room: all phones share one address, which may send one unit's
+    answers to a round (rounds.client_answer_limit), not three rooms' worth."""
     from servicetjek import clock, org, rounds, users
     from servicetjek.db import Database
 
     db = Database(path)
-    dept = org.create(db, "Personalemøde", headcount=400)
     admin = users.create(db, "bench", "Bench", "cold-phones-passphrase", "admin")
     now = clock.local_now()  # rounds take Copenhagen time, whatever the server's TZ
-    round_, _ = rounds.create(db, admin, dept, "Kolde telefoner", now - timedelta(hours=1), now + timedelta(hours=2))
+    tokens = []
+    for i in range(rooms):
+        dept = org.create(db, f"Personalemøde {i + 1}", headcount=400)
+        round_, _ = rounds.create(db, admin, dept, "Kolde telefoner", now - timedelta(hours=1),
+                                  now + timedelta(hours=2))
+        tokens.append(round_.token)
     db.close()
-    return round_.token, round_.id
+    return tokens
 
 
-def stored(path: Path, round_id: int) -> int:
+def stored(path: Path) -> int:
     from servicetjek import rounds
     from servicetjek.db import Database
 
     db = Database(path)
     try:
-        return rounds.response_count(db, round_id)
+        return rounds.answers_stored(db)
     finally:
         db.close()
 
@@ -259,7 +265,8 @@ def main() -> None:
     direct = args.direct or front.find_nginx() is None
     tmp = Path(tempfile.mkdtemp(prefix="servicetjek-cold-"))
     db_path = tmp / "cold.duckdb"
-    token, round_id = seed(db_path)
+    tokens = seed(db_path, args.repeat)
+    token = tokens[0]  # the Chromium recordings only load the form
     env = os.environ | {"SERVICETJEK_DB": str(db_path)}
     print(f"uptime before: {subprocess.run(['uptime'], capture_output=True, text=True).stdout.strip()}")
     floor = Served(["-m", "streamlit", "run", str(ROOT / "bench" / "trivial_app.py")], env, direct, tmp)
@@ -271,16 +278,16 @@ def main() -> None:
               f"rating form {len(form_paths)} requests, ready in {form_ready:.2f} s; "
               f"floor {len(floor_paths)} requests, ready in {floor_ready:.2f} s")
         floor_runs, form_runs = [], []
-        for _ in range(args.repeat):
+        for room_token in tokens:
             floor_runs.append(asyncio.run(room(floor, floor_paths, "", args.phones, burst.button_states, None)))
-            form_runs.append(asyncio.run(room(app, form_paths, f"r={token}", args.phones, burst.rating_states,
+            form_runs.append(asyncio.run(room(app, form_paths, f"r={room_token}", args.phones, burst.rating_states,
                                               "Tak for dine svar")))
         _, throttled = record(f"{app.url}/?r={token}", "[data-testid='stRadio']", 6, FOUR_G)
         _, throttled_floor = record(floor.url, "[data-testid='stButton']", 1, FOUR_G)
     finally:
         floor.stop()
         app.stop()
-    rows = stored(db_path, round_id)
+    rows = stored(db_path)
     print(f"uptime after: {subprocess.run(['uptime'], capture_output=True, text=True).stdout.strip()}")
     print(f"{args.phones} cold phones, {args.repeat} rooms per page alternating; medians, form range in brackets")
     print(f"{'':38}{'rating form':>12}{'floor':>10}{'ratio':>8}   form min–max")
