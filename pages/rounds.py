@@ -95,6 +95,8 @@ def round_card(user, round_: rounds.Round, departments) -> None:
         head, badge = st.columns([4, 1])
         head.markdown(f"**{md(round_.title)}** · {md(org.path_name(departments, round_.department_id))}")
         badge.badge(T(f"rounds.state_{state}"), color={"open": "green", "upcoming": "blue", "closed": "gray"}[state])
+        if rounds.is_workshop(db(), round_.id):  # never mistaken for an anonymous round
+            badge.badge(T("rounds.workshop_badge"), color="orange", icon=":material/visibility:")
         opens = rounds.utc_to_local(round_.opens_at).strftime("%d.%m.%Y %H:%M")
         closes = rounds.utc_to_local(round_.closes_at).strftime("%d.%m.%Y %H:%M")
         st.caption(T("rounds.period", opens=opens, closes=closes))

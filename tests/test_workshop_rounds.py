@@ -7,7 +7,7 @@ import pytest
 from servicetjek import result_links, results, rounds
 from servicetjek.content import THEME_IDS
 from servicetjek.errors import DomainError
-from tests.test_pages import answer_all, login, rating_app
+from tests.test_pages import answer_all, app, login, rating_app
 
 
 def make(db, people, org_tree, workshop=True, audience="group", groups=()):
@@ -95,6 +95,8 @@ def test_rounds_page_creates_a_workshop_round_and_results_say_so(db, org_tree, p
     assert not at.exception
     [created] = rounds.for_departments(db, {org_tree["A"], org_tree["A1"], org_tree["A2"]})
     assert rounds.is_workshop(db, created.id)
+    badges = [m.value for m in at.markdown if "badge" in m.value]
+    assert sum("Workshop – ikke anonym" in b for b in badges) == 1  # marked in the list of rounds
     at.switch_page("pages/results.py").run()
     assert not at.exception
     assert any("ikke anonyme" in w.value for w in at.warning)
@@ -133,3 +135,11 @@ def test_a_workshop_round_is_no_low_response_alarm(db, org_tree, people):
         answer(db, staff, i)
     flagged = attention.units_needing_attention(db, people["admin"], [org_tree["A1"]])
     assert [a.kind for a in flagged if a.kind == "low_response"] == ["low_response"]  # 5 of 20 still is
+
+
+def test_workshop_form_in_english_says_it_too(db, org_tree, people):
+    r = make(db, people, org_tree)
+    at = app()
+    at.query_params.update(r=r.token, lang="en")
+    at.run()
+    assert "NOT anonymous" in at.warning[0].value and not [i for i in at.info if "anonymous" in i.value]
