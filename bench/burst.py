@@ -124,6 +124,8 @@ class Session:
                     self.widgets[etype].append(widget_id)
             elif etype == "heading":
                 self.texts.append(element.heading.body)
+            elif etype == "alert":  # receipts and refusals
+                self.texts.append(element.alert.body)
             elif etype == "exception":
                 self.exception = True
         # A st.rerun() ends one run early and starts the next: wait for the last.

@@ -478,3 +478,43 @@ def test_pages_show_stuffing_and_keep_the_dashboard_still_for_one_late_answer(db
     held = "Svar i for små runder"  # a count of answers not in any figure, allowed to move
     assert not at.exception and {**after, held: None} == {**before, held: None}
     assert sum(after[held].values()) == sum(before[held].values()) + 2  # team and parent rows
+
+
+def test_one_address_cannot_stuff_a_link_through_the_real_server(tmp_path):
+    """Thirty fresh sessions from one address (loopback, as behind a proxy or one Wi-Fi) into a
+    unit of 12: the server stores what the per-address limit allows and refuses the rest."""
+    import asyncio
+    import os
+
+    from bench import burst
+    from tests.conftest import run_async
+
+    path = tmp_path / "stuff.duckdb"
+    db = Database(path)
+    admin = users.create(db, "admin", "A", PASSWORD, "admin")
+    r = open_round(db, admin, org.create(db, "Lille team", headcount=12))
+    db.close()
+    port = burst.free_port()
+    proc = burst.start_server(["-m", "servicetjek.ui.serve"], port, os.environ | {"SERVICETJEK_DB": str(path)})
+
+    async def stuff() -> list[str]:
+        outcomes = []
+        for _ in range(30):
+            s = burst.Session(f"ws://127.0.0.1:{port}/_stcore/stream", f"r={r.token}")
+            await s.connect_and_render()
+            await s.rerun(burst.rating_states(s))
+            outcomes.append("ok" if any("Tak for dine svar" in t for t in s.texts) else
+                            "limit" if any("usædvanligt mange svar" in t for t in s.texts) else "other")
+            await s.close()
+        return outcomes
+
+    try:
+        outcomes = run_async(asyncio.wait_for(stuff(), 300))
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+    limit = rounds.client_answer_limit(12)
+    assert outcomes == ["ok"] * limit + ["limit"] * (30 - limit)
+    db = Database(path)
+    assert rounds.response_count(db, r.id) == limit
+    db.close()

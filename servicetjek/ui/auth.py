@@ -11,7 +11,6 @@ second frame on every run).
 from __future__ import annotations
 
 import io
-import ipaddress
 from datetime import UTC
 
 import streamlit as st
@@ -20,6 +19,7 @@ from streamlit.errors import StreamlitSecretNotFoundError
 
 from servicetjek import login_throttle, sessions, settings, sso, users
 from servicetjek.errors import DomainError
+from servicetjek.ui.client import client_id
 from servicetjek.ui.common import T, db, md, show_error
 
 COOKIE_NAME = "servicetjek_auth"
@@ -35,23 +35,6 @@ def _secret_cookie_key() -> str | None:
 
 def _cookie_key() -> str:
     return settings.cookie_key(db(), _secret_cookie_key())
-
-
-def client_id() -> str:
-    """Who is guessing, for the throttle: the remote address, or behind a proxy on this host
-    the address that proxy put last in X-Forwarded-For (earlier entries are the client's own
-    claim). Streamlit reports loopback as None."""
-    try:
-        address = st.context.ip_address
-        forwarded = st.context.headers.get("X-Forwarded-For") if address is None else None
-    except (AttributeError, RuntimeError):  # no request (AppTest)
-        address, forwarded = None, None
-    if address is None and forwarded:
-        address = forwarded.split(",")[-1].strip()
-    try:
-        return f"ip:{ipaddress.ip_address(address)}" if address else "local"
-    except ValueError:
-        return "local"
 
 
 def _cookie_component() -> None:

@@ -15,6 +15,7 @@ from servicetjek import org, rounds, settings
 from servicetjek.content import THEME_IDS, load
 from servicetjek.errors import StorageFull
 from servicetjek.front import BROWSER_COOKIE
+from servicetjek.ui.client import client_id
 from servicetjek.ui.common import STREAMLIT_TEXT_STYLE, T, db, lang, md
 
 
@@ -37,7 +38,7 @@ def store_answer(token: str, key: str, workshop: bool = False) -> None:
     try:
         shown_at = state.get("_rate_shown_at")
         rounds.submit(db(), token, scores, state.get("group"), state.get("comment"), code=state.get("code"),
-                      session_key=key, client=client_address(),
+                      session_key=key, client=client_id(),
                       seconds_on_form=None if shown_at is None else time.monotonic() - shown_at)
     except rounds.SubmissionRefused as error:
         params = dict(error.params)
@@ -55,19 +56,6 @@ def store_answer(token: str, key: str, workshop: bool = False) -> None:
 def department_name(round_: rounds.Round) -> str:
     department = db().memoised(("department", round_.department_id), lambda: org.get(db(), round_.department_id))
     return department.name if department else ""
-
-
-def client_address() -> str | None:
-    """The phone's address, for in-memory limits only (never stored).
-
-    Only a proxy on this machine is believed, and only the entry it appended itself (the
-    last one): earlier entries are whatever the client chose to send.
-    """
-    peer = st.context.ip_address
-    forwarded = st.context.headers.get("X-Forwarded-For")
-    if forwarded and peer in ("127.0.0.1", "::1"):
-        return forwarded.split(",")[-1].strip()
-    return peer
 
 
 def heading(round_: rounds.Round) -> None:
