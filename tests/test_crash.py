@@ -40,7 +40,7 @@ async def submit_until_killed(url: str, token: str, n: int, proc: subprocess.Pop
 
 def test_kill_during_submission_burst_loses_no_acknowledged_answer(tmp_path):
     path = tmp_path / "crash.duckdb"
-    (token,) = burst.seed_database(path)
+    [token] = burst.seed_database(path)  # one round (seed_database returns one token per meeting)
     env = os.environ | {"SERVICETJEK_DB": str(path)}
     port = burst.free_port()
     proc = burst.start_server(["-m", "servicetjek.ui.serve"], port, env)

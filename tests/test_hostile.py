@@ -107,7 +107,7 @@ def test_overlong_and_nul_text_is_refused_with_nothing_stored(db, org_tree, peop
 def test_protocol_level_bad_widget_values_store_nothing(tmp_path):
     """A client that speaks Streamlit's protocol and sends scores that are not 1–5."""
     path = tmp_path / "hostile.duckdb"
-    (token,) = burst.seed_database(path)
+    [token] = burst.seed_database(path)  # one round (seed_database returns one token per meeting)
     port = burst.free_port()
     proc = burst.start_server(["-m", "servicetjek.ui.serve"], port, os.environ | {"SERVICETJEK_DB": str(path)})
 
