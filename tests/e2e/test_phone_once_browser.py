@@ -31,13 +31,9 @@ def served(request, tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def chromium():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
-        yield browser
-        browser.close()
+def chromium(browser):
+    """The suite's one browser: a second sync Playwright cannot start while it runs."""
+    return browser
 
 
 def answer(page) -> None:
