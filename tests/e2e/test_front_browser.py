@@ -60,15 +60,9 @@ def demo_front(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def chromium(demo_front):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-            "--no-first-run", "--disable-sync", "--disable-quic"])
-        yield browser
-        browser.close()
+def chromium(demo_front, browser):
+    """The suite's one browser: a second sync Playwright cannot start beside it."""
+    return browser
 
 
 class Recorder:
