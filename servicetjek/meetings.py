@@ -321,12 +321,18 @@ def sort_proposal(db: Database, user: User, meeting_id: int, trial_id: int, base
     proposal = trials.get(db, trial_id)
     if proposal is None or proposal.meeting_id != meeting.id:
         raise MeetingError("meetings.proposal_unknown")
-    if chosen and not proposal.chosen:
-        limit = group_choice_limits(meeting).get(proposal.theme, CHOOSE_MAX)
-        already = sum(p.chosen for p in trials.for_meeting(db, meeting.id) if p.theme == proposal.theme)
-        if already >= limit:
+    limit = group_choice_limits(meeting).get(proposal.theme, CHOOSE_MAX)
+
+    def within_limit(cur) -> None:
+        # Counted in the choosing transaction: two people choosing at once (on PostgreSQL from
+        # two app processes, where SERIALIZABLE retries the loser) cannot pass the limit together.
+        n = cur.execute("SELECT count(*) FROM trials WHERE meeting_id = ? AND theme = ? AND chosen",
+                        [meeting.id, proposal.theme]).fetchone()[0]
+        if n > limit:
             raise MeetingError("meetings.choose_max", n=limit)
-    return trials.place(db, user, trial_id, base_version, purpose, timing, bool(chosen))
+
+    return trials.place(db, user, trial_id, base_version, purpose, timing, bool(chosen),
+                        check=within_limit if chosen and not proposal.chosen else None)
 
 
 def decide(db: Database, user: User, meeting_id: int, form: str, chosen: dict[int, tuple[str, date | None]],

@@ -115,7 +115,9 @@ def start_backups() -> None:
     from servicetjek import backup, db
     from servicetjek.ui.common import secrets_section
 
-    backup.start_scheduler(db.get_db(), secrets_section("backup"))
+    database = db.get_db()
+    if database.engine == "duckdb":  # PostgreSQL is backed up with its own tools (pg_dump)
+        backup.start_scheduler(database, secrets_section("backup"))
 
 
 def configure_logging() -> None:
