@@ -27,10 +27,10 @@ def pytest_configure(config):
 def postgres():
     """A throwaway PostgreSQL cluster (tests/pg_cluster.py) with a migrated template database."""
     if not pg_cluster.available():
-        pytest.skip("PostgreSQL 15 binaries not installed (/usr/lib/postgresql/15/bin)")
+        pytest.skip("PostgreSQL not installed (Debian's postgresql package)")
     cluster = pg_cluster.Cluster()
     try:
-        cluster.make_template()
+        cluster.start()
         yield cluster
     finally:
         cluster.stop()
