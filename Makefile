@@ -10,7 +10,7 @@ PORT ?= 8501
 HOST ?= 127.0.0.1
 export SERVICETJEK_DB ?= data/servicetjek.duckdb
 
-.PHONY: run test demo lint bench setup migrate lock
+.PHONY: run test demo lint bench setup migrate lock cluster
 
 $(VENV)/.installed: requirements-dev.lock
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +32,12 @@ migrate: setup
 # proxies to Streamlit on a loopback port; without nginx Streamlit serves directly.
 run: migrate
 	$(PY) -m servicetjek.front --port $(PORT) --address $(HOST)
+
+# Several app servers on this machine for a trial: a throwaway PostgreSQL on loopback (data in
+# data/cluster), N Streamlit processes and nginx in front (docs/operations.md: several machines).
+N ?= 2
+cluster: setup
+	$(PY) -m servicetjek.cluster --app-servers $(N) --port $(PORT) --address $(HOST)
 
 demo: setup
 	SERVICETJEK_DB=data/demo.duckdb $(PY) -m servicetjek.demo --reset --base-url http://localhost:$(PORT)

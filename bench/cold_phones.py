@@ -57,7 +57,7 @@ class Served:
             run_dir.mkdir()
             config = run_dir / "nginx.conf"
             cache = front.static_cache()
-            config.write_text(front.nginx_config(listen="127.0.0.1", port=self.port, upstream_port=self.upstream,
+            config.write_text(front.nginx_config(listen="127.0.0.1", port=self.port, upstream_ports=[self.upstream],
                                                  cache=cache, run_dir=run_dir, hosts=["localhost"],
                                                  brotli_static=(cache / "index.html.br").exists()))
             self.nginx = subprocess.Popen([front.find_nginx(), "-p", str(run_dir), "-c", str(config), "-e", "stderr",

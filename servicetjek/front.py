@@ -303,7 +303,11 @@ def _server_names(hosts: list[str]) -> str:
     return " ".join([*hosts, r"~^[0-9.]+$", r"~^[0-9a-f:]+$"])
 
 
-def nginx_config(*, listen: str, port: int, upstream_port: int, cache: Path, run_dir: Path,
+def upstream_servers(ports: list[int]) -> str:
+    return "\n".join(f"        server 127.0.0.1:{p} max_fails=1 fail_timeout=5s;" for p in ports)
+
+
+def nginx_config(*, listen: str, port: int, upstream_ports: list[int], cache: Path, run_dir: Path,
                  hosts: list[str], tls: tuple[str, str] | None = None, mime_types: str = "/etc/nginx/mime.types",
                  user: str | None = None, brotli_static: bool = True) -> str:
     """One nginx config for the whole front (also the committed sample in deploy/)."""
@@ -373,8 +377,18 @@ http {{
         '' close;
     }}
 
+    # Several app servers (issue 16): a browser stays with one process, which holds its
+    # Streamlit session, media files and upload token; keyed by the browser cookie (set on
+    # the shell, which nginx serves itself), by address for a client without one. When that
+    # process is down, nginx passes the request to the next one and the phone reconnects there.
+    map $cookie_{BROWSER_COOKIE} $sticky_key {{
+        "~^[0-9a-f]{{32}}$" $cookie_{BROWSER_COOKIE};
+        default $remote_addr;
+    }}
+
     upstream streamlit {{
-        server 127.0.0.1:{upstream_port};
+        hash $sticky_key consistent;
+{upstream_servers(upstream_ports)}
         keepalive 16;
     }}
 
@@ -465,9 +479,87 @@ def serve_args(port: int, address: str) -> list[str]:
     return [sys.executable, "-m", "servicetjek.ui.serve", "--server.port", str(port), "--server.address", address]
 
 
-def run(port: int, address: str, tls: tuple[str, str] | None = None, streamlit_args: list[str] = ()) -> int:
-    """nginx on address:port in front of Streamlit on a free loopback port, until one of them stops."""
+SHARED_DATABASE_PREFIXES = ("postgresql://", "postgres://")
+# Set for every app server but the first of a cluster: one process announces the setup code
+# and takes the scheduled backups (several would replace each other's code and copy twice).
+FOLLOWER_ENV = "SERVICETJEK_FOLLOWER"
+
+
+def cluster_problem(app_servers: int, nginx: str | None) -> str | None:
+    """Why several app servers cannot run here, or None."""
+    if app_servers <= 1:
+        return None
+    if not os.environ.get("SERVICETJEK_DB", "").startswith(SHARED_DATABASE_PREFIXES):
+        return ("several app servers need a shared PostgreSQL database (SERVICETJEK_DB=postgresql://...): "
+                "an embedded DuckDB file belongs to one process")
+    if nginx is None:
+        return "several app servers need nginx in front (apt-get install -y nginx)"
+    return None
+
+
+def shared_streamlit_args(streamlit_args: list[str]) -> list[str]:
+    """One cookie secret for every app server: Streamlit signs its upload (XSRF) cookie with
+    it, and a browser that fails over to another process must still be able to upload."""
+    if any(arg.startswith("--server.cookieSecret") for arg in streamlit_args):
+        return list(streamlit_args)
+    secret = os.environ.get("STREAMLIT_SERVER_COOKIE_SECRET") or secrets.token_hex(32)
+    return [*streamlit_args, "--server.cookieSecret", secret]
+
+
+class AppServers:
+    """N Streamlit processes on loopback ports; a crashed one is started again (N > 1)."""
+
+    def __init__(self, count: int, streamlit_args: list[str]):
+        self.ports = [free_port() for _ in range(count)]
+        self.args = shared_streamlit_args(streamlit_args) if count > 1 else list(streamlit_args)
+        self.procs: dict[int, subprocess.Popen] = {}
+
+    def start(self, port: int) -> subprocess.Popen:
+        env = dict(os.environ)
+        if port != self.ports[0]:
+            env[FOLLOWER_ENV] = "1"
+        self.procs[port] = subprocess.Popen([*serve_args(port, "127.0.0.1"), *self.args], env=env)
+        return self.procs[port]
+
+    def start_all(self) -> None:
+        for port in self.ports:
+            _wait_healthy(port, self.start(port))
+
+    def check(self) -> bool:
+        """False when the only app server stopped (the service manager restarts us)."""
+        for port, proc in list(self.procs.items()):
+            if proc.poll() is not None:
+                if len(self.ports) == 1:
+                    return False
+                print(f"servicetjek: the app server on port {port} stopped (exit {proc.returncode}); "
+                      "its phones reconnect to the others while it starts again", file=sys.stderr, flush=True)
+                self.start(port)
+        return True
+
+    def stop(self) -> None:
+        stop_processes(list(self.procs.values()))
+
+
+def stop_processes(procs: list[subprocess.Popen]) -> None:
+    for proc in procs:
+        if proc.poll() is None:
+            proc.terminate()
+    for proc in procs:
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+def run(port: int, address: str, tls: tuple[str, str] | None = None, streamlit_args: list[str] = (),
+        app_servers: int = 1) -> int:
+    """nginx on address:port in front of `app_servers` Streamlit processes on loopback ports,
+    until nginx stops (or the only app server does)."""
     nginx = find_nginx()
+    problem = cluster_problem(app_servers, nginx)
+    if problem:
+        print(f"servicetjek: {problem}", file=sys.stderr, flush=True)
+        return 2
     if nginx is None:
         print("servicetjek: nginx is not installed, so Streamlit serves everything itself "
               "(works, but each new phone costs ~3 MB and ~0.2 s of server CPU; see docs/benchmarks.md). "
@@ -475,13 +567,12 @@ def run(port: int, address: str, tls: tuple[str, str] | None = None, streamlit_a
         os.execv(sys.executable, [*serve_args(port, address), *streamlit_args])
     hosts = allowed_hosts(os.environ.get("SERVICETJEK_BASE_URL"))
     run_dir = Path(tempfile.mkdtemp(prefix="servicetjek-front-"))
-    upstream_port = free_port()
+    apps = AppServers(app_servers, list(streamlit_args))
     config = run_dir / "nginx.conf"
     cache = static_cache()
-    config.write_text(nginx_config(listen=address, port=port, upstream_port=upstream_port, cache=cache,
+    config.write_text(nginx_config(listen=address, port=port, upstream_ports=apps.ports, cache=cache,
                                    run_dir=run_dir, hosts=hosts, tls=tls,
                                    brotli_static=(cache / "index.html.br").exists()))
-    app = subprocess.Popen([*serve_args(upstream_port, "127.0.0.1"), *streamlit_args])
     front = None
     stopping = False
 
@@ -492,23 +583,18 @@ def run(port: int, address: str, tls: tuple[str, str] | None = None, streamlit_a
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
     try:
-        _wait_healthy(upstream_port, app)
+        apps.start_all()
         front = subprocess.Popen([nginx, "-p", str(run_dir), "-c", str(config), "-e", "stderr", "-g", "daemon off;"])
         scheme = "https" if tls else "http"
+        ports = ", ".join(str(p) for p in apps.ports)
         print(f"servicetjek: serving on {scheme}://{address}:{port} (nginx front, Streamlit on 127.0.0.1:"
-              f"{upstream_port}); accepting host names {', '.join(hosts)} and IP addresses", flush=True)
-        while not stopping and app.poll() is None and front.poll() is None:
+              f"{ports}); accepting host names {', '.join(hosts)} and IP addresses", flush=True)
+        while not stopping and front.poll() is None and apps.check():
             time.sleep(0.5)
     finally:
-        for proc in (front, app):
-            if proc is not None and proc.poll() is None:
-                proc.terminate()
-        for proc in (front, app):
-            if proc is not None:
-                try:
-                    proc.wait(timeout=20)
-                except subprocess.TimeoutExpired:
-                    proc.kill()
+        if front is not None:
+            stop_processes([front])
+        apps.stop()
         shutil.rmtree(run_dir, ignore_errors=True)
     return 0 if stopping else 1
 
@@ -519,15 +605,18 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--address", default="0.0.0.0")
     parser.add_argument("--tls-cert", help="certificate (PEM) to terminate TLS in nginx")
     parser.add_argument("--tls-key", help="its private key (PEM)")
+    parser.add_argument("--app-servers", type=int, default=int(os.environ.get("SERVICETJEK_APP_SERVERS", "1")),
+                        help="Streamlit processes behind nginx (more than one needs PostgreSQL)")
     parser.add_argument("--print-config", action="store_true", help="print the nginx config and exit")
     args, streamlit_args = parser.parse_known_args(argv)
     tls = (args.tls_cert, args.tls_key) if args.tls_cert and args.tls_key else None
     if args.print_config:
         hosts = allowed_hosts(os.environ.get("SERVICETJEK_BASE_URL"))
-        print(nginx_config(listen=args.address, port=args.port, upstream_port=8502, cache=static_cache(),
+        upstream_ports = list(range(8502, 8502 + max(1, args.app_servers)))
+        print(nginx_config(listen=args.address, port=args.port, upstream_ports=upstream_ports, cache=static_cache(),
                            run_dir=Path("/run/servicetjek"), hosts=hosts, tls=tls))
         return 0
-    return run(args.port, args.address, tls, streamlit_args)
+    return run(args.port, args.address, tls, streamlit_args, args.app_servers)
 
 
 if __name__ == "__main__":

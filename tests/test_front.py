@@ -188,7 +188,7 @@ def test_tls_sample_config_is_valid_nginx(tmp_path):
                                                          serialization.NoEncryption()))
     port, upstream = free_port(), free_port()
     config = tmp_path / "nginx.conf"
-    config.write_text(front.nginx_config(listen="127.0.0.1", port=port, upstream_port=upstream,
+    config.write_text(front.nginx_config(listen="127.0.0.1", port=port, upstream_ports=[upstream],
                                          cache=front.static_cache(), run_dir=tmp_path, hosts=["localhost"],
                                          tls=(str(tmp_path / "cert.pem"), str(tmp_path / "key.pem"))))
     proc = subprocess.Popen([NGINX, "-p", str(tmp_path), "-c", str(config), "-e", "stderr", "-g", "daemon off;"])

@@ -103,13 +103,13 @@ def test_middleware_sets_a_random_httponly_cookie_on_the_shell_when_absent():
 
 
 def test_nginx_config_sets_the_cookie_only_on_the_shell_when_absent(tmp_path):
-    config = front.nginx_config(listen="127.0.0.1", port=1, upstream_port=2, cache=tmp_path, run_dir=tmp_path,
+    config = front.nginx_config(listen="127.0.0.1", port=1, upstream_ports=[2], cache=tmp_path, run_dir=tmp_path,
                                 hosts=["localhost"])
     assert 'map $cookie_stk_b $browser_cookie' in config
     assert '"~^[0-9a-f]{32}$" "";' in config
     assert "stk_b=$request_id; Path=/; Max-Age=31536000; HttpOnly; SameSite=Lax\"" in config
     shell = config.split("location = / {", 1)[1].split("}", 1)[0]
     assert "add_header Set-Cookie $browser_cookie always;" in shell
-    tls = front.nginx_config(listen="127.0.0.1", port=1, upstream_port=2, cache=tmp_path, run_dir=tmp_path,
+    tls = front.nginx_config(listen="127.0.0.1", port=1, upstream_ports=[2], cache=tmp_path, run_dir=tmp_path,
                              hosts=["localhost"], tls=("c", "k"))
     assert "SameSite=Lax; Secure\"" in tls

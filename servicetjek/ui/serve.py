@@ -93,7 +93,15 @@ def warm_up() -> None:
     rounds.start_sweeper(database)
     warm_charts()
     settings.cookie_key(db.get_db(), os.environ.get("SERVICETJEK_COOKIE_KEY"))  # create it before any visitor
-    announce_setup_code(users.new_setup_code(db.get_db()))
+    if not is_follower():
+        announce_setup_code(users.new_setup_code(db.get_db()))
+
+
+def is_follower() -> bool:
+    """An app server after the first of a cluster (servicetjek.front.AppServers)."""
+    from servicetjek.front import FOLLOWER_ENV
+
+    return os.environ.get(FOLLOWER_ENV) == "1"
 
 
 def announce_setup_code(code: str | None) -> None:
@@ -115,6 +123,8 @@ def start_backups() -> None:
     from servicetjek import backup, db
     from servicetjek.ui.common import secrets_section
 
+    if is_follower():
+        return  # the first app server of a cluster takes them
     backup.start_scheduler(db.get_db(), secrets_section("backup"))
 
 

@@ -162,19 +162,27 @@ def focused(page: Page) -> dict:
     }""")
 
 
-def tab_to(page: Page, wanted, limit: int = 40) -> dict:
+def tab_to(page: Page, wanted, limit: int = 60) -> dict:
     for _ in range(limit):
         page.keyboard.press("Tab")
         now = focused(page)
         if wanted(now):
             return now
-    raise AssertionError(f"Tab never reached the element; last focus {now}")
+    text = page.locator("[data-testid='stMain']").inner_text()[:500]
+    raise AssertionError(f"Tab never reached the element; last focus {now}; the page shows: {text}")
+
+
+def wait_for_rating_form(page: Page) -> None:
+    """The heading can come before the six questions: tab only once the form is complete."""
+    wait_ready(page)
+    expect(page.locator("[data-testid='stRadio']")).to_have_count(6, timeout=TIMEOUT)
+    expect(page.get_by_role("button", name="Send mine svar")).to_be_visible(timeout=TIMEOUT)
 
 
 def test_rating_form_works_with_the_keyboard_alone(server, browser):
     page = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True).new_page()
     page.goto(f"{server['url']}/?r={server['token']}")
-    wait_ready(page)
+    wait_for_rating_form(page)
     scores = [3, 1, 5, 2, 4, 2]
     for i, score in enumerate(scores):
         tab_to(page, lambda f, i=i: f["type"] == "radio" and f["group"] == i)

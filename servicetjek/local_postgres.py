@@ -1,0 +1,85 @@
+"""A throwaway PostgreSQL on loopback, from Debian's postgresql package: for trying several
+app servers on one machine (`make cluster`) and for the tests. Production uses a managed or
+properly installed PostgreSQL; see docs/operations.md.
+
+PostgreSQL refuses to run as root, so as root the cluster runs as the `postgres` system user
+(created by Debian's package) in a directory that user owns.
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+import pwd
+import shutil
+import subprocess
+import time
+from pathlib import Path
+
+
+def binaries() -> Path | None:
+    """The newest installed server's bin directory, or None when PostgreSQL is not installed."""
+    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"), key=lambda p: int(Path(p).parts[-3]))
+    return Path(found[-1]).parent if found else None
+
+
+class LocalPostgres:
+    """`with LocalPostgres(folder, port) as pg: pg.url` – started fresh or reused, stopped at exit."""
+
+    def __init__(self, folder: Path, port: int, database: str = "servicetjek"):
+        self.folder = Path(folder)
+        self.data = self.folder / "pgdata"
+        self.port = port
+        self.database = database
+        self.bin = binaries()
+        if self.bin is None:
+            raise RuntimeError("PostgreSQL is not installed (apt-get install -y postgresql)")
+        self.user = "postgres" if os.geteuid() == 0 else pwd.getpwuid(os.getuid()).pw_name
+
+    @property
+    def url(self) -> str:
+        return f"postgresql://{self.user}@127.0.0.1:{self.port}/{self.database}"
+
+    def _run(self, *args: str, check: bool = True) -> subprocess.CompletedProcess:
+        command = [str(self.bin / args[0]), *args[1:]]
+        if os.geteuid() == 0:
+            command = ["runuser", "-u", "postgres", "--", *command]
+        return subprocess.run(command, check=check, capture_output=True, text=True, cwd="/")
+
+    def start(self) -> str:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        if os.geteuid() == 0:
+            shutil.chown(self.folder, "postgres", "postgres")
+        if not (self.data / "PG_VERSION").exists():
+            self._run("initdb", "-D", str(self.data), "-A", "trust", "-U", self.user, "-E", "UTF8",
+                      "--no-sync", "--locale=C.UTF-8")
+        # Loopback only, no Unix socket in a shared folder; fsync stays on (crash tests rely on it).
+        options = f"-c listen_addresses=127.0.0.1 -p {self.port} -k {self.data} -c max_connections=200"
+        started = self._run("pg_ctl", "-D", str(self.data), "-l", str(self.data / "server.log"), "-o", options,
+                            "-w", "-t", "60", "start", check=False)
+        if started.returncode != 0:
+            log = (self.data / "server.log").read_text(errors="replace").strip().splitlines()[-3:]
+            raise RuntimeError("PostgreSQL did not start: " + " / ".join(log))
+        self._create_database()
+        return self.url
+
+    def _create_database(self) -> None:
+        deadline = time.time() + 30
+        while True:
+            done = self._run("createdb", "-h", "127.0.0.1", "-p", str(self.port), "-U", self.user,
+                             self.database, check=False)
+            if done.returncode == 0 or "already exists" in done.stderr:
+                return
+            if time.time() > deadline:
+                raise RuntimeError(f"createdb failed: {done.stderr.strip()}")
+            time.sleep(0.2)
+
+    def stop(self) -> None:
+        self._run("pg_ctl", "-D", str(self.data), "-m", "fast", "-w", "stop", check=False)
+
+    def __enter__(self) -> LocalPostgres:
+        self.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
