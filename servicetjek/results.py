@@ -174,13 +174,15 @@ def released_glance(db: Database, user: User, round_list: list[Round]) -> dict[i
     if not round_list:
         return {}
     # Per round first, then joined: ~25 ms for 400 rounds of 1,225 answers (a join first: ~40 ms).
-    squares = ", ".join(f"sum({t}::INTEGER) AS s_{t}, sum({t}::INTEGER * {t}) AS q_{t}" for t in THEME_IDS)
+    squares = ", ".join(f"sum(CAST({t} AS INTEGER)) AS s_{t}, sum(CAST({t} AS INTEGER) * {t}) AS q_{t}"
+                        for t in THEME_IDS)
     ids = [r.id for r in round_list]
     rows = db.query(
-        f"WITH x AS (SELECT round_id, count(*) AS n, {squares} FROM responses WHERE list_contains($ids, round_id)"
+        f"WITH x AS (SELECT round_id, count(*) AS n, {squares} FROM responses WHERE round_id = ANY(?)"
         " GROUP BY round_id) SELECT r.id, s.round_id IS NULL, s.holding_file IS NULL, coalesce(s.settled, false),"
-        " coalesce(x.n, 0), x.* EXCLUDE (round_id, n) FROM rounds r LEFT JOIN round_state s ON s.round_id = r.id"
-        " LEFT JOIN x ON x.round_id = r.id WHERE list_contains($ids, r.id)", {"ids": ids})
+        f" coalesce(x.n, 0), {', '.join(f'x.s_{t}, x.q_{t}' for t in THEME_IDS)}"
+        " FROM rounds r LEFT JOIN round_state s ON s.round_id = r.id"
+        " LEFT JOIN x ON x.round_id = r.id WHERE r.id = ANY(?)", [ids, ids])
     by_id = {r.id: r for r in round_list}
     out = {}
     for round_id, no_state, nothing_held, settled, n, *sums in rows:
