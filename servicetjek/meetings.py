@@ -72,7 +72,7 @@ def get(db: Database, meeting_id: int) -> Meeting | None:
 def for_departments(db: Database, department_ids: set[int]) -> list[Meeting]:
     if not department_ids:
         return []
-    rows = db.query(f"SELECT {_COLUMNS} FROM meetings WHERE list_contains(?, department_id)"
+    rows = db.query(f"SELECT {_COLUMNS} FROM meetings WHERE department_id = ANY(?)"
                     " ORDER BY starts_at DESC, id DESC", [sorted(department_ids)])
     return [_row(r) for r in rows]
 
@@ -230,7 +230,7 @@ def go_to_step(db: Database, user: User, meeting_id: int, step_index: int, now: 
             cur.execute("UPDATE meeting_step_times SET ended_at = ? WHERE meeting_id = ? AND step_index = ?",
                         [now, meeting.id, meeting.current_step])
         cur.execute("INSERT INTO meeting_step_times (meeting_id, step_index, started_at) VALUES (?, ?, ?)"
-                    " ON CONFLICT DO UPDATE SET started_at = started_at, ended_at = NULL",
+                    " ON CONFLICT (meeting_id, step_index) DO UPDATE SET ended_at = NULL",
                     [meeting.id, step_index, now])
         cur.execute("UPDATE meetings SET status = 'running', current_step = ? WHERE id = ?", [step_index, meeting.id])
 
@@ -253,9 +253,11 @@ def finish(db: Database, user: User, meeting_id: int, now: datetime | None = Non
 
 def step_times(db: Database, meeting_id: int) -> dict[int, float]:
     """Minutes actually spent per agenda item (finished items only)."""
-    rows = db.query("SELECT step_index, date_diff('second', started_at, ended_at) FROM meeting_step_times"
+    rows = db.query("SELECT step_index, started_at, ended_at FROM meeting_step_times"
                     " WHERE meeting_id = ? AND ended_at IS NOT NULL", [meeting_id])
-    return {i: seconds / 60 for i, seconds in rows}
+    # whole seconds passed, as a clock shows them
+    return {i: (end.replace(microsecond=0) - start.replace(microsecond=0)).total_seconds() / 60
+            for i, start, end in rows}
 
 
 def countdown(started_at: datetime, minutes: int, now: datetime) -> tuple[int, bool]:
@@ -403,12 +405,18 @@ def sort_proposal(db: Database, user: User, meeting_id: int, trial_id: int, base
     proposal = trials.get(db, trial_id)
     if proposal is None or proposal.meeting_id != meeting.id:
         raise MeetingError("meetings.proposal_unknown")
-    if chosen and not proposal.chosen:
-        limit = group_choice_limits(meeting).get(proposal.theme, CHOOSE_MAX)
-        already = sum(p.chosen for p in trials.for_meeting(db, meeting.id) if p.theme == proposal.theme)
-        if already >= limit:
+    limit = group_choice_limits(meeting).get(proposal.theme, CHOOSE_MAX)
+
+    def within_limit(cur) -> None:
+        # Counted in the choosing transaction: two people choosing at once (on PostgreSQL from
+        # two app processes, where SERIALIZABLE retries the loser) cannot pass the limit together.
+        n = cur.execute("SELECT count(*) FROM trials WHERE meeting_id = ? AND theme = ? AND chosen",
+                        [meeting.id, proposal.theme]).fetchone()[0]
+        if n > limit:
             raise MeetingError("meetings.choose_max", n=limit)
-    return trials.place(db, user, trial_id, base_version, purpose, timing, bool(chosen))
+
+    return trials.place(db, user, trial_id, base_version, purpose, timing, bool(chosen),
+                        check=within_limit if chosen and not proposal.chosen else None)
 
 
 def decide(db: Database, user: User, meeting_id: int, form: str, chosen: dict[int, tuple[str, date | None]],
