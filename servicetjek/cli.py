@@ -11,15 +11,14 @@ import argparse
 import sys
 from pathlib import Path
 
-import duckdb
-
-from servicetjek.db import Database, database_path
+from servicetjek.db import database_target, driver_errors, is_postgres, open_database
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="servicetjek", description="Servicetjek: a service check for the hybrid workplace.",
-        epilog="The database is the file named by SERVICETJEK_DB (default: data/servicetjek.duckdb).",
+        epilog="The database is the file named by SERVICETJEK_DB (default: data/servicetjek.duckdb), "
+               "or the PostgreSQL database of a postgresql:// URL there.",
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     sub.add_parser("serve", help="start the web app as `make run` does: nginx in front when installed "
@@ -47,24 +46,28 @@ def main(argv: list[str]) -> int:
 
         demo.main(["--seed", str(args.seed), "--size", str(args.size), *(["--reset"] if args.reset else [])])
         return 0
+    target = database_target()
+    shown = "PostgreSQL" if is_postgres(target) else target  # a URL may carry a password
     if args.command == "migrate":
-        db = Database(database_path())
-        print(f"{database_path()}: {', '.join(db.applied) if db.applied else 'up to date'}")
+        db = open_database(target)
+        print(f"{shown}: {', '.join(db.applied) if db.applied else 'up to date'}")
         db.close()
         return 0
+    if is_postgres(target):
+        raise ValueError("on PostgreSQL, back up and restore with pg_dump and pg_restore (README: PostgreSQL)")
     from servicetjek import backup
 
     if args.command == "backup":
-        db = Database(database_path())
+        db = open_database(target)
         try:
             backup.make_backup(db, args.file)
         finally:
             db.close()
-        print(f"backup of {database_path()} written to {args.file}")
+        print(f"backup of {target} written to {args.file}")
         return 0
-    previous = backup.restore(args.file, database_path())
+    previous = backup.restore(args.file, Path(target))
     kept = f"; the replaced file is kept as {previous}" if previous else ""
-    print(f"{database_path()} restored from {args.file}{kept}")
+    print(f"{target} restored from {args.file}{kept}")
     return 0
 
 
@@ -72,7 +75,7 @@ def run() -> None:
     """Entry point of the installed `servicetjek` command."""
     try:
         sys.exit(main(sys.argv[1:]))
-    except (OSError, ValueError, duckdb.Error) as error:
+    except (OSError, ValueError, *driver_errors()) as error:
         # Typically: the file is missing, or the app is running and holds the database.
         print(f"servicetjek: {error}", file=sys.stderr)
         sys.exit(1)

@@ -1,4 +1,11 @@
-"""The only module that talks to DuckDB.
+"""The data-access layer: the only module that talks to DuckDB (servicetjek/pg.py talks to
+PostgreSQL, chosen by SERVICETJEK_DB=postgresql://...).
+
+The domain modules speak one SQL subset that both engines run: `?` placeholders, ON
+CONFLICT, explicit GROUP BY, `x = ANY(?)` for list membership, CAST(... AS DOUBLE PRECISION)
+before a division, no engine-only functions. Migrations are shared; a file named
+`NNNN_name.<engine>.sql` applies to that engine only, and PostgreSQL reads DuckDB's
+TINYINT and empty-list defaults through `_PG_TYPES`.
 
 DuckDB allows one read-write process per file and raises ResourceInUse when threads
 share one connection, so the process keeps a single connection and every call works
@@ -10,10 +17,11 @@ from __future__ import annotations
 
 import os
 import random
+import re
 import threading
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -33,11 +41,43 @@ class WriteConflict(RuntimeError):
     """A write kept conflicting with concurrent writes and was given up."""
 
 
+def database_target() -> str:
+    """SERVICETJEK_DB: a DuckDB file, or a postgresql:// URL."""
+    return os.environ.get("SERVICETJEK_DB") or str(default_data_dir() / "servicetjek.duckdb")
+
+
 def database_path() -> Path:
-    return Path(os.environ.get("SERVICETJEK_DB") or default_data_dir() / "servicetjek.duckdb")
+    return Path(database_target())
+
+
+def is_postgres(target: str | Path) -> bool:
+    return str(target).startswith(("postgresql://", "postgres://"))
+
+
+def open_database(target: str | Path) -> Database:
+    if is_postgres(target):
+        from servicetjek.pg import PostgresDatabase
+
+        return PostgresDatabase(str(target))
+    return Database(target)
+
+
+def driver_errors() -> tuple[type[BaseException], ...]:
+    """The database drivers' own error classes (for a command line that reports them plainly)."""
+    try:
+        import psycopg
+    except ImportError:  # pragma: no cover - declared dependency
+        return (duckdb.Error,)
+    return duckdb.Error, psycopg.Error
 
 
 class Database:
+    """The DuckDB engine, and the behaviour both engines share."""
+
+    engine = "duckdb"
+    integrity_errors: tuple[type[BaseException], ...] = (duckdb.ConstraintException,)
+    storage_errors: tuple[type[BaseException], ...] = (duckdb.IOException, OSError)
+
     def __init__(self, path: str | Path):
         self.path = str(path)
         if self.path != ":memory:":
@@ -50,6 +90,9 @@ class Database:
         # One process owns the file (DuckDB allows no second writer), so a read can be
         # memoised until this process commits its next write.
         self.generation = 0
+        self._start()
+
+    def _start(self) -> None:
         self._generation_lock = threading.Lock()
         self._memo: dict[tuple, tuple[int, Any]] = {}
         self._close_hooks: list[Callable[[], None]] = []
@@ -92,15 +135,31 @@ class Database:
         For reads on the hot path of a staff-meeting burst (the round behind a link, the
         thresholds): each DuckDB query costs ~0.3-1.5 ms of a two-core server.
         """
+        generation = self.current_generation()  # read first: a write during load() makes the entry stale
         hit = self._memo.get(key)
-        if hit is not None and hit[0] == self.generation:
+        if hit is not None and hit[0] == generation:
             return hit[1]
-        generation = self.generation  # read first: a write during load() makes this entry stale
         value = load()
         if len(self._memo) >= MEMO_SIZE:
             self._memo.clear()
         self._memo[key] = (generation, value)
         return value
+
+    def current_generation(self) -> int:
+        """A number that grows with every committed write a memoised read may depend on."""
+        return self.generation
+
+    def migration_lock(self):
+        """Held while migrations run: one process owns a DuckDB file, so there is nothing to hold."""
+        return nullcontext()
+
+    def bootstrap(self, cur) -> None:
+        """Tables the migrations themselves need."""
+        cur.execute(
+            "CREATE TABLE IF NOT EXISTS schema_migrations ("
+            " version INTEGER PRIMARY KEY, name VARCHAR NOT NULL,"
+            " applied_at TIMESTAMP DEFAULT current_timestamp)"
+        )
 
     def _bump_generation(self) -> None:
         # Locked so the number only grows: two writers must not store the same or an older one.
@@ -118,7 +177,7 @@ class Database:
             result = self._run_with_retries(work)
             committed = True
             return result
-        except (duckdb.IOException, OSError) as exc:
+        except self.storage_errors as exc:
             if is_disk_full(exc):  # rolled back: tell the user plainly instead of an error page
                 raise StorageFull() from exc
             raise
@@ -153,6 +212,17 @@ class Database:
     def execute(self, sql: str, params: list | tuple = ()) -> None:
         self.transaction(lambda cur: cur.execute(sql, params))
 
+    def insert_rows(self, table: str, columns: list[str], frame) -> None:
+        """Bulk-insert a pandas DataFrame's `columns` into `table` (demo data, benchmarks)."""
+
+        def work(cur):
+            cur.register("incoming_rows", frame)
+            names = ", ".join(columns)
+            cur.execute(f"INSERT INTO {table} ({names}) SELECT {names} FROM incoming_rows")
+            cur.unregister("incoming_rows")
+
+        self.transaction(work)
+
 
 def keep_private(path: str) -> None:
     """The database holds every answer and, without a configured secret, the sign-in cookie
@@ -171,35 +241,45 @@ def _rollback(cur: duckdb.DuckDBPyConnection) -> None:
         pass  # already rolled back by DuckDB after a failed statement
 
 
-def migrations() -> list[tuple[int, str, str]]:
+ENGINES = ("duckdb", "postgresql")
+# DuckDB spellings in the shared migrations that PostgreSQL reads differently.
+_PG_TYPES = ((re.compile(r"\bTINYINT\b"), "SMALLINT"), (re.compile(r"DEFAULT \[\]"), "DEFAULT '{}'"))
+
+
+def migrations(engine: str = "duckdb") -> list[tuple[int, str, str]]:
+    """(version, name, sql) of the migrations for `engine`: shared files, and `NNNN_x.<engine>.sql`."""
     found = []
     for file in sorted(MIGRATIONS_DIR.glob("[0-9][0-9][0-9][0-9]_*.sql")):
-        found.append((int(file.name[:4]), file.name, file.read_text(encoding="utf-8")))
+        suffix = file.name.removesuffix(".sql").rpartition(".")[2]
+        if suffix in ENGINES and suffix != engine:
+            continue
+        sql = file.read_text(encoding="utf-8")
+        if engine == "postgresql":
+            for pattern, replacement in _PG_TYPES:
+                sql = pattern.sub(replacement, sql)
+        found.append((int(file.name[:4]), file.name, sql))
     return found
 
 
 def migrate(db: Database) -> list[str]:
-    """Apply pending forward-only migrations; returns the names applied now."""
-    with db.cursor() as cur:
-        cur.execute(
-            "CREATE TABLE IF NOT EXISTS schema_migrations ("
-            " version INTEGER PRIMARY KEY, name VARCHAR NOT NULL,"
-            " applied_at TIMESTAMP DEFAULT current_timestamp)"
-        )
-    done = {row[0] for row in db.query("SELECT version FROM schema_migrations")}
-    applied = []
-    for version, name, sql in migrations():
-        if version in done:
-            continue
+    """Apply pending forward-only migrations once per deployment; returns the names applied now."""
+    with db.migration_lock():
+        with db.cursor() as cur:
+            db.bootstrap(cur)
+        done = {row[0] for row in db.query("SELECT version FROM schema_migrations")}
+        applied = []
+        for version, name, sql in migrations(db.engine):
+            if version in done:
+                continue
 
-        def apply(cur, sql=sql, version=version, name=name):
-            for statement in _split_sql(sql):
-                cur.execute(statement)
-            cur.execute("INSERT INTO schema_migrations (version, name) VALUES (?, ?)", [version, name])
+            def apply(cur, sql=sql, version=version, name=name):
+                for statement in _split_sql(sql):
+                    cur.execute(statement)
+                cur.execute("INSERT INTO schema_migrations (version, name) VALUES (?, ?)", [version, name])
 
-        db.transaction(apply)
-        applied.append(name)
-    return applied
+            db.transaction(apply)
+            applied.append(name)
+        return applied
 
 
 def _split_sql(sql: str) -> list[str]:
@@ -215,13 +295,13 @@ def get_db() -> Database:
     """The process-wide database, opened (and migrated) on first use."""
     global _instance
     current = _instance
-    if current is not None and current.path == str(database_path()):
+    if current is not None and current.path == database_target():
         return current  # lock-free fast path: a lock here convoys hundreds of sessions
     with _lock:
-        if _instance is None or _instance.path != str(database_path()):
+        if _instance is None or _instance.path != database_target():
             if _instance is not None:
                 _instance.close()
-            _instance = Database(database_path())
+            _instance = open_database(database_target())
         return _instance
 
 

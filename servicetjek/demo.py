@@ -61,16 +61,7 @@ def _answers(rng: np.random.Generator, profile: np.ndarray, n: int, round_id: in
 
 def insert_frame(db: Database, frame: pd.DataFrame) -> None:
     """Bulk-insert generated answers (columns as in `responses`, without the key)."""
-
-    def work(cur):
-        cur.register("generated_answers", frame)
-        cur.execute(
-            "INSERT INTO responses (round_id, cohesion, flexibility, availability, focus, trust, fairness,"
-            " respondent_group, comment) SELECT round_id, cohesion, flexibility, availability, focus, trust,"
-            " fairness, respondent_group, comment FROM generated_answers")
-        cur.unregister("generated_answers")
-
-    db.transaction(work)
+    db.insert_rows("responses", ["round_id", *THEME_IDS, "respondent_group", "comment"], frame)
 
 
 def generate(db: Database, seed: int = 7, size: int = 1, responses_per_round: int | None = None,

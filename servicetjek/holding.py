@@ -400,6 +400,8 @@ def copy_open_answers(db: Database, cur: duckdb.DuckDBPyConnection, target: str)
 
 def adopt_held(db: Database) -> None:
     """After a restore: turn a backup's held answers and codes back into holding files."""
+    if db.engine != "duckdb":
+        return  # backups and restores of PostgreSQL are pg_dump's
     present = {r[0] for r in db.query("SELECT table_name FROM duckdb_tables() WHERE table_name IN"
                                       " ('held_answers', 'held_codes')")}
     if present != set(HELD_TABLES):

@@ -72,7 +72,7 @@ def get(db: Database, meeting_id: int) -> Meeting | None:
 def for_departments(db: Database, department_ids: set[int]) -> list[Meeting]:
     if not department_ids:
         return []
-    rows = db.query(f"SELECT {_COLUMNS} FROM meetings WHERE list_contains(?, department_id)"
+    rows = db.query(f"SELECT {_COLUMNS} FROM meetings WHERE department_id = ANY(?)"
                     " ORDER BY starts_at DESC, id DESC", [sorted(department_ids)])
     return [_row(r) for r in rows]
 
@@ -230,7 +230,7 @@ def go_to_step(db: Database, user: User, meeting_id: int, step_index: int, now: 
             cur.execute("UPDATE meeting_step_times SET ended_at = ? WHERE meeting_id = ? AND step_index = ?",
                         [now, meeting.id, meeting.current_step])
         cur.execute("INSERT INTO meeting_step_times (meeting_id, step_index, started_at) VALUES (?, ?, ?)"
-                    " ON CONFLICT DO UPDATE SET started_at = started_at, ended_at = NULL",
+                    " ON CONFLICT (meeting_id, step_index) DO UPDATE SET ended_at = NULL",
                     [meeting.id, step_index, now])
         cur.execute("UPDATE meetings SET status = 'running', current_step = ? WHERE id = ?", [step_index, meeting.id])
 
@@ -253,9 +253,11 @@ def finish(db: Database, user: User, meeting_id: int, now: datetime | None = Non
 
 def step_times(db: Database, meeting_id: int) -> dict[int, float]:
     """Minutes actually spent per agenda item (finished items only)."""
-    rows = db.query("SELECT step_index, date_diff('second', started_at, ended_at) FROM meeting_step_times"
+    rows = db.query("SELECT step_index, started_at, ended_at FROM meeting_step_times"
                     " WHERE meeting_id = ? AND ended_at IS NOT NULL", [meeting_id])
-    return {i: seconds / 60 for i, seconds in rows}
+    # whole seconds passed, as a clock shows them
+    return {i: (end.replace(microsecond=0) - start.replace(microsecond=0)).total_seconds() / 60
+            for i, start, end in rows}
 
 
 def countdown(started_at: datetime, minutes: int, now: datetime) -> tuple[int, bool]:

@@ -178,10 +178,17 @@ def recommendation(result: RoundResults, with_groups: bool = True) -> routing.Re
 NOT_WORKSHOP = "r.id NOT IN (SELECT round_id FROM workshop_rounds)"
 
 
-def _rollup_sql(period: bool) -> str:
+def _share(part: str, whole: str, condition: str | None = None) -> str:
+    """sum(part) / sum(whole) as a fraction on both engines (PostgreSQL divides integers whole)."""
+    where = f" FILTER (WHERE {condition})" if condition else ""
+    return f"CAST(sum({part}){where} AS DOUBLE PRECISION) / sum({whole}){where}"
+
+
+def _rollup_sql(period: bool, k: int) -> str:
+    k = int(k)  # a number from the settings, written into the SQL
     sums = ", ".join(f"sum(x.{t}) AS s_{t}" for t in THEME_IDS)
-    means = ", ".join(f"sum(s_{t}) FILTER (WHERE n >= $k) / sum(n) FILTER (WHERE n >= $k) AS {t}" for t in THEME_IDS)
-    where = f"WHERE {NOT_WORKSHOP}" + (" AND r.opens_at >= $start AND r.opens_at < $end" if period else "")
+    means = ", ".join(f"{_share(f's_{t}', 'n', f'n >= {k}')} AS {t}" for t in THEME_IDS)
+    where = f"WHERE {NOT_WORKSHOP}" + (" AND r.opens_at >= ? AND r.opens_at < ?" if period else "")
     return f"""
         WITH RECURSIVE anc(id, ancestor) AS (
             SELECT id, id FROM departments
@@ -191,17 +198,17 @@ def _rollup_sql(period: bool) -> str:
         ),
         per_round AS (
             SELECT r.id AS round_id, r.department_id, count(x.round_id) AS n,
-                   coalesce(any_value(s.held_back), 0) AS held, {sums}
+                   coalesce(max(s.held_back), 0) AS held, {sums}
             FROM rounds r LEFT JOIN responses x ON r.id = x.round_id
             LEFT JOIN round_state s ON s.round_id = r.id {where}
             GROUP BY r.id, r.department_id
-            HAVING count(x.round_id) + coalesce(any_value(s.held_back), 0) > 0
+            HAVING count(x.round_id) + coalesce(max(s.held_back), 0) > 0
         )
         SELECT anc.ancestor AS department_id,
                sum(n + held) AS answers_total,
-               coalesce(sum(n) FILTER (WHERE n >= $k), 0) AS n,
-               count(*) FILTER (WHERE n >= $k) AS rounds_counted,
-               count(*) FILTER (WHERE n < $k) AS rounds_too_small,
+               coalesce(sum(n) FILTER (WHERE n >= {k}), 0) AS n,
+               count(*) FILTER (WHERE n >= {k}) AS rounds_counted,
+               count(*) FILTER (WHERE n < {k}) AS rounds_too_small,
                {means}
         FROM per_round JOIN anc ON anc.id = per_round.department_id
         GROUP BY anc.ancestor
@@ -224,7 +231,7 @@ def unit_rollup(db: Database, user: User, start: datetime, end: datetime,
         allowed &= org.subtree_ids(departments, root_id)
     k = settings.min_answers(db)
     rows = {r["department_id"]: r for r in db.query_dicts(
-        _rollup_sql(period=True), {"k": k, "start": start, "end": end})}
+        _rollup_sql(period=True, k=k), [start, end])}
     out, path_names = [], org.paths(departments)
     for dept, depth in org.ordered_tree([d for d in departments if d.id in allowed]):
         row = rows.get(dept.id) or {"answers_total": 0, "n": 0, "rounds_counted": 0, "rounds_too_small": 0}
@@ -251,14 +258,14 @@ def trend(db: Database, user: User, department_id: int) -> list[dict]:
     k = settings.min_answers(db)
     ids = sorted(org.subtree_ids(departments, department_id))
     sums = ", ".join(f"sum(x.{t}) AS {t}" for t in THEME_IDS)
-    means = ", ".join(f"sum({t}) / sum(n) AS {t}" for t in THEME_IDS)
+    means = ", ".join(f"{_share(t, 'n')} AS {t}" for t in THEME_IDS)
     return db.query_dicts(
         f"WITH per_round AS (SELECT r.id, r.title, {clock.sql_local_date('r.opens_at')} AS day, count(*) AS n, {sums}"
         " FROM responses x JOIN rounds r ON r.id = x.round_id"
-        f" WHERE list_contains(?, r.department_id) AND {NOT_WORKSHOP}"
+        f" WHERE r.department_id = ANY(?) AND {NOT_WORKSHOP}"
         " GROUP BY r.id, r.title, day HAVING count(*) >= ?)"
         f" SELECT day AS opens_at, string_agg(DISTINCT title, ', ' ORDER BY title) AS title,"
-        f" list(id ORDER BY id) AS round_ids, sum(n) AS n, {means} FROM per_round GROUP BY day ORDER BY day",
+        f" array_agg(id ORDER BY id) AS round_ids, sum(n) AS n, {means} FROM per_round GROUP BY day ORDER BY day",
         [ids, k])
 
 

@@ -121,7 +121,7 @@ def for_departments(db: Database, department_ids: set[int]) -> list[Round]:
     if not department_ids:
         return []
     rows = db.query(
-        f"SELECT {_COLUMNS} FROM rounds WHERE list_contains(?, department_id) ORDER BY opens_at DESC, id DESC",
+        f"SELECT {_COLUMNS} FROM rounds WHERE department_id = ANY(?) ORDER BY opens_at DESC, id DESC",
         [sorted(department_ids)],
     )
     return [_row_to_round(r) for r in rows]

@@ -6,8 +6,6 @@ import os
 import secrets
 import time
 
-import duckdb
-
 from servicetjek.db import Database
 from servicetjek.errors import DomainError
 
@@ -92,7 +90,7 @@ def cookie_key(db: Database, secrets_value: str | None = None) -> str:
         try:
             db.execute("INSERT INTO settings VALUES ('cookie_key', ?) ON CONFLICT (key) DO NOTHING",
                        [secrets.token_urlsafe(48)])
-        except duckdb.ConstraintException:
+        except db.integrity_errors:
             time.sleep(0.001 * (attempt + 1))
     raise RuntimeError("could not store the sign-in cookie key")
 

@@ -83,7 +83,7 @@ def get(db: Database, trial_id: int) -> Trial | None:
 def for_departments(db: Database, department_ids: set[int]) -> list[Trial]:
     if not department_ids:
         return []
-    rows = db.query(f"SELECT {_COLUMNS} FROM trials WHERE list_contains(?, department_id) ORDER BY id",
+    rows = db.query(f"SELECT {_COLUMNS} FROM trials WHERE department_id = ANY(?) ORDER BY id",
                     [sorted(department_ids)])
     return [Trial(*r) for r in rows]
 
@@ -289,7 +289,7 @@ def start(db: Database, user: User, trial_id: int, base_version: int, start_date
     def schedule(cur):
         cur.execute("DELETE FROM trial_checkins WHERE trial_id = ? AND done_at IS NULL", [trial.id])
         for due, kind in plan:
-            cur.execute("INSERT OR IGNORE INTO trial_checkins (trial_id, due, kind) VALUES (?, ?, ?)",
+            cur.execute("INSERT INTO trial_checkins (trial_id, due, kind) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
                         [trial.id, due, kind])
 
     changes = {"status": "running", "start_date": start_date, "weeks": weeks, "rhythm": rhythm}
@@ -311,7 +311,7 @@ def checkpoints_for(db: Database, trial_ids: list[int]) -> list[Checkpoint]:
     if not trial_ids:
         return []
     rows = db.query("SELECT trial_id, due, kind, done_at, learned, continue_with, adjust FROM trial_checkins"
-                    " WHERE list_contains(?, trial_id) ORDER BY due, kind", [trial_ids])
+                    " WHERE trial_id = ANY(?) ORDER BY due, kind", [trial_ids])
     return [Checkpoint(*r) for r in rows]
 
 
@@ -386,7 +386,8 @@ def overview(db: Database, user: User, department_ids: list[int]) -> list[dict]:
     if not wanted:
         return []
     return db.query_dicts("SELECT department_id, theme, status, count(*) AS n FROM trials"
-                          " WHERE list_contains(?, department_id) GROUP BY ALL ORDER BY department_id, theme, status",
+                          " WHERE department_id = ANY(?) GROUP BY department_id, theme, status"
+                          " ORDER BY department_id, theme, status",
                           [wanted])
 
 
