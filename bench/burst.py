@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import secrets
 import socket
 import statistics
 import subprocess
@@ -68,10 +69,10 @@ def start_server(args: list[str], port: int, env: dict) -> subprocess.Popen:
 
 class Session:
     def __init__(self, url: str, query: str, browser: str | None = None):
-        """`browser`: the front's browser cookie value (BROWSER_COOKIE), which behind several
-        app servers decides which one serves this session."""
+        """`browser`: the front's browser cookie (BROWSER_COOKIE), as a browser has it after
+        loading the page shell; behind several app servers it decides which one serves it."""
         self.url, self.query = url, query
-        self.headers = {"Cookie": f"stk_b={browser}"} if browser else {}
+        self.headers = {"Cookie": f"stk_b={browser or secrets.token_hex(16)}"}
         self.ws = None
         self.page_hash = ""
         self.widgets: dict[str, list[str]] = {"radio": [], "button": [], "text_input": []}

@@ -93,8 +93,7 @@ def cluster(tmp_path_factory):
 
 
 def phones(cluster, token: str, n: int) -> list[burst.Session]:
-    return [burst.Session(f"ws://127.0.0.1:{cluster['port']}/_stcore/stream", f"r={token}", secrets.token_hex(16))
-            for _ in range(n)]
+    return [burst.Session(f"ws://127.0.0.1:{cluster['port']}/_stcore/stream", f"r={token}") for _ in range(n)]
 
 
 async def submit(session: burst.Session, states=None) -> bool:
@@ -189,7 +188,7 @@ def test_phones_of_a_killed_app_server_reconnect_to_the_other(cluster):
     async def send_or_reconnect(session: burst.Session) -> bool:
         try:
             return await submit(session)
-        except Exception:  # the websocket of the killed process: the phone reloads the link
+        except Exception:  # noqa: BLE001 - the killed process's websocket: the phone reloads the link
             session.widgets = {kind: [] for kind in session.widgets}
             await session.connect_and_render()
             return await submit(session)
