@@ -151,6 +151,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5)
     args = parser.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="servicetjek-cluster-bench-"))
+    folder.chmod(0o755)  # PostgreSQL's own user (as root: postgres) works in a folder below
     results = [measure("DuckDB, 1 app server", str(folder / "bench.duckdb"), 1, folder, args)]
     for app_servers in (1, 2):
         with LocalPostgres(folder / f"pg{app_servers}", burst.free_port()) as pg:

@@ -497,13 +497,13 @@ def cluster_problem(app_servers: int, nginx: str | None) -> str | None:
     return None
 
 
-def shared_streamlit_args(streamlit_args: list[str]) -> list[str]:
+COOKIE_SECRET_ENV = "STREAMLIT_SERVER_COOKIE_SECRET"  # Streamlit refuses it as a command-line flag
+
+
+def shared_cookie_secret() -> dict[str, str]:
     """One cookie secret for every app server: Streamlit signs its upload (XSRF) cookie with
     it, and a browser that fails over to another process must still be able to upload."""
-    if any(arg.startswith("--server.cookieSecret") for arg in streamlit_args):
-        return list(streamlit_args)
-    secret = os.environ.get("STREAMLIT_SERVER_COOKIE_SECRET") or secrets.token_hex(32)
-    return [*streamlit_args, "--server.cookieSecret", secret]
+    return {COOKIE_SECRET_ENV: os.environ.get(COOKIE_SECRET_ENV) or secrets.token_hex(32)}
 
 
 class AppServers:
@@ -511,13 +511,12 @@ class AppServers:
 
     def __init__(self, count: int, streamlit_args: list[str]):
         self.ports = [free_port() for _ in range(count)]
-        self.args = shared_streamlit_args(streamlit_args) if count > 1 else list(streamlit_args)
+        self.args = list(streamlit_args)
+        self.env = os.environ | (shared_cookie_secret() if count > 1 else {})
         self.procs: dict[int, subprocess.Popen] = {}
 
     def start(self, port: int) -> subprocess.Popen:
-        env = dict(os.environ)
-        if port != self.ports[0]:
-            env[FOLLOWER_ENV] = "1"
+        env = self.env | ({FOLLOWER_ENV: "1"} if port != self.ports[0] else {})
         self.procs[port] = subprocess.Popen([*serve_args(port, "127.0.0.1"), *self.args], env=env)
         return self.procs[port]
 
