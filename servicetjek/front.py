@@ -303,11 +303,13 @@ def _server_names(hosts: list[str]) -> str:
     return " ".join([*hosts, r"~^[0-9.]+$", r"~^[0-9a-f:]+$"])
 
 
-def upstream_servers(ports: list[int]) -> str:
-    return "\n".join(f"        server 127.0.0.1:{p} max_fails=1 fail_timeout=5s;" for p in ports)
+def upstream_servers(upstreams: list[int | str]) -> str:
+    """nginx `server` lines: a port is an app server on this machine, "host:port" one on another."""
+    return "\n".join(f"        server {u if isinstance(u, str) else f'127.0.0.1:{u}'} max_fails=1 fail_timeout=5s;"
+                     for u in upstreams)
 
 
-def nginx_config(*, listen: str, port: int, upstream_ports: list[int], cache: Path, run_dir: Path,
+def nginx_config(*, listen: str, port: int, upstream_ports: list[int | str], cache: Path, run_dir: Path,
                  hosts: list[str], tls: tuple[str, str] | None = None, mime_types: str = "/etc/nginx/mime.types",
                  user: str | None = None, brotli_static: bool = True) -> str:
     """One nginx config for the whole front (also the committed sample in deploy/)."""
@@ -607,12 +609,15 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--app-servers", type=int, default=int(os.environ.get("SERVICETJEK_APP_SERVERS", "1")),
                         help="Streamlit processes behind nginx (more than one needs PostgreSQL)")
     parser.add_argument("--print-config", action="store_true", help="print the nginx config and exit")
+    parser.add_argument("--upstreams", help="with --print-config: app servers on other machines, "
+                                            "host:port,host:port (docs/scaling.md)")
     args, streamlit_args = parser.parse_known_args(argv)
     tls = (args.tls_cert, args.tls_key) if args.tls_cert and args.tls_key else None
     if args.print_config:
         hosts = allowed_hosts(os.environ.get("SERVICETJEK_BASE_URL"))
-        upstream_ports = list(range(8502, 8502 + max(1, args.app_servers)))
-        print(nginx_config(listen=args.address, port=args.port, upstream_ports=upstream_ports, cache=static_cache(),
+        upstreams = (args.upstreams.split(",") if args.upstreams
+                     else list(range(8502, 8502 + max(1, args.app_servers))))
+        print(nginx_config(listen=args.address, port=args.port, upstream_ports=upstreams, cache=static_cache(),
                            run_dir=Path("/run/servicetjek"), hosts=hosts, tls=tls))
         return 0
     return run(args.port, args.address, tls, streamlit_args, args.app_servers)

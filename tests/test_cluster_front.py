@@ -117,3 +117,11 @@ def test_app_servers_share_one_cookie_secret_and_one_leads(monkeypatch):
     monkeypatch.setenv(front.COOKIE_SECRET_ENV, "configured")
     assert front.AppServers(2, []).env[front.COOKIE_SECRET_ENV] == "configured"
     assert os.environ.get(front.FOLLOWER_ENV) is None
+
+
+def test_the_printed_config_names_app_servers_on_other_machines(capsys):
+    assert front.main(["--print-config", "--upstreams", "10.0.0.11:8502,10.0.0.12:8502"]) == 0
+    upstream = capsys.readouterr().out.split("upstream streamlit {", 1)[1].split("}", 1)[0]
+    assert "hash $sticky_key consistent;" in upstream
+    assert [line.split()[1] for line in upstream.splitlines() if line.strip().startswith("server ")] == \
+        ["10.0.0.11:8502", "10.0.0.12:8502"]
