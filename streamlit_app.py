@@ -84,6 +84,7 @@ def main() -> None:
         # menu; 200 phones may open it at once, so it draws the form and nothing else.
         rating.render()
         return
+    st.html(STREAMLIT_TEXT_STYLE)  # every other page: Streamlit's English controls hidden
     if st.query_params.get("qr") is not None:
         qr_screen.render()  # a round's QR code on the whole screen, for a projector
         return
@@ -97,7 +98,6 @@ def main() -> None:
         st.navigation([page("pages/public_results.py", "nav.results", "radar", default=True)],
                       position="hidden").run()
         return
-    st.html(STREAMLIT_TEXT_STYLE)
     user = resolve_user() if users.count(db()) else None
     sections = menu(user)
     current = st.navigation(sections, position="hidden")

@@ -4,8 +4,8 @@ from datetime import timedelta
 
 import streamlit as st
 
-from servicetjek import access, exports, meetings, org, results, rounds, trials
-from servicetjek.clock import to_storage, today, utcnow
+from servicetjek import access, exports, meetings, org, results, trials
+from servicetjek.clock import today, utcnow
 from servicetjek.content import load
 from servicetjek.errors import DomainError
 from servicetjek.i18n import number
@@ -17,6 +17,7 @@ PROJECTOR_STYLE = """<style>
 [data-testid="stMetricValue"] {font-size: 7rem; line-height: 1.1;}
 [data-testid="stMetricLabel"] p {font-size: 2rem;}
 h1 {font-size: 3.5rem;}
+[data-testid="stMarkdownContainer"] li, [data-testid="stMarkdownContainer"] p {font-size: 1.4rem;}
 </style>"""
 
 
@@ -26,10 +27,22 @@ def clock(seconds: int) -> str:
     return f"{sign}{seconds // 60}:{seconds % 60:02d}"
 
 
+def follow(meeting_id: int, drawn: tuple) -> None:
+    """Redraw the whole screen when another screen moved the meeting on or changed the slide."""
+    if meetings.wall_view(db(), meeting_id) != drawn:
+        st.rerun(scope="app")
+
+
+@st.fragment(run_every=2)
+def stay_in_step(meeting_id: int, drawn: tuple) -> None:
+    """On the projector outside the steps' clocks (agenda, results, summary): follow the facilitator."""
+    follow(meeting_id, drawn)
+
+
 @st.fragment(run_every=1)
-def timers(meeting_id: int, step_index: int, minutes: int, turns: int, per_turn: int | None, turn_key: str) -> None:
-    if meetings.moved_on(db(), meeting_id, step_index):
-        st.rerun(scope="app")  # the facilitator's phone or laptop moved on: the projector follows
+def timers(user, meeting_id: int, step_index: int, minutes: int, turns: int, per_turn: int | None, turn_key: str,
+           drawn: tuple) -> None:
+    follow(meeting_id, drawn)  # the facilitator's phone or laptop moved on: every other screen follows
     started = meetings.step_started_at(db(), meeting_id, step_index)
     if started is None:
         return
@@ -37,11 +50,26 @@ def timers(meeting_id: int, step_index: int, minutes: int, turns: int, per_turn:
     left, over = meetings.countdown(started, minutes, now)
     c1, c2 = st.columns(2)
     c1.metric(T("mode.time_left"), clock(left), delta=T("mode.over_time") if over else None, delta_color="inverse")
-    if per_turn:
-        who, speaker_left, round_over = meetings.speaker(started, turns, per_turn, now)
-        label = T(turn_key, n=who + 1, of=turns)
-        c2.metric(label, clock(speaker_left), delta=T("mode.over_time") if round_over else None,
-                  delta_color="inverse")
+    if not per_turn:
+        return
+    sc = meetings.speaker_clock(meetings.screen(db(), meeting_id), step_index, turns, per_turn, now)
+    if sc.everyone_spoke:
+        c2.metric(T("mode.everyone_spoke"), "✓")
+    else:
+        note = T("mode.over_time") if sc.over else None if sc.running else T("mode.speaker_ready")
+        c2.metric(T(turn_key, n=sc.turn + 1, of=turns), clock(sc.seconds_left), delta=note,
+                  delta_color="inverse" if sc.over else "off", delta_arrow="auto" if sc.over else "off")
+    # S starts the speaker's time and stops it (then the next one is ready), from any screen.
+    c2.button(T("mode.speaker_stop" if sc.running else "mode.speaker_start"), key="speaker", shortcut="S",
+              icon=":material/stop:" if sc.running else ":material/record_voice_over:", on_click=speak,
+              args=(user, meeting_id, step_index), disabled=sc.everyone_spoke)
+
+
+def speak(user, meeting_id: int, step_index: int) -> None:
+    try:
+        meetings.toggle_speaker(db(), user, meeting_id, step_index)
+    except meetings.MeetingConflict:
+        st.session_state["_mode_error"] = DomainError("mode.moved_meanwhile")
 
 
 def proposal_capture(user, meeting: meetings.Meeting, names: dict) -> None:
@@ -169,7 +197,7 @@ def summary_view(meeting: meetings.Meeting) -> None:
     st.page_link("pages/board.py", label=T("mode.to_board"), icon=":material/view_kanban:")
 
 
-def before_start(user, meeting: meetings.Meeting, plan) -> None:
+def before_start(user, meeting: meetings.Meeting, plan, drawn: tuple) -> None:
     """What the facilitator checks before the meeting: the facts and the computed agenda."""
     st.title(md(meeting.title))
     st.caption(T("mode.intro"))
@@ -182,18 +210,10 @@ def before_start(user, meeting: meetings.Meeting, plan) -> None:
         f"- {item.start:%H:%M}–{item.end:%H:%M} · {item.number or ''}{'. ' if item.number else ''}{item.title}"
         f" · {item.minutes} min." for item in plan.items))
     if projector_view():
-        wait_for_start(meeting.id)
+        stay_in_step(meeting.id, drawn)  # until the facilitator starts the meeting elsewhere
     else:
         st.button(T("mode.begin"), type="primary", key="begin", icon=":material/play_arrow:", on_click=move,
                   args=(user, meeting.id, None, 0))
-
-
-@st.fragment(run_every=2)
-def wait_for_start(meeting_id: int) -> None:
-    """The projector shows the agenda until the facilitator starts the meeting elsewhere."""
-    meeting = meetings.get(db(), meeting_id)
-    if meeting is None or meeting.status != "planned":
-        st.rerun(scope="app")
 
 
 def move(user, meeting_id: int, from_step: int | None, to_step: int) -> None:
@@ -206,14 +226,14 @@ def move(user, meeting_id: int, from_step: int | None, to_step: int) -> None:
         st.session_state["_mode_error"] = error
 
 
-def run(user, meeting: meetings.Meeting) -> None:
+def run(user, meeting: meetings.Meeting, drawn: tuple) -> None:
     content = load(lang())
     names = content.theme_names()
     book = content.single if meeting.kind == "single" else content.dialogue
     plan = meetings.meeting_agenda(meeting, content)
     items = plan.items
     if meeting.status == "planned":
-        before_start(user, meeting, plan)
+        before_start(user, meeting, plan, drawn)
         return
     index = min(meeting.current_step, len(items) - 1)
     item = items[index]
@@ -223,10 +243,11 @@ def run(user, meeting: meetings.Meeting) -> None:
     st.markdown(f"# {number}{item.title}")
     st.markdown(f"### {T('meetings.minutes')}: {item.minutes} · {item.start:%H:%M}–{item.end:%H:%M}")
     if step is not None and step.per_group:  # reports: one turn per table
-        timers(meeting.id, index, item.minutes, sum(plan.tables.values()), step.per_group, "mode.group_turn")
+        timers(user, meeting.id, index, item.minutes, sum(plan.tables.values()), step.per_group, "mode.group_turn",
+               drawn)
     else:
         per_participant = step.per_participant if step is not None else None
-        timers(meeting.id, index, item.minutes, meeting.participants, per_participant, "mode.speaker")
+        timers(user, meeting.id, index, item.minutes, meeting.participants, per_participant, "mode.speaker", drawn)
     projector = projector_view()
     if projector:
         navigation(user, meeting, index, len(items))  # on the wall "Næste punkt" is always in view
@@ -257,29 +278,21 @@ def run(user, meeting: meetings.Meeting) -> None:
         show_error(error)
 
 
-def results_slide(user, meeting: meetings.Meeting, on_wall: str | None = None) -> None:
+def results_slide(user, meeting: meetings.Meeting, round_id: int | None, on_wall: bool) -> None:
     """The results to show in the meeting: the same released figures as the results page.
 
-    `on_wall`: the round chosen on the facilitator's screen, shown on the projector without selectors.
+    The facilitator chooses the round; every screen of the meeting (the projector) shows it, without selectors.
     """
-    departments = org.all_departments(db())
-    available = rounds.for_departments(db(), org.subtree_ids(departments, meeting.department_id))
-    if not available:
+    available = meetings.slide_rounds(db(), meeting)
+    if round_id not in {r.id for r in available}:  # only rounds of the meeting's unit
         st.info(T("results.no_rounds"), icon=":material/info:")
         return
-    labels = {r.id: f"{r.title} · {org.path_name(departments, r.department_id)}" for r in available}
-    if on_wall is not None:
-        round_id = next((r.id for r in available if str(r.id) == on_wall), None)
-        if round_id is None:  # only rounds of the meeting's unit, as on the facilitator's screen
-            st.info(T("results.no_rounds"), icon=":material/info:")
-            return
-    else:
-        # The round the meeting came from: the newest one opened before the meeting (newest first).
-        default = next((i for i, r in enumerate(available) if r.opens_at <= to_storage(meeting.starts_at)), 0)
-        round_id = st.selectbox(T("results.round"), list(labels), index=default, format_func=labels.get,
-                                key="slide_round")
-        st.page_link("pages/meeting_mode.py", label=T("mode.projector_link"), icon=":material/present_to_all:",
-                     query_params={"visning": "projektor", "moede": str(meeting.id), "runde": str(round_id)})
+    if not on_wall:
+        departments = org.all_departments(db())
+        labels = {r.id: f"{r.title} · {org.path_name(departments, r.department_id)}" for r in available}
+        st.session_state["slide_round"] = round_id  # what every screen shows now
+        st.selectbox(T("results.round"), list(labels), format_func=labels.get, key="slide_round",
+                     on_change=put_on_wall, args=(user, meeting.id, "slide_round"))
     try:
         result = results.round_results(db(), user, round_id)
     except DomainError as error:
@@ -296,10 +309,24 @@ def results_slide(user, meeting: meetings.Meeting, on_wall: str | None = None) -
     names = load(lang()).theme_names()
     left, right = st.columns(2, gap="large")
     with left:
-        radar_and_means(result.themes, names, size=420)
+        radar_and_means(result.themes, names, size=560 if on_wall else 420)
     with right:
         st.subheader(T("routing.title"))
         recommendation_lines(results.recommendation(result), names)
+
+
+def put_on_wall(user, meeting_id: int, key: str) -> None:
+    """Callback of the results toggle and the round menu: what every screen of the meeting shows."""
+    meeting = meetings.get(db(), meeting_id)
+    value = st.session_state[key]
+    round_id = meetings.default_slide_round(db(), meeting) if value is True else value or None
+    if value is True and round_id is None:
+        st.session_state["_mode_no_rounds"] = True
+        return
+    try:
+        meetings.show_on_wall(db(), user, meeting_id, round_id)
+    except DomainError as error:
+        st.session_state["_mode_error"] = error
 
 
 def projector_view() -> bool:
@@ -327,30 +354,41 @@ def main() -> None:
         st.info(T("meetings.none"), icon=":material/event:")
         return
     ids = [m.id for m in listed]
-    shown = st.query_params.get("moede")
-    projector = projector_view() and shown in [str(i) for i in ids]
+    shown = next((i for i in ids if str(i) == st.query_params.get("moede")), None)  # a link names the meeting
+    projector = projector_view() and shown is not None
     if projector:
         # A second screen for the room: no sidebar or selectors, large type; the controls stay on
         # the facilitator's laptop or phone, and this screen follows them.
         st.html(PROJECTOR_STYLE)
-        meeting_id = int(shown)
+        meeting_id = shown
     else:
-        wanted = st.session_state.get("meeting_mode_id")
+        # A link with the meeting (the facilitator's phone), or "Start mødetilstand" on the meetings page.
+        wanted = shown or st.session_state.get("meeting_mode_id")
         meeting_id = st.selectbox(T("mode.meeting"), ids, index=ids.index(wanted) if wanted in ids else 0,
                                   format_func=lambda i: next(f"{m.starts_at:%d.%m.%Y} · {m.title}" for m in listed
                                                              if m.id == i), key="mode_meeting")
         st.page_link("pages/meeting_mode.py", label=T("mode.projector_link"), icon=":material/present_to_all:",
                      query_params={"visning": "projektor", "moede": str(meeting_id)}, help=T("mode.projector_help"))
     meeting = meetings.get(db(), meeting_id)
-    if projector and st.query_params.get("runde") is not None:
-        results_slide(user, meeting, on_wall=st.query_params.get("runde"))
-    elif not projector and st.toggle(T("mode.show_results"), key="mode_results", help=T("mode.show_results_help")):
-        results_slide(user, meeting)
+    drawn = meetings.wall_view(db(), meeting.id)  # what this screen draws; it redraws when that changes
+    slide = meetings.screen(db(), meeting.id).slide_round
+    if not projector:
+        st.session_state["mode_results"] = slide is not None  # as every screen of the meeting shows it
+        st.toggle(T("mode.show_results"), key="mode_results", help=T("mode.show_results_help"),
+                  on_change=put_on_wall, args=(user, meeting.id, "mode_results"))
+        if st.session_state.pop("_mode_no_rounds", False):
+            st.info(T("results.no_rounds"), icon=":material/info:")
+        if error := st.session_state.pop("_mode_error", None):
+            show_error(error)
+    if slide is not None:
+        results_slide(user, meeting, slide, on_wall=projector)
     elif meeting.status == "done":
         st.title(md(meeting.title))
         summary_view(meeting)
     else:
-        run(user, meeting)
-
+        run(user, meeting, drawn)
+        return
+    if projector:
+        stay_in_step(meeting.id, drawn)
 
 main()

@@ -29,24 +29,26 @@ def units_needing_attention(db: Database, user: User, department_ids: list[int],
     departments = org.all_departments(db)
     wanted = set(department_ids)
     out: list[Attention] = []
-    boards = sorted(wanted & access.allowed_departments(user, access.VIEW_BOARD, departments))
-    for dept_id in boards:
-        own = [t.id for t in trials.for_departments(db, {dept_id})]
-        late = trials.overdue(db, own, today or clock.today())
-        if late:
-            out.append(Attention(dept_id, "overdue", {"n": len(late), "since": min(c.due for c in late)}))
+    boards = wanted & access.allowed_departments(user, access.VIEW_BOARD, departments)
+    unit_of = {t.id: t.department_id for t in trials.for_departments(db, boards)}
+    late: dict[int, list[date]] = {}
+    for c in trials.overdue(db, list(unit_of), today or clock.today()):
+        late.setdefault(unit_of[c.trial_id], []).append(c.due)
+    for dept_id in sorted(late):
+        out.append(Attention(dept_id, "overdue", {"n": len(late[dept_id]), "since": min(late[dept_id])}))
     readable = wanted & access.allowed_departments(user, access.VIEW_RESULTS, departments)
     latest: dict[int, rounds.Round] = {}
     for r in rounds.for_departments(db, readable):  # newest first
         if not rounds.is_workshop(db, r.id):  # the group's own few answers are no low response
             latest.setdefault(r.department_id, r)
+    headcount = {d.id: d.headcount for d in departments}
+    glance = results.released_glance(db, user, list(latest.values()))
     for dept_id, round_ in sorted(latest.items()):
-        result = results.round_results(db, user, round_.id)
-        rate = rounds.response_rate(result.n, result.headcount)
+        n, split = glance[round_.id]
+        rate = rounds.response_rate(n, headcount.get(dept_id))
         if rate is not None and rate < LOW_RESPONSE:
-            out.append(Attention(dept_id, "low_response", {"title": round_.title, "n": result.n,
-                                                           "of": result.headcount}))
-        split = results.disagreements(result)
+            out.append(Attention(dept_id, "low_response", {"title": round_.title, "n": n,
+                                                           "of": headcount.get(dept_id)}))
         if split:
             out.append(Attention(dept_id, "disagreement", {"title": round_.title, "themes": split}))
     return out

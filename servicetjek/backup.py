@@ -37,6 +37,8 @@ DEFAULT_KEEP = 7
 
 def make_backup(db: Database, path: str | Path) -> Path:
     """Write a backup of `db` to `path` (a new file; an existing one is replaced at the end)."""
+    if db.engine != "duckdb":
+        raise DomainError("errors.backup_postgresql")
     path = Path(path)
     with db.cursor() as cur:
         source = cur.execute("SELECT current_database()").fetchone()[0]

@@ -293,30 +293,11 @@ class Holding:
                 rows = self._query(name, f"SELECT seq, {', '.join(ANSWER_COLUMNS)} FROM answers")
                 codes = self._query(name, "SELECT code_hash, used FROM codes")
                 fast = self._query(name, "SELECT value FROM tally WHERE name = 'fast'")[0][0]
-            released_seq = state.released_seq
-            if len([r for r in rows if r[0] > released_seq]) >= k:
-                released_seq = max(r[0] for r in rows)
-            moving = [r[1:] for r in rows if r[0] <= released_seq]
-            leftovers = [r[1:] for r in rows if r[0] > released_seq]
-            random.shuffle(moving)
-            groups_json, groups_n = state.groups_json, state.groups_n
             settled_before = self.db.query_one("SELECT count(*) FROM responses WHERE round_id = ?", [round_id])[0]
-            first_release = settled_before == 0 and state.released_seq == 0 and moving
-            if first_release and freeze_groups is not None and groups_json is None:
-                groups_json, groups_n = json.dumps(freeze_groups(moving)), len(moving)
-            new_name = self.create_file(codes, leftovers) if codes or leftovers else None
-
-            def work(cur):
-                if moving:
-                    marks = ", ".join(["(" + ", ".join("?" * (len(ANSWER_COLUMNS) + 1)) + ")"] * len(moving))
-                    cur.execute(f"INSERT INTO responses (round_id, {', '.join(ANSWER_COLUMNS)}) VALUES {marks}",
-                                [v for row in moving for v in (round_id, *row)])
-                cur.execute("UPDATE round_state SET holding_file = ?, released_seq = 0, settled = true, held_back = ?,"
-                            " fast_answers = fast_answers + ?, groups_json = ?, groups_n = ? WHERE round_id = ?",
-                            [new_name, len(leftovers), fast, groups_json, groups_n, round_id])
-
+            plan = plan_settle(state, rows, k, settled_before, freeze_groups)
+            new_name = self.create_file(codes, plan.leftovers) if codes or plan.leftovers else None
             try:
-                self.db.transaction(work)
+                self.db.transaction(lambda cur: plan.move(cur, round_id, new_name, fast))
             except BaseException:
                 if new_name:
                     self._drop(new_name)
@@ -356,6 +337,42 @@ class Holding:
             conns, self._conns = list(self._conns.values()), {}
         for conn in conns:
             conn.close()
+
+
+@dataclass
+class SettlePlan:
+    """What a close does with a round's held answers; the same rule for every engine."""
+
+    moving: list[tuple]  # released: into `responses`, shuffled
+    leftovers: list[tuple]  # fewer than k since the last release: held on
+    groups_json: str | None
+    groups_n: int | None
+
+    def move(self, cur, round_id: int, holding_name: str | None, fast: int) -> None:
+        """In the settling transaction: insert the released answers shuffled, note the new state."""
+        if self.moving:
+            marks = ", ".join(["(" + ", ".join("?" * (len(ANSWER_COLUMNS) + 1)) + ")"] * len(self.moving))
+            cur.execute(f"INSERT INTO responses (round_id, {', '.join(ANSWER_COLUMNS)}) VALUES {marks}",
+                        [v for row in self.moving for v in (round_id, *row)])
+        cur.execute("UPDATE round_state SET holding_file = ?, released_seq = 0, settled = true, held_back = ?,"
+                    " fast_answers = fast_answers + ?, groups_json = ?, groups_n = ? WHERE round_id = ?",
+                    [holding_name, len(self.leftovers), fast, self.groups_json, self.groups_n, round_id])
+
+
+def plan_settle(state: State, rows: list[tuple], k: int, settled_before: int,
+                freeze_groups: Callable[[list[tuple]], dict] | None) -> SettlePlan:
+    """`rows`: (seq, *ANSWER_COLUMNS) of the held answers. Releases what may be released."""
+    released_seq = state.released_seq
+    if len([r for r in rows if r[0] > released_seq]) >= k:
+        released_seq = max(r[0] for r in rows)
+    moving = [r[1:] for r in rows if r[0] <= released_seq]
+    leftovers = [r[1:] for r in rows if r[0] > released_seq]
+    random.shuffle(moving)  # arrival order must not survive into `responses`
+    groups_json, groups_n = state.groups_json, state.groups_n
+    first_release = settled_before == 0 and state.released_seq == 0 and moving
+    if first_release and freeze_groups is not None and groups_json is None:
+        groups_json, groups_n = json.dumps(freeze_groups(moving)), len(moving)
+    return SettlePlan(moving, leftovers, groups_json, groups_n)
 
 
 # --- backups ---------------------------------------------------------------------------------
@@ -426,7 +443,15 @@ def for_database(db: Database) -> Holding:
         with _instances_lock:
             holding = _instances.get(db)
             if holding is None:
-                holding = _instances[db] = Holding(db)
+                holding = _instances[db] = _for_engine(db)
                 db.on_close(holding.close)
     return holding
 
+
+
+def _for_engine(db: Database) -> Holding:
+    if db.engine == "postgresql":
+        from servicetjek.sealed import SealedHolding  # several processes: sealed rows, not files
+
+        return SealedHolding(db)
+    return Holding(db)

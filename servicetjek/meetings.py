@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from servicetjek import access, agenda, clock, org, trials
+from servicetjek import access, agenda, clock, org, rounds, trials
 from servicetjek.content import THEME_IDS, Content, load
 from servicetjek.db import Database
 from servicetjek.errors import DomainError
@@ -266,14 +266,98 @@ def countdown(started_at: datetime, minutes: int, now: datetime) -> tuple[int, b
     return left, left < 0
 
 
-def speaker(started_at: datetime, participants: int, per_participant: int, now: datetime) -> tuple[int, int, bool]:
-    """During a round: (0-based speaker, seconds left for them, whole round over time)."""
-    elapsed = max(0, int((now - started_at).total_seconds()))
-    slot = per_participant * 60
-    index = elapsed // slot
-    if index >= participants:
-        return participants - 1, -(elapsed - participants * slot), True
-    return index, slot - elapsed % slot, False
+@dataclass(frozen=True)
+class Screen:
+    """What every screen of a meeting shows beside its step: the speaker timer and the results slide."""
+
+    speaker_step: int | None = None  # the step the speaker timer belongs to
+    speaker_turn: int = 0  # 0-based: whose turn it is (== turns once everyone has spoken)
+    speaker_started_at: datetime | None = None  # None: the timer is stopped
+    slide_round: int | None = None  # the round whose results are on the wall; None: the steps
+
+
+def screen(db: Database, meeting_id: int) -> Screen:
+    row = db.query_one("SELECT speaker_step, speaker_turn, speaker_started_at, slide_round FROM meeting_screens"
+                       " WHERE meeting_id = ?", [meeting_id])
+    return Screen(*row) if row else Screen()
+
+
+def _set_screen(db: Database, meeting_id: int, changes: dict) -> Screen:
+    current = screen(db, meeting_id)
+    values = {f: changes.get(f, getattr(current, f)) for f in Screen.__dataclass_fields__}
+    db.transaction(lambda cur: cur.execute(
+        "INSERT INTO meeting_screens (meeting_id, speaker_step, speaker_turn, speaker_started_at, slide_round)"
+        " VALUES (?, ?, ?, ?, ?) ON CONFLICT (meeting_id) DO UPDATE SET speaker_step = excluded.speaker_step,"
+        " speaker_turn = excluded.speaker_turn, speaker_started_at = excluded.speaker_started_at,"
+        " slide_round = excluded.slide_round", [meeting_id, *values.values()]))
+    return screen(db, meeting_id)
+
+
+def toggle_speaker(db: Database, user: User, meeting_id: int, shown_step: int,
+                   now: datetime | None = None) -> Screen:
+    """Start the current speaker's time, or stop it (the next speaker is then ready).
+
+    Only for the step the meeting is at: a screen that still shows an older step gets a conflict.
+    """
+    meeting = _load(db, user, meeting_id)
+    if meeting.status != "running" or meeting.current_step != shown_step:
+        raise MeetingConflict()
+    now = now or clock.utcnow().replace(microsecond=0)
+    current = screen(db, meeting_id)
+    turn = current.speaker_turn if current.speaker_step == shown_step else 0
+    running = current.speaker_step == shown_step and current.speaker_started_at is not None
+    if running:
+        return _set_screen(db, meeting_id, {"speaker_turn": turn + 1, "speaker_started_at": None})
+    return _set_screen(db, meeting_id, {"speaker_step": shown_step, "speaker_turn": turn, "speaker_started_at": now})
+
+
+@dataclass(frozen=True)
+class SpeakerClock:
+    turn: int  # 0-based, at most turns - 1
+    seconds_left: int  # of this turn (negative when over time)
+    running: bool
+    over: bool  # this turn is over time
+    everyone_spoke: bool
+
+
+def speaker_clock(current: Screen, step_index: int, turns: int, per_turn: int, now: datetime) -> SpeakerClock:
+    """The speaker timer of `step_index` as the screens show it (pure: `now` is given)."""
+    mine = current.speaker_step == step_index
+    turn = current.speaker_turn if mine else 0
+    started = current.speaker_started_at if mine else None
+    left = per_turn * 60 - (max(0, int((now - started).total_seconds())) if started else 0)
+    return SpeakerClock(min(turn, turns - 1), left, started is not None, left < 0, turn >= turns)
+
+
+def show_on_wall(db: Database, user: User, meeting_id: int, round_id: int | None) -> Screen:
+    """Put a round's results on every screen of the meeting (None: back to the steps).
+
+    Only rounds of the meeting's unit and its sub-units, as on the facilitator's own screen.
+    """
+    meeting = _load(db, user, meeting_id)
+    if round_id is not None and round_id not in {r.id for r in slide_rounds(db, meeting)}:
+        raise MeetingError("meetings.round_not_in_unit")
+    return _set_screen(db, meeting_id, {"slide_round": round_id})
+
+
+def slide_rounds(db: Database, meeting: Meeting) -> list[rounds.Round]:
+    """The rounds whose results the meeting may show: its unit's and sub-units', newest first."""
+    return rounds.for_departments(db, org.subtree_ids(org.all_departments(db), meeting.department_id))
+
+
+def default_slide_round(db: Database, meeting: Meeting) -> int | None:
+    """The round the meeting came from: the newest one opened before the meeting starts."""
+    available = slide_rounds(db, meeting)
+    starts = clock.to_storage(meeting.starts_at)
+    return next((r.id for r in available if r.opens_at <= starts), available[0].id if available else None)
+
+
+def wall_view(db: Database, meeting_id: int) -> tuple:
+    """What decides a screen's content: a change from another screen makes the others redraw."""
+    meeting = get(db, meeting_id)
+    if meeting is None:
+        return ()
+    return meeting.status, meeting.current_step, meeting.cancelled, screen(db, meeting_id).slide_round
 
 
 def moved_on(db: Database, meeting_id: int, shown_step: int) -> bool:
@@ -321,12 +405,18 @@ def sort_proposal(db: Database, user: User, meeting_id: int, trial_id: int, base
     proposal = trials.get(db, trial_id)
     if proposal is None or proposal.meeting_id != meeting.id:
         raise MeetingError("meetings.proposal_unknown")
-    if chosen and not proposal.chosen:
-        limit = group_choice_limits(meeting).get(proposal.theme, CHOOSE_MAX)
-        already = sum(p.chosen for p in trials.for_meeting(db, meeting.id) if p.theme == proposal.theme)
-        if already >= limit:
+    limit = group_choice_limits(meeting).get(proposal.theme, CHOOSE_MAX)
+
+    def within_limit(cur) -> None:
+        # Counted in the choosing transaction: two people choosing at once (on PostgreSQL from
+        # two app processes, where SERIALIZABLE retries the loser) cannot pass the limit together.
+        n = cur.execute("SELECT count(*) FROM trials WHERE meeting_id = ? AND theme = ? AND chosen",
+                        [meeting.id, proposal.theme]).fetchone()[0]
+        if n > limit:
             raise MeetingError("meetings.choose_max", n=limit)
-    return trials.place(db, user, trial_id, base_version, purpose, timing, bool(chosen))
+
+    return trials.place(db, user, trial_id, base_version, purpose, timing, bool(chosen),
+                        check=within_limit if chosen and not proposal.chosen else None)
 
 
 def decide(db: Database, user: User, meeting_id: int, form: str, chosen: dict[int, tuple[str, date | None]],

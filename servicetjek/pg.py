@@ -29,7 +29,7 @@ from psycopg_pool import ConnectionPool
 from servicetjek.db import WRITE_RETRIES, Database, WriteConflict
 
 T = TypeVar("T")
-POOL_SIZE = int(os.environ.get("SERVICETJEK_DB_POOL", "8"))
+POOL_SIZE = int(os.environ.get("SERVICETJEK_DB_POOL", "16"))
 MIGRATION_LOCK = 0x5E1C_E71E  # pg_advisory_lock key: one migrating process per deployment
 _RETRYABLE = (errors.SerializationFailure, errors.DeadlockDetected)
 

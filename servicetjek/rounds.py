@@ -231,8 +231,14 @@ def is_workshop(db: Database, round_id: int) -> bool:
     """A workshop round: the working-environment group's own use of the form (the seed: to align
     expectations in the group). The form says plainly that answers are NOT anonymous, and every
     answer is shown from the first one. The flag is set at creation and never changes."""
-    return db.memoised(("workshop", round_id),
-                       lambda: db.query_one("SELECT 1 FROM workshop_rounds WHERE round_id = ?", [round_id]) is not None)
+    return round_id in workshop_ids(db)
+
+
+def workshop_ids(db: Database) -> frozenset[int]:
+    """Every workshop round, read once until the next write: a list of many rounds (the
+    dashboard's attention list) asks about each of them, and such rounds are few."""
+    return db.memoised(("workshops",),
+                       lambda: frozenset(r[0] for r in db.query("SELECT round_id FROM workshop_rounds")))
 
 
 def release_step(db: Database, round_id: int) -> int:

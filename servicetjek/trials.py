@@ -225,11 +225,13 @@ def update(db: Database, user: User, trial_id: int, base_version: int, **values)
 
 
 def place(db: Database, user: User, trial_id: int, base_version: int, purpose: str | None, timing: str | None,
-          chosen: bool) -> Trial:
-    """A proposal's place on a dialogue meeting's 2×2 and whether its group chose it (rules in meetings)."""
+          chosen: bool, check=None) -> Trial:
+    """A proposal's place on a dialogue meeting's 2×2 and whether its group chose it (rules in meetings:
+    `check(cur)` runs after the change in its transaction and raises to undo it)."""
     trial = _load_for_edit(db, user, trial_id)
     changes = {"purpose": purpose, "timing": timing, "chosen": chosen}
-    return _save(db, user, trial, base_version, {k: v for k, v in changes.items() if getattr(trial, k) != v})
+    return _save(db, user, trial, base_version, {k: v for k, v in changes.items() if getattr(trial, k) != v},
+                 extra_sql=check)
 
 
 def change_status(db: Database, user: User, trial_id: int, base_version: int, status: str,

@@ -5,17 +5,50 @@ import pytest
 from servicetjek import db as dbmod
 from servicetjek import org, users
 from servicetjek.ui.serve import disable_pages_folder_detection
+from tests import pg_cluster
 
 os.environ.setdefault("SERVICETJEK_BCRYPT_ROUNDS", "4")
+# Seals open rounds' answers on PostgreSQL (servicetjek/sealed.py).
+os.environ.setdefault("SERVICETJEK_SECRET", "test-deployment-secret")
 PASSWORD = "correct-horse-battery"
+# `make test` runs the domain and page tests once per engine: SERVICETJEK_TEST_ENGINE=postgresql
+# gives every `db` a fresh database in a PostgreSQL cluster the tests start themselves.
+ENGINE = os.environ.get("SERVICETJEK_TEST_ENGINE", "duckdb")
 
 # AppTest builds the same PagesManager as the server: switch off v1 pages/ detection.
 disable_pages_folder_detection()
 
 
+def pytest_configure(config):
+    config.addinivalue_line("markers", "duckdb_only(reason): inherently about DuckDB files; skipped on PostgreSQL")
+
+
+@pytest.fixture(scope="session")
+def postgres():
+    """A throwaway PostgreSQL cluster (tests/pg_cluster.py) with a migrated template database."""
+    if not pg_cluster.available():
+        pytest.skip("PostgreSQL not installed (Debian's postgresql package)")
+    cluster = pg_cluster.Cluster()
+    try:
+        cluster.start()
+        yield cluster
+    finally:
+        cluster.stop()
+
+
 @pytest.fixture
-def db(tmp_path, monkeypatch):
-    monkeypatch.setenv("SERVICETJEK_DB", str(tmp_path / "test.duckdb"))
+def pg_url(postgres):
+    """A fresh, migrated PostgreSQL database for one test."""
+    url = postgres.fresh_database()
+    yield url
+    dbmod.reset_for_tests()
+    postgres.drop(url)
+
+
+@pytest.fixture
+def db(tmp_path, monkeypatch, request):
+    target = request.getfixturevalue("pg_url") if ENGINE == "postgresql" else str(tmp_path / "test.duckdb")
+    monkeypatch.setenv("SERVICETJEK_DB", target)
     dbmod.reset_for_tests()
     database = dbmod.get_db()
     yield database
@@ -67,3 +100,8 @@ def run_async(coro):
 def pytest_collection_modifyitems(items):
     """Browser journeys last: they are the slowest, and unit failures should show first."""
     items.sort(key=lambda item: "/e2e/" in str(item.fspath))
+    if ENGINE == "postgresql":
+        for item in items:
+            marker = item.get_closest_marker("duckdb_only")
+            if marker:
+                item.add_marker(pytest.mark.skip(reason=f"DuckDB only: {marker.kwargs.get('reason', '')}"))

@@ -418,6 +418,7 @@ def fresh_limits():
 
 
 
+@pytest.mark.duckdb_only(reason="a full disk under DuckDB's holding file")
 def test_a_full_disk_while_holding_an_answer_is_a_clear_refusal_and_stores_nothing(db, org_tree, people,
                                                                                    monkeypatch):
     import duckdb

@@ -2,8 +2,6 @@ import threading
 import time
 from datetime import datetime, timedelta
 
-import duckdb
-
 from servicetjek import answer_store, holding, rounds
 from servicetjek.content import THEME_IDS
 
@@ -60,7 +58,7 @@ def test_one_bad_answer_does_not_cost_the_others(db, org_tree, people):
     answer_store.for_round(db, r.id, lambda _: True)._commit(items)
     assert [item.finished for item in items] == [True, True, True]
     assert items[0].error is None and items[2].error is None
-    assert isinstance(items[1].error, duckdb.ConstraintException)
+    assert isinstance(items[1].error, (*db.integrity_errors, ValueError))  # a CHECK, or the sealer's own
     assert held_count(db, r.id) == 2
 
 

@@ -19,6 +19,8 @@ from servicetjek.db import Database
 from servicetjek.errors import PermissionDenied
 from tests.test_pages import login
 
+pytestmark = pytest.mark.duckdb_only(reason="the app's own backups are DuckDB files; PostgreSQL has pg_dump")
+
 ROOT = Path(__file__).resolve().parent.parent
 
 

@@ -1,3 +1,4 @@
+import dataclasses
 from datetime import date, datetime
 
 import pytest
@@ -43,9 +44,34 @@ def test_meeting_mode_times_steps_and_records_them(db, people, meeting):
 def test_timers_are_pure_functions():
     assert meetings.countdown(START, 5, datetime(2027, 3, 2, 9, 3)) == (120, False)
     assert meetings.countdown(START, 5, datetime(2027, 3, 2, 9, 6)) == (-60, True)
-    assert meetings.speaker(START, 6, 2, datetime(2027, 3, 2, 9, 0, 30)) == (0, 90, False)
-    assert meetings.speaker(START, 6, 2, datetime(2027, 3, 2, 9, 5, 0)) == (2, 60, False)
-    assert meetings.speaker(START, 6, 2, datetime(2027, 3, 2, 9, 13, 0)) == (5, -60, True)
+    stopped = meetings.Screen(speaker_step=2, speaker_turn=1)
+    assert meetings.speaker_clock(stopped, 2, 6, 2, START) == meetings.SpeakerClock(1, 120, False, False, False)
+    running = dataclasses.replace(stopped, speaker_started_at=START)
+    assert meetings.speaker_clock(running, 2, 6, 2, datetime(2027, 3, 2, 9, 0, 30)) == \
+        meetings.SpeakerClock(1, 90, True, False, False)
+    assert meetings.speaker_clock(running, 2, 6, 2, datetime(2027, 3, 2, 9, 3)).seconds_left == -60
+    assert meetings.speaker_clock(running, 2, 6, 2, datetime(2027, 3, 2, 9, 3)).over
+    assert meetings.speaker_clock(running, 4, 6, 2, START) == meetings.SpeakerClock(0, 120, False, False, False)
+    done = meetings.Screen(speaker_step=2, speaker_turn=6)
+    assert meetings.speaker_clock(done, 2, 6, 2, START).everyone_spoke
+
+
+def test_speaker_timer_is_started_and_stopped_by_the_facilitator(db, people, meeting):
+    fac = people["facilitator"]
+    meetings.go_to_step(db, fac, meeting.id, 2, now=START)
+    at = datetime(2027, 3, 2, 9, 1)
+    s = meetings.toggle_speaker(db, fac, meeting.id, 2, now=at)  # start: speaker 1's two minutes run
+    assert (s.speaker_step, s.speaker_turn, s.speaker_started_at) == (2, 0, at)
+    s = meetings.toggle_speaker(db, fac, meeting.id, 2, now=datetime(2027, 3, 2, 9, 2))  # stop: speaker 2 is next
+    assert (s.speaker_turn, s.speaker_started_at) == (1, None)
+    assert meetings.speaker_clock(s, 2, 6, 2, datetime(2027, 3, 2, 9, 30)).seconds_left == 120  # waits for start
+    with pytest.raises(meetings.MeetingConflict):  # a screen still on an older step
+        meetings.toggle_speaker(db, fac, meeting.id, 1)
+    with pytest.raises(PermissionDenied):
+        meetings.toggle_speaker(db, people["manager"], meeting.id, 2)
+    meetings.go_to_step(db, fac, meeting.id, 4, now=datetime(2027, 3, 2, 9, 20))  # a new round starts at speaker 1
+    s = meetings.toggle_speaker(db, fac, meeting.id, 4, now=datetime(2027, 3, 2, 9, 21))
+    assert (s.speaker_step, s.speaker_turn) == (4, 0)
 
 
 def test_proposals_reach_the_board_and_decision_a_decides(db, people, meeting):

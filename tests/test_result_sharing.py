@@ -176,17 +176,59 @@ def test_results_slide_on_the_projector_shows_only_rounds_of_the_meetings_unit(d
     laptop = login(db, "tovholder")
     laptop.switch_page("pages/meeting_mode.py").run()
     laptop.toggle(key="mode_results").set_value(True).run()
-    links = [p for p in laptop.get("page_link") if "runde=" in p.proto.query_string]
-    assert [p.proto.query_string for p in links] == [f"visning=projektor&moede={m.id}&runde={r.id}"]
+    assert meetings.screen(db, m.id).slide_round == r.id  # what every screen of the meeting shows
 
-    def wall(round_id):
+    def wall():
         projector = login(db, "tovholder")
-        projector.query_params.update(visning="projektor", moede=str(m.id), runde=str(round_id))
+        projector.query_params.update(visning="projektor", moede=str(m.id))
         projector.switch_page("pages/meeting_mode.py").run()
         assert not projector.exception and not projector.selectbox and not projector.toggle  # nothing to operate
         return projector
 
-    shown = wall(r.id)
+    shown = wall()
     assert [t.value for t in shown.title] == ["Efterår"] and shown.dataframe
-    foreign = wall(other.id)  # another unit's round, even one the facilitator could not read: nothing
+    with pytest.raises(meetings.MeetingError, match="round_not_in_unit"):  # another unit's round: refused
+        meetings.show_on_wall(db, people["admin"], m.id, other.id)
+    db.execute("UPDATE meeting_screens SET slide_round = ? WHERE meeting_id = ?", [other.id, m.id])
+    foreign = wall()  # and were it stored anyway, the wall shows nothing of it
     assert not foreign.title and not foreign.dataframe and "ingen runder" in foreign.info[0].value
+
+
+def test_projector_follows_the_facilitator_to_the_results_and_back_and_shows_the_speaker_timer(
+        db, org_tree, people):
+    r = open_round(db, people["admin"], org_tree["A1"], title="Efterår")
+    for i in range(5):
+        answer(db, r, i)
+    m = meetings.plan(db, people["facilitator"], org_tree["A1"], "single", "Fordybelse",
+                      datetime.now() - timedelta(minutes=5), 4, ["focus"], "A")
+    laptop = login(db, "tovholder")
+    laptop.switch_page("pages/meeting_mode.py").run()
+    laptop.button(key="begin").click().run()
+    for _ in range(2):  # to step 3: the round, two minutes per participant
+        laptop.button(key="next").click().run()
+    projector = login(db, "tovholder")
+    projector.query_params.update(visning="projektor", moede=str(m.id))
+    projector.switch_page("pages/meeting_mode.py").run()
+    drawn = meetings.wall_view(db, m.id)
+    assert projector.markdown[0].value.startswith("# 3.")
+    assert [(x.label, x.value) for x in projector.metric][1] == ("Deltager 1 af 4", "2:00")
+    speaker = laptop.button(key="speaker")
+    assert speaker.label == "Start taletid" and speaker.proto.shortcut.lower() == "s"  # the S key, too
+    speaker.click().run()
+    assert meetings.screen(db, m.id).speaker_started_at is not None
+    projector.run()  # its clock fragment reads the shared timer every second
+    assert projector.button(key="speaker").label == "Stop taletid"
+    laptop.button(key="speaker").click().run()  # stop: participant 2 is next
+    projector.run()
+    assert [x.label for x in projector.metric][1] == "Deltager 2 af 4"
+
+    laptop.toggle(key="mode_results").set_value(True).run()  # the facilitator moves to the results slide ...
+    assert meetings.wall_view(db, m.id) != drawn  # ... which the projector's fragment notices and redraws
+    projector.run()
+    assert not projector.exception and [t.value for t in projector.title] == ["Efterår"] and projector.dataframe
+    laptop.toggle(key="mode_results").set_value(False).run()  # and back to the step
+    projector.run()
+    assert not projector.title and projector.markdown[0].value.startswith("# 3.")
+    phone = login(db, "tovholder")  # a second device of the facilitator shows the same
+    phone.switch_page("pages/meeting_mode.py").run()
+    assert phone.toggle(key="mode_results").value is False

@@ -184,3 +184,28 @@ def test_trend_pools_the_sub_units_rounds_of_one_day_into_one_point(db, org_tree
     [point] = results.trend(db, people["manager"], org_tree["A"])
     assert sorted(point["round_ids"]) == sorted([a1.id, a2.id]) and point["n"] == 11
     assert point["cohesion"] == pytest.approx((6 * 4 + 5 * 1) / 11)
+
+
+def test_released_glance_of_many_rounds_matches_round_results(db, org_tree, people):
+    """The attention list reads many rounds in one query; it must give each round's released
+    count and disagreements exactly as round_results does, whatever state the round is in."""
+    admin = people["admin"]
+    settled = make_round(db, admin, org_tree["A1"], days_ago=30)  # answers straight in `responses`
+    for score in (1, 1, 1, 5, 5, 5):
+        db.execute(f"INSERT INTO responses (round_id, {', '.join(THEME_IDS)}) VALUES (?, {', '.join('?' * 6)})",
+                   [settled.id, 3, 3, 3, 3, score, 3])
+    held = make_round(db, admin, org_tree["A2"])  # open, answers waiting in its holding file
+    fill(db, held.id, 7, score=2)
+    few = make_round(db, admin, org_tree["B1"], days_ago=2)  # below k at close: held back
+    fill(db, few.id, 3)
+    rounds.close(db, admin, few.id)
+    empty = make_round(db, admin, org_tree["A1"], days_ago=3)
+    everything = [settled, held, few, empty]
+    for _ in range(2):  # the first read settles the closed round, the second reads it settled
+        glance = results.released_glance(db, admin, everything)
+        for r in everything:
+            result = results.round_results(db, admin, r.id)
+            assert glance[r.id] == (result.n, results.disagreements(result))
+        assert glance[settled.id] == (6, ["trust"]) and glance[held.id] == (7, []) and glance[few.id] == (0, [])
+    with pytest.raises(PermissionDenied):
+        results.released_glance(db, people["facilitator"], [settled, few])  # B1 is not theirs

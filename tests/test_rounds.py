@@ -86,7 +86,7 @@ def test_schema_has_no_identifying_or_ordering_columns(db):
         "SELECT column_name, data_type FROM information_schema.columns WHERE table_name = 'responses'")}
     forbidden = ("time", "date", "created", "ip", "agent", "session", "code", "user", "seq")
     assert not [c for c in columns if any(f in c for f in forbidden)]
-    assert columns["response_key"] == "UUID"
+    assert columns["response_key"].upper() == "UUID"
     assert not [t for t in columns.values() if "TIMESTAMP" in t or t == "DATE"]
     code_cols = {r[0] for r in db.query(
         "SELECT column_name FROM information_schema.columns WHERE table_name = 'round_codes'")}

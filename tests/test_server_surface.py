@@ -15,7 +15,7 @@ import duckdb
 import pytest
 
 from servicetjek import clock, rounds, settings
-from servicetjek.db import Database
+from servicetjek.db import Database, get_db
 from servicetjek.errors import StorageFull
 from tests.test_pages import answer_all, login, rating_app
 
@@ -56,11 +56,17 @@ def test_an_existing_world_readable_database_is_made_private_on_open(tmp_path):
 
 
 def disk_full(monkeypatch):
-    """Every write fails the way DuckDB reports a full disk."""
-    def refuse(self, work):
-        raise duckdb.IOException('IO Error: Could not write file "servicetjek.duckdb.wal": No space left on device')
+    """Every write fails the way the engine under test reports a full disk."""
+    from psycopg.errors import DiskFull
 
-    monkeypatch.setattr(Database, "_run_with_retries", refuse)
+    db = get_db()
+    error = (duckdb.IOException('IO Error: Could not write file "servicetjek.duckdb.wal": No space left on device')
+             if db.engine == "duckdb" else DiskFull('could not extend file "base/1/2": No space left on device'))
+
+    def refuse(self, work):
+        raise error
+
+    monkeypatch.setattr(type(db), "_run_with_retries", refuse)
 
 
 def test_full_disk_is_a_domain_error_with_a_danish_message(db, monkeypatch):
@@ -73,6 +79,7 @@ def test_full_disk_is_a_domain_error_with_a_danish_message(db, monkeypatch):
     assert t(caught.value.key, "en").startswith("The server cannot save right now")
 
 
+@pytest.mark.duckdb_only(reason="DuckDB's own I/O error")
 def test_other_io_errors_are_not_called_a_full_disk(db, monkeypatch):
     def refuse(self, work):
         raise duckdb.IOException("IO Error: Permission denied")

@@ -14,12 +14,22 @@ from servicetjek.errors import DomainError
 from servicetjek.i18n import Message, normalise_lang, t
 from servicetjek.text import markdown as md  # the one way user text enters Markdown
 
-# Streamlit writes "Press Enter to submit form" / "Press Ctrl+Enter to apply" in English under
-# text fields, always as the first of its hints; hide it and keep the character count after it.
+# Streamlit's own words are English and cannot be translated: what users would see of them is hidden.
+# - "Press Enter to submit form" / "Press Ctrl+Enter to apply" under text fields, always the first
+#   of the hints: hidden, the character count after it stays.
+# - The main menu ("Print", "Record screen", "Made with Streamlit"): the browser prints anyway.
+# - The toolbar over tables and charts ("Download as CSV", "Search", "Fullscreen", "Show data"):
+#   our own exports are the way out (and escape formulas, which Streamlit's CSV does not).
+# - The status widget's "Stop" button and its labels ("CONNECTING", "ERROR"): the icon stays.
+# - A menu's default placeholder ("Choose an option"), seen when its text is cleared.
 # Menu entries wrap instead of being cut ("Tilgængelighedserklæring" in bold).
 STREAMLIT_TEXT_STYLE = """<style>
 [data-testid="InputInstructions"] > span:first-child { display: none; }
 [data-testid="InputInstructions"] > span + span::before { content: none; }
+[data-testid="stMainMenu"], [data-testid="stElementToolbar"] { display: none; }
+[data-testid="stStatusWidget"] button, [data-testid="stStatusWidget"] label { display: none; }
+input[placeholder="Choose an option"]::placeholder, input[placeholder="Choose options"]::placeholder,
+input[placeholder="Choose a date"]::placeholder { color: transparent; }
 [data-testid="stSidebar"] a[data-testid="stPageLink-NavLink"] * { white-space: normal; overflow: visible; }
 </style>"""
 

@@ -123,9 +123,10 @@ def start_backups() -> None:
     from servicetjek import backup, db
     from servicetjek.ui.common import secrets_section
 
-    if is_follower():
-        return  # the first app server of a cluster takes them
-    backup.start_scheduler(db.get_db(), secrets_section("backup"))
+    database = db.get_db()
+    if is_follower() or database.engine != "duckdb":
+        return  # PostgreSQL is backed up with its own tools (pg_dump)
+    backup.start_scheduler(database, secrets_section("backup"))
 
 
 def configure_logging() -> None:

@@ -58,10 +58,14 @@ def seed_filled_department(db, admin, top: int, now: datetime) -> dict:
         rounds.submit(db, round_.token, {"cohesion": 2 + i % 2, "flexibility": 3, "availability": 4,
                                          "focus": 5 - i % 3, "trust": 2, "fairness": 1 + i % 5})
     meetings.plan(db, admin, hr, "single", "HR: Fordybelse", now + timedelta(days=7), 8, ["focus"])
+    # Started a moment ago, after the HR round opened: run from a laptop with a projector beside it.
+    projector_meeting = meetings.plan(db, admin, hr, "single", "HR: Projektorprøve", now - timedelta(minutes=10),
+                                      4, ["focus"])
     trial = trials.create(db, admin, hr, "focus", "Stille timer om formiddagen", why="Færre afbrydelser",
                           how="Kl. 9–11 uden møder", who="Hele teamet", status="decided")
     trials.start(db, admin, trial.id, trial.version, now.date())
     return {"hr_round": round_.token, "board": trials.share_board(db, admin, hr),
+            "projector_meeting": projector_meeting.id,
             "results_link": result_links.share(db, admin, round_.id)}
 
 

@@ -271,6 +271,57 @@ def test_streamlit_own_messages_are_not_english(server, browser):
     page.close()
 
 
+# Streamlit's own English words that its controls show (buttons, menus, hints, tooltips).
+STREAMLIT_ENGLISH = ("Press Enter", "Ctrl+Enter", "Page not found", "Download as CSV", "Download as PNG",
+                     "Made with Streamlit", "Record screen", "Print", "Fullscreen", "Search", "Show data",
+                     "Running...", "Stop", "Connecting", "Choose an option", "Choose options", "No results",
+                     "Drag and drop", "Browse files", "Clear all", "Rerun")
+VISIBLE_TEXT = """() => { const out = []; const walk = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+    while (walk.nextNode()) { const e = walk.currentNode.parentElement; const t = walk.currentNode.textContent.trim();
+      if (!t || !e || e.closest('script, style')) continue;
+      const r = e.getBoundingClientRect(), cs = getComputedStyle(e);
+      if (r.width > 0 && r.height > 0 && cs.visibility !== 'hidden' && e.checkVisibility()) out.push(t); }
+    for (const e of document.querySelectorAll('[title]')) if (e.checkVisibility()) out.push(e.title);
+    for (const e of document.querySelectorAll('[placeholder]')) if (e.checkVisibility()
+        && getComputedStyle(e, '::placeholder').color !== 'rgba(0, 0, 0, 0)') out.push(e.placeholder);
+    return out; }"""
+
+
+def english_shown(page: Page) -> list[str]:
+    # Short words ("Stop", "Print") are Danish too ("Stop op"): those only as the whole text.
+    return [t for t in page.evaluate(VISIBLE_TEXT) if any(t == w or len(w) > 8 and w in t for w in STREAMLIT_ENGLISH)]
+
+
+def test_danish_pages_show_none_of_streamlits_english(server, browser):
+    """Tables, charts, menus and the status widget: hovered, focused and typed into, in Danish."""
+    context = signed_in(browser, server, "admin")
+    page = context.new_page()
+    for path in ("results", "dashboard", "board", "meetings", "admin_users"):
+        page.goto(f"{server['url']}/{path}?lang=da")
+        wait_ready(page)
+        shown = page.locator("[data-testid='stDataFrame'], [data-testid='stVegaLiteChart']").filter(visible=True)
+        for table in shown.all()[:3]:
+            table.hover()  # Streamlit shows its table/chart toolbar on hover
+            expect(page.locator("[data-testid='stElementToolbar']").filter(visible=True)).to_have_count(0)
+        expect(page.locator("[data-testid='stMainMenu']")).to_be_hidden()  # "Print", "Record screen"
+        field = page.locator("[data-testid='stTextInput'] input, [data-testid='stTextArea'] textarea").filter(
+            visible=True)
+        if field.count():
+            field.first.fill("x")  # the "Press Enter to apply" hint appears while typing
+        assert not english_shown(page), (path, english_shown(page))
+    # The status widget while a script runs: its "Stop" button and "CONNECTING"/"ERROR" labels stay hidden.
+    hidden = page.evaluate("""() => { const w = document.createElement('div'); w.dataset.testid = 'stStatusWidget';
+        w.innerHTML = '<button>Stop</button><label>Connecting</label>'; document.body.append(w);
+        const shown = [...w.children].filter(e => e.checkVisibility()).length; w.remove(); return shown; }""")
+    assert hidden == 0
+    for name, path in (("board", f"?board={server['board']}"), ("results", f"?results={server['results_link']}")):
+        page.goto(f"{server['url']}/{path}")  # the read-only links, too
+        wait_ready(page)
+        page.locator("[data-testid='stMain']").hover()
+        assert not english_shown(page), (name, english_shown(page))
+    context.close()
+
+
 def test_action_plan_shows_all_six_columns_uncut_at_1440(server, browser):
     context = signed_in(browser, server, "admin")
     page = context.new_page()
