@@ -31,7 +31,7 @@ pytestmark = pytest.mark.skipif(local_postgres.binaries() is None or front.find_
                                 reason="needs Debian's postgresql and nginx (.ci/run installs them)")
 
 
-def seed(url: str, codes: int = 0) -> tuple[str, list[str]]:
+def seed(url: str, codes: int = 0) -> tuple[int, str, list[str]]:
     from servicetjek import clock, org, rounds, users
     from servicetjek.db import open_database
 
@@ -40,18 +40,19 @@ def seed(url: str, codes: int = 0) -> tuple[str, list[str]]:
     team = org.create(db, f"Team {secrets.token_hex(3)}", headcount=500)
     now = clock.local_now()
     round_, made = rounds.create(db, admin, team, "Klynge", now - timedelta(hours=1), now + timedelta(days=1),
-                                 codes=codes or None)
+                                 access_mode="codes" if codes else "link", code_count=codes)
     db.close()
-    return round_.token, list(made or [])
+    return round_.id, round_.token, made
 
 
-def stored(url: str, token: str) -> int:
+def stored(url: str, round_id: int) -> int:
+    """Answers stored for the round, held (sealed) or settled."""
     from servicetjek import rounds
     from servicetjek.db import open_database
 
     db = open_database(url)
     try:
-        return rounds.response_count(db, rounds.by_token(db, token).id)
+        return rounds.response_count(db, round_id)
     finally:
         db.close()
 
@@ -96,6 +97,12 @@ def phones(cluster, token: str, n: int) -> list[burst.Session]:
     return [burst.Session(f"ws://127.0.0.1:{cluster['port']}/_stcore/stream", f"r={token}") for _ in range(n)]
 
 
+async def connect(sessions: list[burst.Session]) -> None:
+    import asyncio
+
+    await asyncio.gather(*(s.connect_and_render() for s in sessions))
+
+
 async def submit(session: burst.Session, states=None) -> bool:
     await session.rerun(states or burst.rating_states(session))
     return any(RECEIPT in text for text in session.texts)
@@ -108,7 +115,7 @@ def cpu(pids: list[int]) -> list[float]:
 def test_a_burst_split_over_two_app_servers_stores_every_acknowledged_answer_once(cluster):
     import asyncio
 
-    token, _ = seed(cluster["url"])
+    round_id, token, _ = seed(cluster["url"])
     pids = app_server_pids(cluster["proc"].pid)
     assert len(pids) == 2
     sessions = phones(cluster, token, 400)
@@ -123,7 +130,7 @@ def test_a_burst_split_over_two_app_servers_stores_every_acknowledged_answer_onc
     acknowledged = run_async(room())
     used = [after - start for after, start in zip(cpu(pids), before, strict=True)]
     assert sum(acknowledged) == 400
-    assert stored(cluster["url"], token) == 400
+    assert stored(cluster["url"], round_id) == 400
     assert min(used) > 0.2 * sum(used), f"one process did (nearly) all the work: CPU {used}"
 
 
@@ -132,7 +139,7 @@ def test_a_code_is_spent_once_across_both_app_servers(cluster):
 
     from streamlit.proto.WidgetStates_pb2 import WidgetState
 
-    token, codes = seed(cluster["url"], codes=12)
+    round_id, token, codes = seed(cluster["url"], codes=12)
     sessions = phones(cluster, token, 48)  # four phones per code, spread over both processes
 
     async def enter_code(session: burst.Session, code: str) -> None:
@@ -151,7 +158,7 @@ def test_a_code_is_spent_once_across_both_app_servers(cluster):
 
     acknowledged = run_async(room())
     assert sum(acknowledged) == 12
-    assert stored(cluster["url"], token) == 12
+    assert stored(cluster["url"], round_id) == 12
 
 
 def test_a_round_closed_elsewhere_is_closed_in_both_app_servers_at_once(cluster):
@@ -160,30 +167,33 @@ def test_a_round_closed_elsewhere_is_closed_in_both_app_servers_at_once(cluster)
     from servicetjek import rounds, users
     from servicetjek.db import open_database
 
-    token, _ = seed(cluster["url"])
-    sessions = phones(cluster, token, 40)
-    run_async(asyncio.gather(*(s.connect_and_render() for s in sessions)))
-    db = open_database(cluster["url"])  # a third process closes the round
-    rounds.close(db, users.get(db, "admin"), rounds.by_token(db, token).id)
-    db.close()
+    round_id, token, _ = seed(cluster["url"])
+    sessions, late_phones = phones(cluster, token, 40), phones(cluster, token, 40)
 
-    async def late():
+    def close_in_a_third_process():
+        db = open_database(cluster["url"])
+        rounds.close(db, users.get(db, "admin"), round_id)
+        db.close()
+
+    async def room():
+        await connect(sessions)  # both app servers have drawn the open form
+        await asyncio.to_thread(close_in_a_third_process)
         acknowledged = await asyncio.gather(*(submit(s) for s in sessions))
-        await asyncio.gather(*(s.close() for s in sessions))
+        await connect(late_phones)  # opening the link now: both processes know it is closed
+        await asyncio.gather(*(s.close() for s in [*sessions, *late_phones]))
         return acknowledged
 
-    assert sum(run_async(late())) == 0
-    assert stored(cluster["url"], token) == 0
+    assert sum(run_async(room())) == 0
+    assert [len(s.widgets["radio"]) for s in late_phones] == [0] * 40
+    assert stored(cluster["url"], round_id) == 0
 
 
 def test_phones_of_a_killed_app_server_reconnect_to_the_other(cluster):
     import asyncio
 
-    token, _ = seed(cluster["url"])
+    round_id, token, _ = seed(cluster["url"])
     pids = app_server_pids(cluster["proc"].pid)
     sessions = phones(cluster, token, 100)
-    run_async(asyncio.gather(*(s.connect_and_render() for s in sessions)))
-    os.kill(pids[0], signal.SIGKILL)  # mid-burst: every phone has its form, none has sent it
 
     async def send_or_reconnect(session: burst.Session) -> bool:
         try:
@@ -194,13 +204,14 @@ def test_phones_of_a_killed_app_server_reconnect_to_the_other(cluster):
             return await submit(session)
 
     async def room():
+        await connect(sessions)
+        os.kill(pids[0], signal.SIGKILL)  # mid-burst: every phone has its form, none has sent it
         acknowledged = await asyncio.gather(*(send_or_reconnect(s) for s in sessions))
-        await asyncio.gather(*(s.close() for s in sessions))
+        await asyncio.gather(*(s.close() for s in sessions), return_exceptions=True)
         return acknowledged
 
-    acknowledged = run_async(room())
-    assert sum(acknowledged) == 100
-    assert stored(cluster["url"], token) == 100
+    assert sum(run_async(room())) == 100
+    assert stored(cluster["url"], round_id) == 100
     deadline = time.time() + 120  # the front starts the killed process again
     while len(app_server_pids(cluster["proc"].pid)) < 2 or re.search(r"stopped", cluster["log"].read_text()) is None:
         assert time.time() < deadline, cluster["log"].read_text()
