@@ -79,7 +79,7 @@ def seed(target: str) -> tuple[str, str, int]:
 
     token, trial_id, _ = mixed.seed(target)
     db = open_database(target)
-    dept = org.create(db, "Personalemøde", headcount=500)
+    dept = org.create(db, "Personalemøde, burst", headcount=500)
     now = clock.local_now()
     round_, _ = rounds.create(db, users.get(db, "admin"), dept, "Burst", now - timedelta(hours=1),
                               now + timedelta(hours=2))

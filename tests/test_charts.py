@@ -74,3 +74,39 @@ def test_charts_speak_the_pages_language():
         titles = {tip["title"] for spec in specs for tip in tooltips(spec)}
         assert {"department", "theme", "n", "round", "trial"}.isdisjoint(titles)
     assert {"Afdeling", "Tema", "gns."} <= {tip["title"] for spec in all_specs("da") for tip in tooltips(spec)}
+
+
+def test_drawn_charts_are_cached_per_input_and_follow_every_change():
+    """servicetjek/ui/charts.py caches each spec under the repr of its inputs: the same data
+    is built once, and any changed value (a mean, a keyword) draws a new chart."""
+    import json
+
+    from streamlit.testing.v1 import AppTest
+
+    def page(mean: float, size: int):
+        import streamlit as st
+
+        from servicetjek.content import THEME_IDS, load
+        from servicetjek.ui import charts as drawn
+
+        built = []
+        original = drawn.charts.radar
+        drawn.charts.radar = lambda *a, **k: built.append(1) or original(*a, **k)
+        try:
+            for _ in range(2):
+                drawn.show("radar", {"R": dict.fromkeys(THEME_IDS, mean)}, load("da").theme_names(), size=size,
+                           alt="radar")
+        finally:
+            drawn.charts.radar = original
+        st.session_state["built"] = len(built)
+
+    def draw(mean: float, size: int) -> int:
+        at = AppTest.from_function(page, args=(mean, size)).run()
+        assert not at.exception
+        assert [json.loads(e.proto.spec)["height"] for e in at.get("vega_lite_chart")] == [size, size]
+        return at.session_state["built"]
+
+    assert draw(4.125, 210) == 1  # drawn twice, built once
+    assert draw(4.125, 210) == 0  # the same input on another run: from the cache
+    assert draw(2.625, 210) == 1  # another mean
+    assert draw(2.625, 310) == 1  # another keyword
