@@ -46,7 +46,7 @@ def timeline_view(board, points) -> None:
              "points": [(c.due, c.kind, c.done_at is not None) for c in points if c.trial_id == t.id]}
             for t in running]
     labels = {"checkin": T("board.checkin"), "decision": T("board.decision_point"), "today": T("board.today")}
-    show_chart("timeline", rows, clock.today(), labels, width="stretch", alt=T("charts.timeline_alt"))
+    show_chart("timeline", rows, clock.today(), labels, lang=lang(), width="stretch", alt=T("charts.timeline_alt"))
 
 
 def cards_view(board, points, names) -> None:

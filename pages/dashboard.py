@@ -88,14 +88,19 @@ def main() -> None:
     show_chart("heatmap", shown, names, T("results.too_few_cell"), lang=lang(), width="stretch",
                alt=T("charts.heatmap_alt"), table=UNIT_TABLE)
 
+    # Words looked up once, not per cell: a look-up reads the session's language (~10 µs),
+    # and the table has a row per unit (510 in bench/dashboard_server.py).
+    language = lang()
+    unit, answers, too_small, top_theme = (T(k) for k in ("dashboard.department", "dashboard.answers",
+                                                          "dashboard.too_small", "dashboard.top_theme"))
+    too_few = T("results.too_few_cell")
     table = []
     for r in rows:
         values = {t: r[t] for t in THEME_IDS if r[t] is not None}
         top = max(values, key=values.get) if values else None
-        table.append({T("dashboard.department"): r["path"], T("dashboard.answers"): r["n"],
-                      T("dashboard.too_small"): r["answers_total"] - r["n"],
-                      T("dashboard.top_theme"): names[top] if top else T("results.too_few_cell"),
-                      **{names[t]: number(r[t], lang()) if r[t] is not None else "–" for t in THEME_IDS}})
+        table.append({unit: r["path"], answers: r["n"], too_small: r["answers_total"] - r["n"],
+                      top_theme: names[top] if top else too_few,
+                      **{names[t]: number(r[t], language) if r[t] is not None else "–" for t in THEME_IDS}})
     st.subheader(T("charts.unit_table"), anchor=UNIT_TABLE)
     st.dataframe(table, hide_index=True, width="stretch")
 
@@ -119,7 +124,7 @@ def main() -> None:
             if points:
                 show_chart("trend", points, names, lang=lang(), width="stretch", alt=T("charts.trend_alt"))
                 st.dataframe([{T("charts.date"): f"{p['opens_at']:%d.%m.%Y}", T("dashboard.answers"): p["n"],
-                               **{names[t]: number(p[t], lang()) for t in THEME_IDS}} for p in points],
+                               **{names[t]: number(p[t], language) for t in THEME_IDS}} for p in points],
                              hide_index=True, width="stretch")
         else:
             st.info(T("dashboard.no_data"))

@@ -88,7 +88,7 @@ def round_view(user, round_: rounds.Round) -> None:
         recommendation_box(result, names)
     st.subheader(T("results.distribution"))
     show_chart("distribution", {t: s.distribution for t, s in result.themes.items()}, names,
-                                        content.scale["labels"], width="stretch", alt=T("charts.distribution_alt"),
+               content.scale["labels"], lang=lang(), width="stretch", alt=T("charts.distribution_alt"),
                table=THEME_TABLE)
     spread = results.disagreements(result)
     st.subheader(T("results.spread"), anchor=THEME_TABLE)

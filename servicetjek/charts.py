@@ -13,9 +13,25 @@ import pandas as pd
 
 from servicetjek.content import THEME_IDS
 from servicetjek.i18n import decimal_separator, number
+from servicetjek.i18n import t as translate
 
 SCALE_MAX = 5
 PALETTE = ["#1f6f8b", "#e07a5f", "#81b29a", "#9c6ade"]
+
+
+def _word(key: str, lang: str) -> str:
+    """A chart's own word (tooltip titles, axis and legend titles) in the page's language."""
+    return translate(f"charts.{key}", lang)
+
+
+def _tips(lang: str, *fields: tuple) -> list[alt.Tooltip]:
+    """Tooltips titled in the page's language: (field, word key or None, format or None)."""
+    return [alt.Tooltip(f, title=_word(k, lang) if k else "", **({"format": fmt} if fmt else {}))
+            for f, k, fmt in (field + (None,) * (3 - len(field)) for field in fields)]
+
+
+def _scale_title(lang: str) -> str:
+    return f"{_word('mean', lang)} 1–5"
 
 
 def _xy(index: int, value: float) -> tuple[float, float]:
@@ -50,15 +66,14 @@ def radar(series: dict[str, dict[str, float]], theme_names: dict[str, str], size
     area = alt.Chart(data).mark_line(interpolate="linear-closed", filled=True, fillOpacity=0.2, strokeWidth=2.5
                                      ).encode(x=x, y=y, color=color, order="order:Q", detail="series:N")
     points = alt.Chart(data).mark_circle(size=70).encode(
-        x=x, y=y, color=color, tooltip=[alt.Tooltip("series:N", title=""), alt.Tooltip("theme:N", title=""),
-                                        alt.Tooltip("mean_text:N", title="⌀")])
+        x=x, y=y, color=color, tooltip=_tips(lang, ("series:N", None), ("theme:N", None), ("mean_text:N", "mean")))
     text = alt.Chart(labels).mark_text(fontSize=13, fontWeight="bold", color="#24292f").encode(
         x=x, y=y, text="label:N")
     return alt.layer(grid_layer, spoke_layer, area, points, text).properties(width=size, height=size)
 
 
 def distribution(stats: dict[str, tuple[int, ...]], theme_names: dict[str, str],
-                 scale_labels: list[str]) -> alt.Chart:
+                 scale_labels: list[str], lang: str = "da") -> alt.Chart:
     """Stacked bars: how many answered 1..5 per theme."""
     rows = [{"theme": theme_names[t], "score": f"{v} – {scale_labels[v - 1]}", "value": v, "count": stats[t][v - 1]}
             for t in THEME_IDS for v in range(1, 6)]
@@ -68,7 +83,7 @@ def distribution(stats: dict[str, tuple[int, ...]], theme_names: dict[str, str],
         x=alt.X("count:Q", stack="normalize", axis=alt.Axis(format="%", title=None)),
         color=alt.Color("score:N", scale=alt.Scale(scheme="blues"), legend=alt.Legend(orient="bottom", title=None)),
         order=alt.Order("value:Q"),
-        tooltip=["theme:N", "score:N", "count:Q"],
+        tooltip=_tips(lang, ("theme:N", "theme"), ("score:N", "score"), ("count:Q", "answers")),
     ).properties(height=260)
 
 
@@ -93,9 +108,10 @@ def heatmap(rows: list[dict], theme_names: dict[str, str], too_few: str, lang: s
     cells = base.mark_rect(stroke="white", aria=False).encode(
         color=alt.condition("datum.mean === null", alt.value("#eaeef2"),
                             alt.Color("mean:Q", scale=alt.Scale(domain=[1, 5], scheme="orangered"),
-                                      legend=alt.Legend(title="⌀ 1–5", orient="bottom", direction="horizontal",
-                                                        gradientLength=220))),
-        tooltip=["department:N", "theme:N", alt.Tooltip("mean_text:N", title="⌀"), "n:Q"])
+                                      legend=alt.Legend(title=_scale_title(lang), orient="bottom",
+                                                        direction="horizontal", gradientLength=220))),
+        tooltip=_tips(lang, ("department:N", "department"), ("theme:N", "theme"), ("mean_text:N", "mean"),
+                      ("n:Q", "answers")))
     labels = base.mark_text(fontSize=12).encode(
         text="text:N", color=alt.condition("datum.mean > 3.8", alt.value("white"), alt.value("#24292f")))
     # Fit the width only: Streamlit's default fits axes and legend into the height too, which
@@ -113,14 +129,14 @@ def trend(points: list[dict], theme_names: dict[str, str], lang: str = "da") -> 
     return alt.Chart(data).mark_line(point=True).encode(
         x=alt.X("when:O", sort=order, title=None, axis=alt.Axis(labelAngle=0)),
         y=alt.Y("mean:Q", scale=alt.Scale(domain=[1, 5]),
-                axis=alt.Axis(title="⌀ 1–5", titleAngle=0, titleAlign="left", titleX=-25, titleY=-12,
+                axis=alt.Axis(title=_scale_title(lang), titleAngle=0, titleAlign="left", titleX=-25, titleY=-12,
                               labelExpr=f"replace(format(datum.value, '.1f'), '.', '{decimal_separator(lang)}')")),
         color=alt.Color("theme:N", title=None),
-        tooltip=["round:N", "when:N", "theme:N", alt.Tooltip("mean_text:N", title="⌀")],
+        tooltip=_tips(lang, ("round:N", "round"), ("when:N", "date"), ("theme:N", "theme"), ("mean_text:N", "mean")),
     ).properties(height=300)
 
 
-def timeline(rows: list[dict], today, labels: dict[str, str]) -> alt.LayerChart:
+def timeline(rows: list[dict], today, labels: dict[str, str], lang: str = "da") -> alt.LayerChart:
     """One bar per running trial, its check-ins and decision point, and a 'today' line.
 
     `rows`: {what, start, end, status, points: [(date, kind)]}.
@@ -133,11 +149,11 @@ def timeline(rows: list[dict], today, labels: dict[str, str]) -> alt.LayerChart:
     bar = alt.Chart(bars).mark_bar(cornerRadius=4, height=18, opacity=0.75).encode(
         x=alt.X("start:T", title=None, axis=alt.Axis(format="%d.%m")), x2="end:T", y=y,
         color=alt.Color("status:N", title=None, legend=alt.Legend(orient="bottom")),
-        tooltip=["trial:N", alt.Tooltip("start:T", format="%d.%m.%Y"), alt.Tooltip("end:T", format="%d.%m.%Y")])
+        tooltip=_tips(lang, ("trial:N", "trial"), ("start:T", "start", "%d.%m.%Y"), ("end:T", "end", "%d.%m.%Y")))
     marks = alt.Chart(points).mark_point(size=140, filled=True, color="#24292f").encode(
         x="date:T", y=y, shape=alt.Shape("kind:N", title=None, legend=alt.Legend(orient="bottom")),
         opacity=alt.condition("datum.done", alt.value(0.35), alt.value(1)),
-        tooltip=["trial:N", "kind:N", alt.Tooltip("date:T", format="%d.%m.%Y")])
+        tooltip=_tips(lang, ("trial:N", "trial"), ("kind:N", None), ("date:T", "date", "%d.%m.%Y")))
     rule = alt.Chart(pd.DataFrame([{"today": pd.Timestamp(today), "label": labels["today"]}])).mark_rule(
-        color="#e07a5f", strokeWidth=2, strokeDash=[4, 3]).encode(x="today:T", tooltip=["label:N"])
+        color="#e07a5f", strokeWidth=2, strokeDash=[4, 3]).encode(x="today:T", tooltip=_tips(lang, ("label:N", None)))
     return alt.layer(bar, marks, rule).properties(height=alt.Step(44))

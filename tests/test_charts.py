@@ -31,3 +31,82 @@ def test_distribution_heatmap_trend_timeline_validate():
                       "points": [(date(2026, 3, 16), "checkin", True), (date(2026, 4, 13), "decision", False)]}],
                     date(2026, 3, 20), {"checkin": "Stop op", "decision": "Beslutning", "today": "I dag"}
                     ).to_dict(validate=True)
+
+
+def all_specs(lang: str) -> list[dict]:
+    names = load(lang).theme_names()
+    rows = [{"label": "A", "n": 5, **dict.fromkeys(THEME_IDS, 3.0)}]
+    return [charts.radar({"R": dict.fromkeys(THEME_IDS, 3.0)}, names, lang=lang).to_dict(),
+            charts.distribution({t: (1, 2, 3, 4, 5) for t in THEME_IDS}, names, load(lang).scale["labels"],
+                                lang=lang).to_dict(),
+            charts.heatmap(rows, names, "-", lang=lang).to_dict(),
+            charts.trend([{"title": "R", "opens_at": datetime(2026, 1, 1), **dict.fromkeys(THEME_IDS, 3.0)}], names,
+                         lang=lang).to_dict(),
+            charts.timeline([{"what": "S", "start": date(2026, 3, 2), "end": date(2026, 4, 13), "status": "I gang",
+                              "points": [(date(2026, 3, 16), "checkin", True)]}], date(2026, 3, 20),
+                            {"checkin": "c", "decision": "d", "today": "t"}, lang=lang).to_dict()]
+
+
+def tooltips(node):
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "tooltip" and isinstance(value, list):
+                yield from value
+            else:
+                yield from tooltips(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from tooltips(value)
+
+
+def test_charts_speak_the_pages_language():
+    """Hovering a chart shows words in the page's language, never a field name ("department", "n")
+    or a symbol ("⌀"): the Danish average is "gns."."""
+    import json
+
+    for lang, mean in (("da", "gns."), ("en", "avg.")):
+        specs = all_specs(lang)
+        for spec in specs:
+            assert "⌀" not in json.dumps(spec, ensure_ascii=False, default=str)
+            for tip in tooltips(spec):
+                assert isinstance(tip, dict) and "title" in tip, (lang, tip)
+        assert f'"{mean} 1–5"' in json.dumps(specs[2], ensure_ascii=False, default=str)  # the heatmap's legend
+        titles = {tip["title"] for spec in specs for tip in tooltips(spec)}
+        assert {"department", "theme", "n", "round", "trial"}.isdisjoint(titles)
+    assert {"Afdeling", "Tema", "gns."} <= {tip["title"] for spec in all_specs("da") for tip in tooltips(spec)}
+
+
+def test_drawn_charts_are_cached_per_input_and_follow_every_change():
+    """servicetjek/ui/charts.py caches each spec under the repr of its inputs: the same data
+    is built once, and any changed value (a mean, a keyword) draws a new chart."""
+    import json
+
+    from streamlit.testing.v1 import AppTest
+
+    def page(mean: float, size: int):
+        import streamlit as st
+
+        from servicetjek.content import THEME_IDS, load
+        from servicetjek.ui import charts as drawn
+
+        built = []
+        original = drawn.charts.radar
+        drawn.charts.radar = lambda *a, **k: built.append(1) or original(*a, **k)
+        try:
+            for _ in range(2):
+                drawn.show("radar", {"R": dict.fromkeys(THEME_IDS, mean)}, load("da").theme_names(), size=size,
+                           alt="radar")
+        finally:
+            drawn.charts.radar = original
+        st.session_state["built"] = len(built)
+
+    def draw(mean: float, size: int) -> int:
+        at = AppTest.from_function(page, args=(mean, size)).run()
+        assert not at.exception
+        assert [json.loads(e.proto.spec)["height"] for e in at.get("vega_lite_chart")] == [size, size]
+        return at.session_state["built"]
+
+    assert draw(4.125, 210) == 1  # drawn twice, built once
+    assert draw(4.125, 210) == 0  # the same input on another run: from the cache
+    assert draw(2.625, 210) == 1  # another mean
+    assert draw(2.625, 310) == 1  # another keyword

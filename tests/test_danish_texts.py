@@ -58,3 +58,14 @@ def test_no_zero_seconds_per_participant():
         for advice in plan.advice:
             text = t(advice.key, "da", **advice.params)
             assert not re.search(r"(^|\D)0 sekunder", text), (n, text)
+
+
+def test_no_symbol_for_average_in_code_either():
+    """Words shown to users also come from code (chart titles, tooltips): no "⌀" there either."""
+    from servicetjek.paths import MAIN_SCRIPT
+
+    root = MAIN_SCRIPT.parent
+    sources = [*root.glob("pages/*.py"), *(root / "servicetjek").rglob("*.py"), MAIN_SCRIPT]
+    assert len(sources) > 20
+    for path in sources:
+        assert "⌀" not in path.read_text(encoding="utf-8"), path

@@ -167,7 +167,7 @@ def test_chosen_trials_stay_within_the_limit_across_processes(two, setup):
                              for db, p in zip(two, proposals[2:], strict=True)))
         assert [type(o) for o in outcomes].count(trials.Trial) == 1, outcomes
         assert [o.key for o in outcomes if isinstance(o, DomainError)] == ["meetings.choose_max"]
-        assert sum(t.chosen for t in trials.for_meeting(second, meeting.id)) == meetings.CHOOSE_MAX
+        assert sum(t.chosen for t in trials.for_meeting(second, meeting.id)) == meetings.choose_max()
 
 
 def test_a_board_shared_from_two_processes_has_one_link(two, setup):
