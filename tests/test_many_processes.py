@@ -223,3 +223,8 @@ def test_the_apps_own_backups_refuse_postgresql(two, tmp_path):
 
     with pytest.raises(DomainError, match="backup_postgresql"):
         backup.make_backup(two[0], tmp_path / "b.duckdb")
+
+
+def test_placeholders_and_percent_signs_reach_postgresql_intact(two):
+    first, _ = two
+    assert first.query_one("SELECT 'ja?' || ?, '50 %' || ?, 7 % 4", ["nej", "!"]) == ("ja?nej", "50 %!", 3)
