@@ -150,6 +150,7 @@ def main() -> None:
     parser.add_argument("--members", type=int, default=50)
     parser.add_argument("--rounds", type=int, default=5)
     args = parser.parse_args()
+    os.environ.update(ENV)  # seeding in this process seals answers on PostgreSQL too
     folder = Path(tempfile.mkdtemp(prefix="servicetjek-cluster-bench-"))
     folder.chmod(0o755)  # PostgreSQL's own user (as root: postgres) works in a folder below
     results = [measure("DuckDB, 1 app server", str(folder / "bench.duckdb"), 1, folder, args)]
