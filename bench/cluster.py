@@ -45,14 +45,14 @@ def app_server_pids(front_pid: int) -> list[int]:
     return pids
 
 
-def postgres_cpu(target: str) -> float:
-    """CPU seconds of PostgreSQL's processes (the pooled backends stay for the whole run)."""
-    if not target.startswith("postgresql://"):
+def postgres_cpu(postmaster: int | None) -> float:
+    """CPU seconds of one PostgreSQL server's processes (its pooled backends stay for the run)."""
+    if postmaster is None:
         return 0.0
-    total = 0.0
-    for stat in Path("/proc").glob("[0-9]*/cmdline"):
+    total = burst.cpu_seconds(postmaster)
+    for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
-            if stat.read_bytes().startswith((b"postgres:", b"/usr/lib/postgresql/")):
+            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == postmaster:
                 total += burst.cpu_seconds(int(stat.parent.name))
         except OSError:
             continue
@@ -62,8 +62,8 @@ def postgres_cpu(target: str) -> float:
 class Front:
     """`python -m servicetjek.front --app-servers N` on a free port, for one configuration."""
 
-    def __init__(self, target: str, app_servers: int, folder: Path):
-        self.target = target
+    def __init__(self, target: str, app_servers: int, folder: Path, postmaster: int | None = None):
+        self.postmaster = postmaster
         self.port = burst.free_port()
         self.log = folder / f"front-{app_servers}.log"
         env = os.environ | ENV | {"SERVICETJEK_DB": target}
@@ -83,7 +83,7 @@ class Front:
         return sum(burst.cpu_seconds(pid) for pid in self.pids)
 
     def database_cpu(self) -> float:
-        return postgres_cpu(self.target)
+        return postgres_cpu(self.postmaster)
 
     def stop(self) -> None:
         self.proc.terminate()
@@ -131,9 +131,9 @@ def stored(target: str, token: str) -> int:
         db.close()
 
 
-def measure(name: str, target: str, app_servers: int, folder: Path, args) -> dict:
+def measure(name: str, target: str, app_servers: int, folder: Path, args, postmaster: int | None = None) -> dict:
     burst_token, mixed_token, trial_id = seed(target)
-    front = Front(target, app_servers, folder)
+    front = Front(target, app_servers, folder, postmaster)
     try:
         burst_result = asyncio.run(room(front, burst_token, args.sessions))
         cpu0, db0 = front.cpu(), front.database_cpu()
@@ -179,8 +179,9 @@ def main() -> None:
         with LocalPostgres(folder / f"pg{app_servers}", burst.free_port()) as pg:
             subprocess.run([sys.executable, "-m", "servicetjek.cli", "migrate"], check=True, cwd=ROOT,
                            env=os.environ | ENV | {"SERVICETJEK_DB": pg.url}, stdout=subprocess.DEVNULL)
+            postmaster = int((pg.data / "postmaster.pid").read_text().split()[0])
             results.append(measure(f"PostgreSQL, {app_servers} app server{'s' * (app_servers > 1)}", pg.url,
-                                   app_servers, folder, args))
+                                   app_servers, folder, args, postmaster))
     load = re.sub(r"\s+", " ", Path("/proc/loadavg").read_text()).strip()
     print(f"{args.sessions}-phone burst; mixed: {args.submitters} submitting, {args.managers} managers reloading "
           f"the dashboard, {args.members} members saving the plan ({args.rounds} each); "
