@@ -228,3 +228,11 @@ def test_the_apps_own_backups_refuse_postgresql(two, tmp_path):
 def test_placeholders_and_percent_signs_reach_postgresql_intact(two):
     first, _ = two
     assert first.query_one("SELECT 'ja?' || ?, '50 %' || ?, 7 % 4", ["nej", "!"]) == ("ja?nej", "50 %!", 3)
+
+
+def test_connections_cut_by_the_server_cost_no_request(two, postgres):
+    first, _ = two
+    assert first.query_one("SELECT 1") == (1,)
+    database = first.query_one("SELECT current_database()")[0]
+    postgres.sql(f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{database}'")
+    assert first.query_one("SELECT 1") == (1,)  # a restart or fail-over looks like this to the pool
