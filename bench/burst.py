@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import secrets
 import socket
 import statistics
 import subprocess
@@ -67,8 +68,11 @@ def start_server(args: list[str], port: int, env: dict) -> subprocess.Popen:
 
 
 class Session:
-    def __init__(self, url: str, query: str):
+    def __init__(self, url: str, query: str, browser: str | None = None):
+        """`browser`: the front's browser cookie (BROWSER_COOKIE), as a browser has it after
+        loading the page shell; behind several app servers it decides which one serves it."""
         self.url, self.query = url, query
+        self.headers = {"Cookie": f"stk_b={browser or secrets.token_hex(16)}"}
         self.ws = None
         self.page_hash = ""
         self.widgets: dict[str, list[str]] = {"radio": [], "button": [], "text_input": []}
@@ -77,7 +81,8 @@ class Session:
         self.exception = False
 
     async def connect_and_render(self) -> None:
-        self.ws = await websockets.connect(self.url, subprotocols=["streamlit"], max_size=None, open_timeout=60)
+        self.ws = await websockets.connect(self.url, subprotocols=["streamlit"], max_size=None, open_timeout=60,
+                                           additional_headers=self.headers)
         await self.rerun(None)
 
     async def rerun(self, widget_states) -> None:
@@ -102,7 +107,8 @@ class Session:
         import urllib.request
 
         base = self.url.replace("ws://", "http://").rsplit("/_stcore/", 1)[0]
-        with urllib.request.urlopen(f"{base}/_stcore/message?hash={ref_hash}", timeout=60) as response:
+        request = urllib.request.Request(f"{base}/_stcore/message?hash={ref_hash}", headers=self.headers)
+        with urllib.request.urlopen(request, timeout=60) as response:
             fwd = ForwardMsg()
             fwd.ParseFromString(response.read())
             return fwd

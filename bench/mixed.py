@@ -29,11 +29,12 @@ from bench import burst  # noqa: E402
 PASSWORD = "demo-servicetjek"
 
 
-def seed(path: Path) -> tuple[str, int]:
+def seed(target: Path | str) -> tuple[str, int, int]:
+    """A demo organisation in the database `target` (a DuckDB file or a postgresql:// URL)."""
     from servicetjek import demo, org, rounds, trials, users
-    from servicetjek.db import Database
+    from servicetjek.db import open_database
 
-    db = Database(path)
+    db = open_database(target)
     result = demo.generate(db, seed=2, now=datetime.now().replace(minute=0, second=0, microsecond=0))
     admin = users.get(db, "admin")
     member = users.get(db, "medlem")

@@ -4,7 +4,7 @@ import streamlit as st
 
 from servicetjek import access, org, rounds, trials
 from servicetjek.content import load
-from servicetjek.ui.common import T, current_user, db, lang
+from servicetjek.ui.common import T, current_user, db, lang, method_numbers
 
 THEME_ICONS = {"cohesion": "diversity_3", "flexibility": "schedule", "availability": "call",
                "focus": "psychology", "trust": "handshake", "fairness": "balance"}
@@ -42,15 +42,16 @@ def main() -> None:
     content = load(lang())
     user = current_user()
     st.title(T("home.title"))
-    st.markdown(T("home.lead"))
+    numbers = method_numbers()
+    st.markdown(T("home.lead", **numbers))
     if user is not None:
         next_steps(user)
     st.subheader(T("home.how_title"))
     steps = st.columns(4)
     for i, col in enumerate(steps, start=1):
         with col.container(border=True):
-            st.markdown(f"**{i}. {T(f'home.step{i}_title')}**")
-            st.caption(T(f"home.step{i}_text"))
+            st.markdown(f"**{i}. {T(f'home.step{i}_title', **numbers)}**")
+            st.caption(T(f"home.step{i}_text", **numbers))
     st.subheader(T("home.themes_title"))
     cols = st.columns(3)
     for i, theme in enumerate(content.themes):

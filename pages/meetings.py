@@ -7,7 +7,7 @@ import streamlit as st
 from servicetjek import access, agenda, clock, exports, meetings
 from servicetjek.content import THEME_IDS, load
 from servicetjek.errors import DomainError
-from servicetjek.ui.common import T, db, department_picker, lang, md, require, show_error
+from servicetjek.ui.common import T, db, department_picker, lang, md, method_numbers, require, show_error
 
 
 def advice_text(advice: agenda.Advice) -> str:
@@ -243,7 +243,7 @@ def planned_list(user) -> None:
 def main() -> None:
     user = require(access.PLAN_MEETINGS)
     st.title(T("meetings.page_title"))
-    st.caption(T("meetings.page_intro"))
+    st.caption(T("meetings.page_intro", **method_numbers()))
     with st.container(border=True):
         planner(user)
     planned_list(user)

@@ -3,7 +3,8 @@
 Single-theme meeting: welcome, 5 min reflection, a round of up to 2 min per participant,
 15 min reflection, another round of up to 2 min per participant, decision A (30 min) or
 B (10 min). Dialogue meeting: tables of about six per theme, reports of up to 5 and 3
-minutes per table, group work of 45 and 30 minutes, 15 min wrap-up.
+minutes per table, group work of 45 and 30 minutes, 15 min wrap-up. Every one of these
+numbers comes from content/*/method.toml; none is written here.
 """
 
 from __future__ import annotations
@@ -12,14 +13,20 @@ import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from servicetjek.content import Runbook, Step
+from servicetjek.content import Runbook, Step, load
 from servicetjek.errors import DomainError
 from servicetjek.i18n import Message
 
-TABLE_TARGET = 6  # "about six" per table
-TABLE_MAX = 7
 MAX_PARTICIPANTS = 500
-SINGLE_PLANNED_MINUTES = 60  # the method: each theme takes about an hour
+
+
+def table_target() -> int:
+    """"About six" per table: the content's dialogue runbook says how many."""
+    return load().dialogue.table_size
+
+
+def table_max() -> int:
+    return table_target() + 1
 
 
 @dataclass(frozen=True)
@@ -60,7 +67,7 @@ class Agenda:
 
 def tables_for(participants: int) -> int:
     """Tables of about six: the fewest tables with at most seven at each."""
-    return max(1, math.ceil(participants / TABLE_MAX))
+    return max(1, math.ceil(participants / table_max()))
 
 
 def split_evenly(participants: int, themes: list[str]) -> dict[str, int]:
@@ -80,11 +87,11 @@ def _validate(participants: int, themes: list[str], decision: str, welcome: int,
 
 
 def _step_minutes(step: Step, participants: int, tables: int, decision: str, welcome: int,
-                  minutes_per_participant: int) -> int:
+                  minutes_per_participant: int | None) -> int:
     if step.editable:
         return welcome
-    if step.per_participant:
-        return min(step.per_participant, minutes_per_participant) * participants
+    if step.per_participant:  # "up to" the runbook's minutes: a shorter turn may be asked for
+        return min(step.per_participant, minutes_per_participant or step.per_participant) * participants
     if step.per_group:
         return step.per_group * tables
     if step.options:
@@ -94,7 +101,7 @@ def _step_minutes(step: Step, participants: int, tables: int, decision: str, wel
 
 def build(book: Runbook, kind: str, start: datetime, participants: int, themes: list[str],
           decision: str = "A", welcome: int | None = None, pause: int = 0, planned_minutes: int | None = None,
-          per_theme: dict[str, int] | None = None, minutes_per_participant: int = 2,
+          per_theme: dict[str, int] | None = None, minutes_per_participant: int | None = None,
           break_title: str = "Pause") -> Agenda:
     """The agenda with clock times; `per_theme` gives participants per theme when known."""
     welcome = book.welcome_minutes if welcome is None else welcome
@@ -116,14 +123,14 @@ def build(book: Runbook, kind: str, start: datetime, participants: int, themes: 
             items.append(AgendaItem(None, "break", break_title, pause, clock, clock + timedelta(minutes=pause)))
             clock += timedelta(minutes=pause)
     total = sum(i.minutes for i in items)
-    planned = planned_minutes or (SINGLE_PLANNED_MINUTES if kind == "single" else total)
+    planned = planned_minutes or (book.planned_minutes if kind == "single" else total)
     agenda = Agenda(kind, tuple(items), participants, tables, planned, ())
     advice = advise(book, agenda, decision, welcome, pause, minutes_per_participant) if total > planned else ()
     return Agenda(kind, tuple(items), participants, tables, planned, advice)
 
 
 def advise(book: Runbook, agenda: Agenda, decision: str, welcome: int, pause: int,
-           minutes_per_participant: int) -> tuple[Advice, ...]:
+           minutes_per_participant: int | None) -> tuple[Advice, ...]:
     """Concrete ways to fit an overrunning single-theme meeting into the planned time."""
     over = agenda.total_minutes - agenda.planned_minutes
     out = [Advice("agenda.overrun", {"total": agenda.total_minutes, "planned": agenda.planned_minutes,
@@ -131,21 +138,23 @@ def advise(book: Runbook, agenda: Agenda, decision: str, welcome: int, pause: in
     if agenda.kind != "single":
         out.append(Advice("agenda.dialogue_longer", {"total": agenda.total_minutes}))
         return tuple(out)
-    rounds = [i for i in agenda.items if i.key in ("round1", "round2")]
+    turns = {s.key: s.per_participant for s in book.steps if s.per_participant}
+    rounds = [i for i in agenda.items if i.key in turns]
     n = agenda.participants
     if rounds:
         out.append(Advice("agenda.rounds_take", {"n": n, "minutes": rounds[0].minutes}))
-    if n > TABLE_TARGET:
+    per_turn = min([minutes_per_participant or t for t in turns.values()] or [0])
+    if n > table_target() and rounds:
         groups = tables_for(n)
         group_size = math.ceil(n / groups)
-        saved = 2 * minutes_per_participant * (n - group_size)
+        saved = len(rounds) * per_turn * (n - group_size)
         out.append(Advice("agenda.parallel_groups", {"groups": groups, "size": group_size,
-                                                     "minutes": minutes_per_participant * group_size,
+                                                     "minutes": per_turn * group_size,
                                                      "total": agenda.total_minutes - saved}))
     fixed = agenda.total_minutes - sum(r.minutes for r in rounds)
     room = agenda.planned_minutes - fixed
     if rounds:
-        seconds = int(max(0, room) / (2 * n) * 60) // 15 * 15
+        seconds = int(max(0, room) / (len(rounds) * n) * 60) // 15 * 15
         # Under half a minute each is no longer a round; say so instead of suggesting it.
         out.append(Advice("agenda.shorter_rounds" if seconds >= 30 else "agenda.shorter_rounds_too_short",
                           {"seconds": seconds}))
@@ -172,11 +181,11 @@ def assign_tables(participants: list[tuple[str, list[str]]], themes: list[str]) 
             first_choice[usable[0]] += 1
     total = len(participants)
     # Tables per theme from demand, at least one per theme, enough seats for everyone.
-    tables = {t: max(1, round(first_choice[t] / TABLE_TARGET)) for t in themes}
-    while sum(tables.values()) * TABLE_MAX < total:
+    tables = {t: max(1, round(first_choice[t] / table_target())) for t in themes}
+    while sum(tables.values()) * table_max() < total:
         busiest = max(themes, key=lambda t: (first_choice[t] / tables[t], -themes.index(t)))
         tables[busiest] += 1
-    capacity = {t: tables[t] * TABLE_MAX for t in themes}
+    capacity = {t: tables[t] * table_max() for t in themes}
     seated: dict[str, list[str]] = {t: [] for t in themes}
     waiting = []
     for name, prefs in participants:

@@ -10,12 +10,24 @@ from __future__ import annotations
 
 import argparse
 import os
+import secrets
 import subprocess
 import sys
 from pathlib import Path
 
 from servicetjek import front
 from servicetjek.local_postgres import LocalPostgres
+
+
+def deployment_secret(folder: Path) -> str:
+    """SERVICETJEK_SECRET for every app server: it seals open rounds' answers in PostgreSQL
+    (servicetjek/sealed.py), so it lives beside the database, never in it; kept between runs."""
+    path = folder / "secret"
+    if not path.exists():
+        folder.mkdir(parents=True, exist_ok=True)
+        path.touch(mode=0o600)
+        path.write_text(secrets.token_hex(32))
+    return path.read_text().strip()
 
 
 def main(argv: list[str]) -> int:
@@ -26,7 +38,9 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--pg-port", type=int, default=5433)
     parser.add_argument("--folder", type=Path, default=Path("data/cluster"))
     args, streamlit_args = parser.parse_known_args(argv)
-    with LocalPostgres(args.folder.resolve(), args.pg_port) as pg:
+    folder = args.folder.resolve()
+    os.environ.setdefault("SERVICETJEK_SECRET", deployment_secret(folder))
+    with LocalPostgres(folder / "postgres", args.pg_port) as pg:
         os.environ["SERVICETJEK_DB"] = pg.url
         # Once, before the app servers start (each would otherwise wait for the migration lock).
         subprocess.run([sys.executable, "-m", "servicetjek.cli", "migrate"], check=True)

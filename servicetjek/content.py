@@ -75,6 +75,9 @@ class Runbook:
     before: tuple[str, ...]
     steps: tuple[Step, ...]
     connection_questions: tuple[str, ...] = ()
+    planned_minutes: int | None = None  # single-theme meeting: "about an hour"
+    table_size: int | None = None  # dialogue meeting: "about six" per table
+    trials_per_group: int | None = None  # dialogue meeting: each group ends with "the 2–3 most important" trials
 
     @property
     def welcome_minutes(self) -> int:
@@ -147,7 +150,11 @@ def _runbook(raw: dict, where: str) -> Runbook:
         before=tuple(raw.get("before") or raw.get("preparation") or ()),
         steps=tuple(steps),
         connection_questions=tuple(raw.get("connection_questions", ())),
+        **{k: int(raw[k]) for k in RUNBOOK_NUMBERS if k in raw},
     )
+
+
+RUNBOOK_NUMBERS = ("planned_minutes", "table_size", "trials_per_group")
 
 
 @cache
@@ -161,14 +168,18 @@ def load(lang: str = "da") -> Content:
     method = _read(lang, "method.toml")
     ui = _read(lang, "ui.toml")
     dialogue = _runbook(method["dialogue"], f"{lang}/method.toml [dialogue]")
+    single = _runbook(method["single"], f"{lang}/method.toml [single]")
     if len(dialogue.connection_questions) != 4:
         raise ContentError(f"{lang}/method.toml: the dialogue meeting has four connection questions")
+    if not single.planned_minutes or not dialogue.table_size or not dialogue.trials_per_group:
+        raise ContentError(f"{lang}/method.toml: [single] needs planned_minutes, [dialogue] table_size and "
+                           "trials_per_group")
     return Content(
         lang=lang,
         themes=themes,
         source=method["source"],
         scale=method["scale"],
-        single=_runbook(method["single"], f"{lang}/method.toml [single]"),
+        single=single,
         dialogue=dialogue,
         trials=method["trials"],
         action_plan=method["action_plan"],
@@ -206,7 +217,8 @@ def validate_all() -> list[Content]:
         for book in ("single", "dialogue"):
             a = [s.timing_signature() for s in getattr(first, book).steps]
             b = [s.timing_signature() for s in getattr(other, book).steps]
-            if a != b:
+            numbers = [tuple(getattr(getattr(c, book), k) for k in RUNBOOK_NUMBERS) for c in (first, other)]
+            if a != b or numbers[0] != numbers[1]:
                 raise ContentError(f"{book} runbook timings differ between {first.lang} and {other.lang}")
         for key in ("weeks", "checkin_weeks", "alternative_interval_days"):
             if first.trials[key] != other.trials[key]:

@@ -347,11 +347,13 @@ def _server_names(hosts: list[str]) -> str:
     return " ".join([*hosts, r"~^[0-9.]+$", r"~^[0-9a-f:]+$"])
 
 
-def upstream_servers(ports: list[int]) -> str:
-    return "\n".join(f"        server 127.0.0.1:{p} max_fails=1 fail_timeout=5s;" for p in ports)
+def upstream_servers(upstreams: list[int | str]) -> str:
+    """nginx `server` lines: a port is an app server on this machine, "host:port" one on another."""
+    return "\n".join(f"        server {u if isinstance(u, str) else f'127.0.0.1:{u}'} max_fails=1 fail_timeout=5s;"
+                     for u in upstreams)
 
 
-def nginx_config(*, listen: str, port: int, upstream_ports: list[int], cache: Path, run_dir: Path,
+def nginx_config(*, listen: str, port: int, upstream_ports: list[int | str], cache: Path, run_dir: Path,
                  hosts: list[str], tls: tuple[str, str] | None = None, mime_types: str = "/etc/nginx/mime.types",
                  user: str | None = None, brotli_static: bool = True) -> str:
     """One nginx config for the whole front (also the committed sample in deploy/)."""
@@ -541,13 +543,13 @@ def cluster_problem(app_servers: int, nginx: str | None) -> str | None:
     return None
 
 
-def shared_streamlit_args(streamlit_args: list[str]) -> list[str]:
+COOKIE_SECRET_ENV = "STREAMLIT_SERVER_COOKIE_SECRET"  # Streamlit refuses it as a command-line flag
+
+
+def shared_cookie_secret() -> dict[str, str]:
     """One cookie secret for every app server: Streamlit signs its upload (XSRF) cookie with
     it, and a browser that fails over to another process must still be able to upload."""
-    if any(arg.startswith("--server.cookieSecret") for arg in streamlit_args):
-        return list(streamlit_args)
-    secret = os.environ.get("STREAMLIT_SERVER_COOKIE_SECRET") or secrets.token_hex(32)
-    return [*streamlit_args, "--server.cookieSecret", secret]
+    return {COOKIE_SECRET_ENV: os.environ.get(COOKIE_SECRET_ENV) or secrets.token_hex(32)}
 
 
 class AppServers:
@@ -555,13 +557,12 @@ class AppServers:
 
     def __init__(self, count: int, streamlit_args: list[str]):
         self.ports = [free_port() for _ in range(count)]
-        self.args = shared_streamlit_args(streamlit_args) if count > 1 else list(streamlit_args)
+        self.args = list(streamlit_args)
+        self.env = os.environ | (shared_cookie_secret() if count > 1 else {})
         self.procs: dict[int, subprocess.Popen] = {}
 
     def start(self, port: int) -> subprocess.Popen:
-        env = dict(os.environ)
-        if port != self.ports[0]:
-            env[FOLLOWER_ENV] = "1"
+        env = self.env | ({FOLLOWER_ENV: "1"} if port != self.ports[0] else {})
         self.procs[port] = subprocess.Popen([*serve_args(port, "127.0.0.1"), *self.args], env=env)
         return self.procs[port]
 
@@ -652,12 +653,15 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--app-servers", type=int, default=int(os.environ.get("SERVICETJEK_APP_SERVERS", "1")),
                         help="Streamlit processes behind nginx (more than one needs PostgreSQL)")
     parser.add_argument("--print-config", action="store_true", help="print the nginx config and exit")
+    parser.add_argument("--upstreams", help="with --print-config: app servers on other machines, "
+                                            "host:port,host:port (docs/scaling.md)")
     args, streamlit_args = parser.parse_known_args(argv)
     tls = (args.tls_cert, args.tls_key) if args.tls_cert and args.tls_key else None
     if args.print_config:
         hosts = allowed_hosts(os.environ.get("SERVICETJEK_BASE_URL"))
-        upstream_ports = list(range(8502, 8502 + max(1, args.app_servers)))
-        print(nginx_config(listen=args.address, port=args.port, upstream_ports=upstream_ports, cache=static_cache(),
+        upstreams = (args.upstreams.split(",") if args.upstreams
+                     else list(range(8502, 8502 + max(1, args.app_servers))))
+        print(nginx_config(listen=args.address, port=args.port, upstream_ports=upstreams, cache=static_cache(),
                            run_dir=Path("/run/servicetjek"), hosts=hosts, tls=tls))
         return 0
     return run(args.port, args.address, tls, streamlit_args, args.app_servers)

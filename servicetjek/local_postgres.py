@@ -12,6 +12,7 @@ import glob
 import os
 import pwd
 import shutil
+import stat
 import subprocess
 import time
 from pathlib import Path
@@ -21,6 +22,15 @@ def binaries() -> Path | None:
     """The newest installed server's bin directory, or None when PostgreSQL is not installed."""
     found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"), key=lambda p: int(Path(p).parts[-3]))
     return Path(found[-1]).parent if found else None
+
+
+def let_postgres_reach(folder: Path) -> None:
+    """As root, the `postgres` user must pass through the folders above its own (a private
+    temp dir or data/ is 0700): they get the traverse bit for others, never read access."""
+    for parent in Path(folder).resolve().parents:
+        mode = parent.stat().st_mode
+        if not mode & stat.S_IXOTH:
+            parent.chmod(mode | stat.S_IXOTH)
 
 
 class LocalPostgres:
@@ -44,12 +54,16 @@ class LocalPostgres:
         command = [str(self.bin / args[0]), *args[1:]]
         if os.geteuid() == 0:
             command = ["runuser", "-u", "postgres", "--", *command]
-        return subprocess.run(command, check=check, capture_output=True, text=True, cwd="/")
+        done = subprocess.run(command, capture_output=True, text=True, cwd="/")
+        if check and done.returncode != 0:
+            raise RuntimeError(f"{args[0]} failed: {done.stderr.strip() or done.stdout.strip()}")
+        return done
 
     def start(self) -> str:
         self.folder.mkdir(parents=True, exist_ok=True)
         if os.geteuid() == 0:
             shutil.chown(self.folder, "postgres", "postgres")
+            let_postgres_reach(self.folder)
         if not (self.data / "PG_VERSION").exists():
             self._run("initdb", "-D", str(self.data), "-A", "trust", "-U", self.user, "-E", "UTF8",
                       "--no-sync", "--locale=C.UTF-8")

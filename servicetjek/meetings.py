@@ -381,15 +381,17 @@ def add_proposal(db: Database, user: User, meeting_id: int, what: str, theme: st
     return trials.create(db, user, meeting.department_id, theme, what, who=who, meeting_id=meeting.id)
 
 
-CHOOSE_MAX = 3  # "the 2–3 most important trials" – per group (table), not per meeting
+def choose_max() -> int:
+    """"The 2–3 most important trials" – per group (table), not per meeting; from the content."""
+    return load().dialogue.trials_per_group
 
 
 def group_choice_limits(meeting: Meeting) -> dict[str, int]:
     """How many trials each theme's tables may choose together: 2–3 per table."""
     if meeting.kind == "single":
-        return {meeting.themes[0]: CHOOSE_MAX}
+        return {meeting.themes[0]: choose_max()}
     per_theme = agenda.split_evenly(meeting.participants, list(meeting.themes))
-    return {t: CHOOSE_MAX * agenda.tables_for(n) for t, n in per_theme.items()}
+    return {t: choose_max() * agenda.tables_for(n) for t, n in per_theme.items()}
 
 
 def sort_proposal(db: Database, user: User, meeting_id: int, trial_id: int, base_version: int,
@@ -405,7 +407,7 @@ def sort_proposal(db: Database, user: User, meeting_id: int, trial_id: int, base
     proposal = trials.get(db, trial_id)
     if proposal is None or proposal.meeting_id != meeting.id:
         raise MeetingError("meetings.proposal_unknown")
-    limit = group_choice_limits(meeting).get(proposal.theme, CHOOSE_MAX)
+    limit = group_choice_limits(meeting).get(proposal.theme, choose_max())
 
     def within_limit(cur) -> None:
         # Counted in the choosing transaction: two people choosing at once (on PostgreSQL from

@@ -36,10 +36,10 @@ _RETRYABLE = (errors.SerializationFailure, errors.DeadlockDetected)
 
 @functools.lru_cache(maxsize=1024)
 def translate(sql: str) -> str:
-    """The portable `?` placeholders as psycopg's `%s` (and a literal `%` as `%%`), outside quotes."""
-    parts = sql.split("'")
+    """The portable `?` placeholders (outside string literals) as psycopg's `%s`; `%` as `%%`."""
+    parts = sql.replace("%", "%%").split("'")
     for i in range(0, len(parts), 2):  # even parts are outside string literals
-        parts[i] = parts[i].replace("%", "%%").replace("?", "%s")
+        parts[i] = parts[i].replace("?", "%s")
     return "'".join(parts)
 
 
@@ -140,6 +140,12 @@ class PostgresDatabase(Database):
                     copy.write_row([_plain(v) for v in row])
 
         self.transaction(work)
+
+
+def wipe_schema(url: str) -> None:
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("DROP SCHEMA public CASCADE")
+        conn.execute("CREATE SCHEMA public")
 
 
 def _plain(value):

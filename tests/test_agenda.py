@@ -85,4 +85,4 @@ def test_table_assignment_overflow_goes_to_second_choice():
     seating = agenda.assign_tables(people, ["focus", "trust"])
     seated = {t: sum(len(x) for x in tables) for t, tables in seating.items()}
     assert seated == {"focus": 7, "trust": 1}
-    assert max(len(t) for tables in seating.values() for t in tables) <= agenda.TABLE_MAX
+    assert max(len(t) for tables in seating.values() for t in tables) <= agenda.table_max()

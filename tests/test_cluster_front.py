@@ -103,11 +103,25 @@ def test_several_app_servers_need_postgresql_and_nginx(monkeypatch):
     assert front.cluster_problem(2, "/usr/sbin/nginx") is None
 
 
-def test_app_servers_share_one_cookie_secret(monkeypatch):
-    monkeypatch.delenv("STREAMLIT_SERVER_COOKIE_SECRET", raising=False)
+def test_app_servers_share_one_cookie_secret_and_one_leads(monkeypatch):
+    monkeypatch.delenv(front.COOKIE_SECRET_ENV, raising=False)
+    started = []
+    monkeypatch.setattr(front.subprocess, "Popen", lambda args, env: started.append((args, env)))
     apps = front.AppServers(3, ["--server.headless", "true"])
-    secret = apps.args[apps.args.index("--server.cookieSecret") + 1]
-    assert len(secret) == 64 and front.AppServers(3, []).args[-1] != secret  # random per cluster
-    assert front.shared_streamlit_args(["--server.cookieSecret=x"]) == ["--server.cookieSecret=x"]
-    assert "--server.cookieSecret" not in front.AppServers(1, []).args
+    for port in apps.ports:
+        apps.start(port)
+    secrets_seen = {env[front.COOKIE_SECRET_ENV] for _, env in started}
+    assert len(secrets_seen) == 1 and len(secrets_seen.pop()) == 64
+    assert [env.get(front.FOLLOWER_ENV) for _, env in started] == [None, "1", "1"]  # one announces, backs up
+    assert all(args[-2:] == ["--server.headless", "true"] for args, _ in started)
+    monkeypatch.setenv(front.COOKIE_SECRET_ENV, "configured")
+    assert front.AppServers(2, []).env[front.COOKIE_SECRET_ENV] == "configured"
     assert os.environ.get(front.FOLLOWER_ENV) is None
+
+
+def test_the_printed_config_names_app_servers_on_other_machines(capsys):
+    assert front.main(["--print-config", "--upstreams", "10.0.0.11:8502,10.0.0.12:8502"]) == 0
+    upstream = capsys.readouterr().out.split("upstream streamlit {", 1)[1].split("}", 1)[0]
+    assert "hash $sticky_key consistent;" in upstream
+    assert [line.split()[1] for line in upstream.splitlines() if line.strip().startswith("server ")] == \
+        ["10.0.0.11:8502", "10.0.0.12:8502"]

@@ -187,7 +187,8 @@ def test_board_explains_periods_and_notes_single_holidays(db, org_tree, people):
 
 @pytest.fixture
 def changed_content(tmp_path, monkeypatch):
-    """A copy of content/ with another trial rhythm and welcome length, loaded instead of the real one."""
+    """A copy of content/ with other method numbers (trial rhythm, welcome, turn length, table size,
+    trials per group, an hour's meeting), loaded instead of the real one."""
     import shutil
 
     from servicetjek import content
@@ -200,6 +201,9 @@ def changed_content(tmp_path, monkeypatch):
                             "weeks = 8\ncheckin_weeks = [3, 6]\nalternative_interval_days = 10")
         text = text.replace('key = "welcome"\ntitle', "KEEP").replace("minutes = 5\neditable = true",
                                                                       "minutes = 12\neditable = true")
+        text = text.replace("planned_minutes = 60", "planned_minutes = 90").replace("table_size = 6", "table_size = 4")
+        text = text.replace("trials_per_group = 3", "trials_per_group = 2").replace("per_participant = 2",
+                                                                                  "per_participant = 3")
         path.write_text(text.replace("KEEP", 'key = "welcome"\ntitle'), encoding="utf-8")
     monkeypatch.setattr(content, "CONTENT_DIR", tmp_path / "content")
     content.load.cache_clear()
@@ -225,6 +229,14 @@ def test_the_app_follows_the_content(changed_content, db, org_tree, people):
     m = meetings.plan(db, people["facilitator"], org_tree["A1"], "single", "Møde", datetime(2027, 3, 2, 9), 5,
                       ["focus"])
     assert m.welcome_minutes == 12
+    # Turns of up to 3 minutes each, tables of about four, an hour and a half, two trials per group.
+    plan = agenda.build(book, "single", datetime(2027, 3, 2, 9), 4, ["focus"])
+    assert [i.minutes for i in plan.items if i.key in ("round1", "round2")] == [12, 12]
+    assert plan.total_minutes == 86 and plan.planned_minutes == 90 and not plan.overruns  # 86 > 60
+    assert agenda.tables_for(9) == 2 and agenda.table_max() == 5
+    dialogue = meetings.plan(db, people["facilitator"], org_tree["A1"], "dialogue", "Dialog",
+                             datetime(2027, 3, 2, 9), 10, ["focus", "trust"])
+    assert meetings.group_choice_limits(dialogue) == {"focus": 2, "trust": 2}  # one table of five each
 
 
 def test_the_pages_follow_the_content(changed_content, db, org_tree, people):
@@ -240,3 +252,9 @@ def test_the_pages_follow_the_content(changed_content, db, org_tree, people):
     planner = login(db, "tovholder")
     planner.switch_page("pages/meetings.py").run()
     assert planner.number_input(key="plan_welcome").value == 12
+    intro = planner.caption[0].value
+    assert "højst 3 minutter pr. deltager" in intro and "cirka 4 pr. tema" in intro
+    home = login(db, "tovholder")
+    home.run()
+    shown = " ".join([m.value for m in home.markdown] + [c.value for c in home.caption])
+    assert "Afprøv i 8 uger" in shown and "stop op efter uge 3 og 6, og beslut efter uge 8" in shown

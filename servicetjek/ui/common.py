@@ -115,6 +115,17 @@ def base_url() -> str:
     return f"{parts.scheme}://{parts.netloc}"
 
 
+def method_numbers() -> dict:
+    """The method's numbers for UI texts that mention them (content is their one source)."""
+    from servicetjek import trials
+    from servicetjek.content import load
+
+    rhythm = trials.method_rhythm()
+    book = load().single
+    return {"weeks": rhythm.weeks, "checkins": f" {T('common.and')} ".join(map(str, rhythm.checkin_weeks)),
+            "minutes": max(s.per_participant or 0 for s in book.steps), "size": load().dialogue.table_size}
+
+
 def Tmd(key: str, **values) -> str:
     """A UI string for a Markdown place (caption, label, message) with user values made inert.
 

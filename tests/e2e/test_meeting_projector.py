@@ -44,6 +44,10 @@ def test_projector_follows_the_laptops_keyboard_and_results_slide(server, browse
     speaker = wall.locator("[data-testid='stMetric']").filter(has_text="Deltager")
     expect(speaker).to_contain_text("Deltager 1 af 4")
     expect(speaker).to_contain_text("2:00")  # waits for the facilitator
+    # Readable from the back of the room: both clocks in type of at least 100 px on a 1080p wall.
+    sizes = wall.locator("[data-testid='stMetricValue']").evaluate_all(
+        "els => els.map(e => parseFloat(getComputedStyle(e).fontSize))")
+    assert len(sizes) == 2 and min(sizes) >= 100, sizes
     press(laptop, "s")  # start participant 1's two minutes
     expect(wall.get_by_role("button", name=re.compile("Stop taletid"))).to_be_visible(timeout=TIMEOUT)
     expect(speaker.locator("[data-testid='stMetricValue']")).to_have_text(re.compile(r"^1:5\d$"), timeout=TIMEOUT)
