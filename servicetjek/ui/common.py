@@ -38,6 +38,12 @@ def lang() -> str:
     return normalise_lang(st.session_state.get("lang"))
 
 
+def page_style() -> str:
+    """STREAMLIT_TEXT_STYLE with the page's language for the shell's script (--page-lang):
+    it sets <html lang>, the date picker's locale and Streamlit's own words (shell_words.py)."""
+    return STREAMLIT_TEXT_STYLE.replace("</style>", f':root {{ --page-lang: "{lang()}"; }}\n</style>')
+
+
 def keep_choices_across_languages() -> None:
     """on_change of the language switch.
 
