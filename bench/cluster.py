@@ -45,10 +45,25 @@ def app_server_pids(front_pid: int) -> list[int]:
     return pids
 
 
+def postgres_cpu(postmaster: int | None) -> float:
+    """CPU seconds of one PostgreSQL server's processes (its pooled backends stay for the run)."""
+    if postmaster is None:
+        return 0.0
+    total = burst.cpu_seconds(postmaster)
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == postmaster:
+                total += burst.cpu_seconds(int(stat.parent.name))
+        except OSError:
+            continue
+    return total
+
+
 class Front:
     """`python -m servicetjek.front --app-servers N` on a free port, for one configuration."""
 
-    def __init__(self, target: str, app_servers: int, folder: Path):
+    def __init__(self, target: str, app_servers: int, folder: Path, postmaster: int | None = None):
+        self.postmaster = postmaster
         self.port = burst.free_port()
         self.log = folder / f"front-{app_servers}.log"
         env = os.environ | ENV | {"SERVICETJEK_DB": target}
@@ -66,6 +81,9 @@ class Front:
 
     def cpu(self) -> float:
         return sum(burst.cpu_seconds(pid) for pid in self.pids)
+
+    def database_cpu(self) -> float:
+        return postgres_cpu(self.postmaster)
 
     def stop(self) -> None:
         self.proc.terminate()
@@ -89,16 +107,17 @@ def seed(target: str) -> tuple[str, str, int]:
 
 async def room(front: Front, token: str, n: int) -> dict:
     sessions = [burst.Session(front.url, f"r={token}") for _ in range(n)]
-    cpu0, t0 = front.cpu(), time.perf_counter()
+    cpu0, db0, t0 = front.cpu(), front.database_cpu(), time.perf_counter()
     await asyncio.gather(*(s.connect_and_render() for s in sessions))
     connect = time.perf_counter() - t0
     t1 = time.perf_counter()
     await asyncio.gather(*(s.rerun(burst.rating_states(s)) for s in sessions))
     submit = time.perf_counter() - t1
-    cpu = front.cpu() - cpu0
+    cpu, db_cpu = front.cpu() - cpu0, front.database_cpu() - db0
     acknowledged = sum(any("Tak for dine svar" in t for t in s.texts) for s in sessions)
     await asyncio.gather(*(s.close() for s in sessions), return_exceptions=True)
-    return {"connect": connect, "submit": submit, "cpu_ms": 1000 * cpu / n, "acknowledged": acknowledged}
+    return {"connect": connect, "submit": submit, "cpu_ms": 1000 * cpu / n, "db_cpu_ms": 1000 * db_cpu / n,
+            "acknowledged": acknowledged}
 
 
 def stored(target: str, token: str) -> int:
@@ -112,20 +131,20 @@ def stored(target: str, token: str) -> int:
         db.close()
 
 
-def measure(name: str, target: str, app_servers: int, folder: Path, args) -> dict:
+def measure(name: str, target: str, app_servers: int, folder: Path, args, postmaster: int | None = None) -> dict:
     burst_token, mixed_token, trial_id = seed(target)
-    front = Front(target, app_servers, folder)
+    front = Front(target, app_servers, folder, postmaster)
     try:
         burst_result = asyncio.run(room(front, burst_token, args.sessions))
-        cpu0 = front.cpu()
+        cpu0, db0 = front.cpu(), front.database_cpu()
         mixed_result = asyncio.run(mixed.run(front.url, mixed_token, trial_id, args))
-        mixed_cpu = front.cpu() - cpu0
+        mixed_cpu, mixed_db_cpu = front.cpu() - cpu0, front.database_cpu() - db0
     finally:
         front.stop()
     actions = sum(len(v) for v in mixed_result["latencies"].values())
     return {"name": name, **burst_result, "stored": stored(target, burst_token),
             "mixed_wall": mixed_result["wall"], "mixed_actions": actions,
-            "mixed_per_s": actions / mixed_result["wall"], "mixed_cpu": mixed_cpu,
+            "mixed_per_s": actions / mixed_result["wall"], "mixed_cpu": mixed_cpu, "mixed_db_cpu": mixed_db_cpu,
             "mixed_errors": sum(mixed_result["errors"].values()),
             "mixed_acknowledged": mixed_result["outcome"]["acknowledged"],
             "mixed_stored": stored(target, mixed_token),
@@ -134,9 +153,11 @@ def measure(name: str, target: str, app_servers: int, folder: Path, args) -> dic
 
 
 ROWS = (("connect", "burst: connect + first render (s)", "{:.2f}"), ("submit", "burst: submit wall (s)", "{:.2f}"),
-        ("cpu_ms", "burst: app CPU per phone (ms)", "{:.1f}"), ("acknowledged", "burst: acknowledged", "{}"),
+        ("cpu_ms", "burst: app CPU per phone (ms)", "{:.1f}"),
+        ("db_cpu_ms", "burst: PostgreSQL CPU per phone (ms)", "{:.1f}"), ("acknowledged", "burst: acknowledged", "{}"),
         ("stored", "burst: stored", "{}"), ("mixed_wall", "mixed: wall (s)", "{:.2f}"),
         ("mixed_per_s", "mixed: actions per second", "{:.1f}"), ("mixed_cpu", "mixed: app CPU (s)", "{:.2f}"),
+        ("mixed_db_cpu", "mixed: PostgreSQL CPU (s)", "{:.2f}"),
         ("submit_p95", "mixed: submit p95 (s)", "{:.2f}"), ("dashboard_p95", "mixed: dashboard p95 (s)", "{:.2f}"),
         ("mixed_acknowledged", "mixed: answers acknowledged", "{}"), ("mixed_stored", "mixed: answers stored", "{}"),
         ("mixed_errors", "mixed: errors", "{}"))
@@ -150,6 +171,7 @@ def main() -> None:
     parser.add_argument("--members", type=int, default=50)
     parser.add_argument("--rounds", type=int, default=5)
     args = parser.parse_args()
+    os.environ.update(ENV)  # seeding in this process seals answers on PostgreSQL too
     folder = Path(tempfile.mkdtemp(prefix="servicetjek-cluster-bench-"))
     folder.chmod(0o755)  # PostgreSQL's own user (as root: postgres) works in a folder below
     results = [measure("DuckDB, 1 app server", str(folder / "bench.duckdb"), 1, folder, args)]
@@ -157,8 +179,9 @@ def main() -> None:
         with LocalPostgres(folder / f"pg{app_servers}", burst.free_port()) as pg:
             subprocess.run([sys.executable, "-m", "servicetjek.cli", "migrate"], check=True, cwd=ROOT,
                            env=os.environ | ENV | {"SERVICETJEK_DB": pg.url}, stdout=subprocess.DEVNULL)
+            postmaster = int((pg.data / "postmaster.pid").read_text().split()[0])
             results.append(measure(f"PostgreSQL, {app_servers} app server{'s' * (app_servers > 1)}", pg.url,
-                                   app_servers, folder, args))
+                                   app_servers, folder, args, postmaster))
     load = re.sub(r"\s+", " ", Path("/proc/loadavg").read_text()).strip()
     print(f"{args.sessions}-phone burst; mixed: {args.submitters} submitting, {args.managers} managers reloading "
           f"the dashboard, {args.members} members saving the plan ({args.rounds} each); "

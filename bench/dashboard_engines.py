@@ -76,6 +76,7 @@ def main() -> None:
     parser.add_argument("--per-round", type=int, default=1225)
     parser.add_argument("--repeat", type=int, default=5)
     args = parser.parse_args()
+    os.environ.update(ENV)  # seeding in this process seals answers on PostgreSQL too
     folder = Path(tempfile.mkdtemp(prefix="servicetjek-dash-engines-"))
     folder.chmod(0o755)  # PostgreSQL's own user works in a folder below
     results = [run("DuckDB", str(folder / "dash.duckdb"), args)]

@@ -62,6 +62,17 @@ def open_database(target: str | Path) -> Database:
     return Database(target)
 
 
+def wipe(target: str) -> None:
+    """Delete everything in the database (the demo's --reset): the file, or the PostgreSQL schema."""
+    if is_postgres(target):
+        from servicetjek.pg import wipe_schema
+
+        wipe_schema(target)
+        return
+    for suffix in ("", ".wal"):
+        Path(target + suffix).unlink(missing_ok=True)
+
+
 def driver_errors() -> tuple[type[BaseException], ...]:
     """The database drivers' own error classes (for a command line that reports them plainly)."""
     try:

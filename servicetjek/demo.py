@@ -17,7 +17,7 @@ import pandas as pd
 
 from servicetjek import clock, org, rounds, users
 from servicetjek.content import THEME_IDS
-from servicetjek.db import Database, database_path
+from servicetjek.db import Database, database_target, is_postgres, open_database, wipe
 
 DEMO_PASSWORD = "demo-servicetjek"  # demo database only; printed by `make demo`
 FORVALTNINGER = {
@@ -155,26 +155,26 @@ def _meetings_and_trials(db: Database, admin, leaf_ids: list[int], now: datetime
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--reset", action="store_true", help="delete the database file first")
+    parser.add_argument("--reset", action="store_true", help="delete the database (file) first")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--size", type=int, default=1)
     parser.add_argument("--base-url", default=None,
                         help="where the app will be served (`make demo` passes its PORT); default "
                              "SERVICETJEK_BASE_URL or http://localhost:8501")
     args = parser.parse_args(argv)
-    path = database_path()
+    target = database_target()
+    shown = "PostgreSQL" if is_postgres(target) else target  # a URL may carry a password
     if args.reset:
-        for suffix in ("", ".wal"):
-            path.with_name(path.name + suffix).unlink(missing_ok=True)
-    db = Database(path)
+        wipe(target)
+    db = open_database(target)
     if users.count(db):
-        print(f"{path} already has data; use --reset to rebuild it.")
+        print(f"{shown} already has data; use --reset to rebuild it.")
         return
     # Dates relative to today so the demo looks current; tests pass a fixed `now`.
     now = clock.local_now().replace(tzinfo=None, minute=0, second=0, microsecond=0)  # Copenhagen wall clock
     result = generate(db, seed=args.seed, size=args.size, now=now)
     db.close()
-    print(f"Demo database: {path}")
+    print(f"Demo database: {shown}")
     for role, username in result.logins.items():
         print(f"  {role:12} {username:10} / {DEMO_PASSWORD}")
     base = (args.base_url or os.environ.get("SERVICETJEK_BASE_URL") or "http://localhost:8501").rstrip("/")

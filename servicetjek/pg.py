@@ -142,6 +142,12 @@ class PostgresDatabase(Database):
         self.transaction(work)
 
 
+def wipe_schema(url: str) -> None:
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("DROP SCHEMA public CASCADE")
+        conn.execute("CREATE SCHEMA public")
+
+
 def _plain(value):
     """A pandas cell as a Python value: NaN and None as NULL, numpy scalars as int/float."""
     if value is None or value != value:

@@ -191,7 +191,8 @@ class SealedHolding(holding.Holding):
             return True
 
         with self.lock(round_id):
-            return self.db.transaction(work)
+            # No memoised read depends on what is released: results views keep other memos warm.
+            return self.db.transaction(work, answers_only=True)
 
     def settle(self, round_id: int, k: int, freeze_groups: Callable[[list[tuple]], dict] | None = None) -> None:
         def work(cur) -> None:

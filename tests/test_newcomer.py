@@ -5,6 +5,7 @@ import subprocess
 from pathlib import Path
 
 from servicetjek import demo
+from tests.conftest import ENGINE
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -18,9 +19,12 @@ def test_make_demo_passes_its_port_to_the_printed_link_and_the_server():
     assert "--server.port 8765" in serve_line
 
 
-def test_demo_prints_the_rating_link_on_the_given_address(tmp_path, monkeypatch, capsys):
-    monkeypatch.setenv("SERVICETJEK_DB", str(tmp_path / "demo.duckdb"))
-    demo.main(["--reset", "--base-url", "http://localhost:8765/"])
+def test_demo_prints_the_rating_link_on_the_given_address(tmp_path, monkeypatch, capsys, request):
+    target = request.getfixturevalue("pg_url") if ENGINE == "postgresql" else str(tmp_path / "demo.duckdb")
+    monkeypatch.setenv("SERVICETJEK_DB", target)
+    demo.main(["--base-url", "http://localhost:8765/"])
+    demo.main(["--reset", "--base-url", "http://localhost:8765/"])  # wipes the first and builds anew
     out = capsys.readouterr().out
+    assert "already has data" not in out and out.count("Open rating link:") == 2
     assert re.search(r"^Open rating link: http://localhost:8765/\?r=[\w-]{20,}$", out, re.M), out
     assert "8501" not in out
