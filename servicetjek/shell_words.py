@@ -54,6 +54,7 @@ STREAMLIT_WORDS = {
     "selected_values": "Selected values",
     "open": "Open",
     "heading_link": "Link to heading",
+    "skip_to_main": "Skip to main content",
 }
 # A range field's two halves are named "<label> start date" and "<label> end date".
 STREAMLIT_SUFFIXES = {"start_date": " start date", "end_date": " end date"}

@@ -11,7 +11,7 @@ import re
 from playwright.sync_api import Page, expect
 
 from servicetjek.shell_words import STREAMLIT_HIDDEN, STREAMLIT_SUFFIXES, STREAMLIT_WORDS
-from tests.e2e.conftest import ARTIFACTS, seed, start_server, stop_server
+from tests.e2e.conftest import ARTIFACTS, LONG_NAME, seed, start_server, stop_server
 from tests.e2e.test_wcag import DESKTOP, PHONE, TIMEOUT, signed_in, wait_ready
 
 ENGLISH = [*STREAMLIT_WORDS.values(), *(w.strip() for w in STREAMLIT_SUFFIXES.values()), *STREAMLIT_HIDDEN]
@@ -101,3 +101,31 @@ def test_connection_lost_dialog_is_danish(tmp_path, browser):
     assert "Streamlit" not in dialog.inner_text()
     page.set_viewport_size(DESKTOP)
     page.context.close()
+
+
+def test_long_department_names_are_readable_on_a_phone(server, browser):
+    """A select box's options wrap instead of being cut, the unit's own name comes first, and
+    on a phone a long choice is written out in full under its box."""
+    context = signed_in(browser, server, "admin")
+    page = context.new_page()
+    page.set_viewport_size(PHONE)
+    page.goto(f"{server['url']}/results?lang=da")
+    wait_ready(page)
+    box = page.locator("[data-testid='stSelectbox']").first
+    box.locator("input").click()
+    options = page.get_by_role("option")
+    expect(options.first).to_be_visible(timeout=TIMEOUT)
+    cut = options.evaluate_all("""els => els.filter(o => { const t = o.firstElementChild || o;
+        return t.scrollWidth > t.clientWidth + 1 || t.scrollHeight > o.clientHeight + 1; }).map(o => o.innerText)""")
+    assert not cut, cut
+    long_option = page.get_by_role("option", name=re.compile(f"^{LONG_NAME} – "))
+    expect(long_option).to_be_visible()
+    long_option.click()
+    whole = page.locator("[class*='st-key-whole-choice-']")
+    expect(whole).to_contain_text(LONG_NAME, timeout=TIMEOUT)
+    expect(whole).to_be_visible()
+    assert whole.bounding_box()["width"] <= PHONE["width"]
+    page.screenshot(path=str(ARTIFACTS / "long-name-phone.png"))
+    page.set_viewport_size(DESKTOP)  # room enough: the box shows it, no second copy
+    expect(whole).to_be_hidden()
+    context.close()
