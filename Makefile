@@ -53,11 +53,12 @@ TIME_TESTS := tests/test_clock.py tests/test_rounds.py tests/test_meetings.py te
 
 # Then the domain and page tests once more on PostgreSQL, in a throwaway cluster the tests start
 # (tests/pg_cluster.py; skipped without Debian's postgresql-15). Left out there: the browser
-# journeys, tests that never open a database, tests marked duckdb_only (DuckDB files), and the
-# cluster tests (they start their own PostgreSQL in the first pass).
+# journeys, tests that never open a database, tests that start PostgreSQL themselves in the first
+# pass already, and tests marked duckdb_only (DuckDB files).
 PG_LEFT_OUT := --ignore=tests/e2e --ignore=tests/test_packaging.py --ignore=tests/test_front.py \
 	--ignore=tests/test_text_properties.py --ignore=tests/test_content.py --ignore=tests/test_crash.py \
-	--ignore=tests/test_cluster.py --ignore=tests/test_cluster_front.py
+	--ignore=tests/test_cluster.py --ignore=tests/test_cluster_front.py --ignore=tests/test_many_processes.py \
+	--ignore=tests/test_postgres_anonymity.py
 
 test: setup
 	$(PY) -m ruff check .

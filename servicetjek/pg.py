@@ -36,10 +36,10 @@ _RETRYABLE = (errors.SerializationFailure, errors.DeadlockDetected)
 
 @functools.lru_cache(maxsize=1024)
 def translate(sql: str) -> str:
-    """The portable `?` placeholders as psycopg's `%s` (and a literal `%` as `%%`), outside quotes."""
-    parts = sql.split("'")
+    """The portable `?` placeholders (outside string literals) as psycopg's `%s`; `%` as `%%`."""
+    parts = sql.replace("%", "%%").split("'")
     for i in range(0, len(parts), 2):  # even parts are outside string literals
-        parts[i] = parts[i].replace("%", "%%").replace("?", "%s")
+        parts[i] = parts[i].replace("?", "%s")
     return "'".join(parts)
 
 

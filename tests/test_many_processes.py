@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta
 import pytest
 
 from servicetjek import db as dbmod
-from servicetjek import meetings, org, rounds, trials, users
+from servicetjek import holding, meetings, org, rounds, trials, users
 from servicetjek.content import THEME_IDS
 from servicetjek.errors import DomainError
 from servicetjek.rounds import SubmissionRefused
@@ -132,6 +132,37 @@ def test_answers_from_two_processes_and_a_close_lose_nothing(two, setup):
     assert rounds.response_count(second, round_.id) == acknowledged
 
 
+def test_an_answer_in_flight_while_another_process_closes_is_stored_or_refused_never_lost(two, setup):
+    """The second process is inside its storing transaction, round seen open, when the first
+    closes the round: the close waits for it (row lock) and settles the answer, or the answer's
+    transaction is retried and refused. Never acknowledged and then left out of the close."""
+    first, second = two
+    unit, admin = setup
+    round_, _ = open_round(first, admin, unit)
+    for _ in range(5):  # held answers the close moves (and whose holding it then deletes)
+        rounds.submit(first, round_.token, GOOD)
+    inside, closed = threading.Event(), threading.Event()
+
+    def open_then_wait(now):
+        still_open = rounds._still_open(second, round_.id, now)
+        if not inside.is_set():
+            inside.set()
+            closed.wait(timeout=1.0)  # the close runs now, unless the row lock holds it back
+        return still_open
+
+    def close():
+        inside.wait()
+        rounds.close(first, admin, round_.id)
+        closed.set()
+
+    answer = holding.Held((*GOOD.values(), None, None))
+    outcome, _ = at_once(lambda: holding.for_database(second).store(round_.id, [answer], open_then_wait), close)
+    rounds.settle_due(second)
+    acknowledged = outcome == {}
+    assert acknowledged or isinstance(outcome.get(0), holding.RoundClosed), outcome
+    assert rounds.response_count(second, round_.id) == 5 + acknowledged
+
+
 def test_only_one_first_admin_from_two_processes(pg_url, two):
     first, second = two
     code = users.new_setup_code(first)
@@ -192,3 +223,8 @@ def test_the_apps_own_backups_refuse_postgresql(two, tmp_path):
 
     with pytest.raises(DomainError, match="backup_postgresql"):
         backup.make_backup(two[0], tmp_path / "b.duckdb")
+
+
+def test_placeholders_and_percent_signs_reach_postgresql_intact(two):
+    first, _ = two
+    assert first.query_one("SELECT 'ja?' || ?, '50 %' || ?, 7 % 4", ["nej", "!"]) == ("ja?nej", "50 %!", 3)
