@@ -41,7 +41,8 @@ def build(target: str, size: int, per_round: int) -> tuple[int, float]:
     demo.generate(db, size=size, responses_per_round=per_round,
                   now=datetime.now().replace(minute=0, second=0, microsecond=0))
     if db.engine == "postgresql":
-        db.query("ANALYZE")  # as autovacuum would soon after a bulk load
+        with db.cursor() as cur:
+            cur.execute("ANALYZE")  # as autovacuum would soon after a bulk load
     print(f"  built in {time.perf_counter() - start:.0f} s", flush=True)
     n = db.query_one("SELECT count(*) FROM responses")[0]
     times = []

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import duckdb
 
-from servicetjek import access, clock, holding, rounds
+from servicetjek import access, clock, holding, rounds, totals
 from servicetjek.db import Database
 from servicetjek.errors import DomainError, PermissionDenied
 from servicetjek.users import User
@@ -116,6 +116,7 @@ def restore(backup_file: str | Path, target: str | Path) -> Path | None:
     restored = Database(target)  # a backup from an older version gets the newer migrations
     try:
         rounds.recover(restored)  # held answers back into holding files beside the restored file
+        totals.rebuild(restored)  # released answers of open rounds joined `responses` in the backup
     finally:
         restored.close()
     return previous

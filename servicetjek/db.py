@@ -5,7 +5,10 @@ The domain modules speak one SQL subset that both engines run: `?` placeholders,
 CONFLICT, explicit GROUP BY, `x = ANY(?)` for list membership, CAST(... AS DOUBLE PRECISION)
 before a division, no engine-only functions. Migrations are shared; a file named
 `NNNN_name.<engine>.sql` applies to that engine only, and PostgreSQL reads DuckDB's
-TINYINT and empty-list defaults through `_PG_TYPES`.
+TINYINT and empty-list defaults through `_PG_TYPES`. Beside the engines, only storage that
+is one engine's own speaks its driver: DuckDB's holding files (holding.py) and file backups
+(backup.py); PostgreSQL's sealed held answers (sealed.py) go through this layer.
+tests/test_portable_sql.py names DuckDB-only SQL anywhere else.
 
 DuckDB allows one read-write process per file and raises ResourceInUse when threads
 share one connection, so the process keeps a single connection and every call works

@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 import numpy as np
 import pandas as pd
 
-from servicetjek import clock, org, rounds, users
+from servicetjek import clock, org, rounds, totals, users
 from servicetjek.content import THEME_IDS
 from servicetjek.db import Database, database_target, is_postgres, open_database, wipe
 
@@ -98,6 +98,7 @@ def generate(db: Database, seed: int = 7, size: int = 1, responses_per_round: in
             insert_frame(db, frame)
             profile = np.clip(profile + nprng.normal(0, 0.25, len(THEME_IDS)), 1, 5)
             round_ids.append(round_.id)
+    totals.rebuild(db)  # the answers came in bulk, not through a close
     _meetings_and_trials(db, admin, leaf_ids, now)
     # One open round for the facilitator's first department, to show a live round.
     live, _ = rounds.create(db, admin, leaf_ids[0], "Servicetjek vinter 2026", clock.local_now() - timedelta(days=1),

@@ -36,6 +36,8 @@ import urllib.request
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from servicetjek.shell_words import translation_script
+
 CACHE_DIR = Path(os.environ.get("SERVICETJEK_CACHE_DIR")
                  or Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "servicetjek" / "front")
 COMPRESSIBLE = (".js", ".css", ".html", ".json", ".svg", ".txt")
@@ -165,6 +167,10 @@ class FrontMiddleware:
         self.allowed = allowed if allowed is not None else allowed_hosts(os.environ.get("SERVICETJEK_BASE_URL"))
         self.headers = [(k.lower().encode(), v.encode()) for k, v in security_headers().items()]
         self.asset_headers = [h for h in self.headers if h[0].decode() in {a.lower() for a in ASSET_HEADERS}]
+        original = streamlit_static_dir() / "index.html"
+        # Streamlit's page shell becomes ours here too, as nginx serves it from the static cache.
+        shell = shell_html(original.read_text(encoding="utf-8")).encode("utf-8")
+        self.shell = (original.read_bytes(), shell, gzip.compress(shell, mtime=0))
 
     async def __call__(self, scope, receive, send):
         if scope["type"] not in ("http", "websocket"):
@@ -185,6 +191,8 @@ class FrontMiddleware:
         needs_cookie = not BROWSER_COOKIE_RE.search(request.get(b"cookie", b""))
         secure = scope.get("scheme") == "https" or request.get(b"x-forwarded-proto") == b"https"
 
+        held: list[dict] = []  # an HTML page's start and body, until it is whole
+
         async def send_with_headers(message):
             if message["type"] == "http.response.start":
                 headers = message.get("headers", [])
@@ -195,9 +203,36 @@ class FrontMiddleware:
                 if html and needs_cookie:
                     cookie = browser_cookie_header(secrets.token_hex(16), secure)
                     message["headers"].append((b"set-cookie", cookie.encode()))
+                if html and message.get("status") == 200 and scope.get("method") == "GET":
+                    held.append(message)
+                    return
+            elif held and message["type"] == "http.response.body":
+                held.append(message)
+                if message.get("more_body"):
+                    return
+                for part in self.with_our_shell(held):
+                    await send(part)
+                held.clear()
+                return
             await send(message)
 
         return await self.app(scope, receive, send_with_headers)
+
+    def with_our_shell(self, held: list[dict]) -> list[dict]:
+        """A held HTML response, Streamlit's index.html in it replaced by our shell."""
+        start, body = held[0], b"".join(m.get("body", b"") for m in held[1:])
+        gzipped = (b"content-encoding", b"gzip") in [(k.lower(), v) for k, v in start["headers"]]
+        try:
+            if (gzip.decompress(body) if gzipped else body) != self.shell[0]:
+                return held
+        except (OSError, EOFError):
+            return held
+        body = self.shell[2] if gzipped else self.shell[1]
+        # No validators: Streamlit's ETag is the file's, and a browser revalidating with it
+        # after an upgrade of ours would keep an old shell whose script hash the CSP refuses.
+        start["headers"] = [(k, str(len(body)).encode() if k.lower() == b"content-length" else v)
+                            for k, v in start["headers"] if k.lower() not in (b"etag", b"last-modified")]
+        return [start, {"type": "http.response.body", "body": body}]
 
 
 # --- pre-compressed static files -----------------------------------------------------------
@@ -205,8 +240,10 @@ class FrontMiddleware:
 # Streamlit's shell preloads its 375 KB icon font on every page (document.fonts.load at
 # start-up). The rating link shows no icon, so there the preload is skipped; every other
 # page still loads the font when it first draws an icon.
+# The shell also puts Streamlit's own English into the page's language (servicetjek.shell_words).
 SHELL_SCRIPT = ("if(/[?&]r=/.test(location.search)){const f=document.fonts,l=f.load.bind(f);"
-                "f.load=(font,text)=>/Material/.test(font)?Promise.resolve([]):l(font,text)}")
+                "f.load=(font,text)=>/Material/.test(font)?Promise.resolve([]):l(font,text)}\n"
+                + translation_script())
 
 
 # The theme uses the phone's own font (.streamlit/config.toml); until the theme arrives over

@@ -32,6 +32,7 @@ from pathlib import Path
 
 import duckdb
 
+from servicetjek import totals
 from servicetjek.content import THEME_IDS
 from servicetjek.db import Database
 from servicetjek.errors import StorageFull, is_disk_full
@@ -354,6 +355,7 @@ class SettlePlan:
             marks = ", ".join(["(" + ", ".join("?" * (len(ANSWER_COLUMNS) + 1)) + ")"] * len(self.moving))
             cur.execute(f"INSERT INTO responses (round_id, {', '.join(ANSWER_COLUMNS)}) VALUES {marks}",
                         [v for row in self.moving for v in (round_id, *row)])
+            totals.refresh(cur, round_id)
         cur.execute("UPDATE round_state SET holding_file = ?, released_seq = 0, settled = true, held_back = ?,"
                     " fast_answers = fast_answers + ?, groups_json = ?, groups_n = ? WHERE round_id = ?",
                     [holding_name, len(self.leftovers), fast, self.groups_json, self.groups_n, round_id])

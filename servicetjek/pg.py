@@ -86,7 +86,10 @@ class PostgresDatabase(Database):
     def __init__(self, url: str):
         self.path = url
         # TimeZone=UTC: current_timestamp defaults and DATE casts as in DuckDB (servicetjek.clock).
+        # check: a connection is tried before it is handed out (one round trip, ~0.03 ms on
+        # loopback), so a restarted or failed-over server costs no request an error.
         self._pool = ConnectionPool(url, min_size=1, max_size=POOL_SIZE, open=True, configure=_configure,
+                                    check=ConnectionPool.check_connection,
                                     kwargs={"autocommit": True, "options": "-c TimeZone=UTC"})
         self._start()
 

@@ -56,6 +56,24 @@ def db(tmp_path, monkeypatch, request):
 
 
 @pytest.fixture
+def fresh_database(tmp_path_factory, request):
+    """Makes further empty databases of the engine under test (one per property-test example)."""
+    opened = []
+
+    def make() -> dbmod.Database:
+        if ENGINE == "postgresql":
+            target = request.getfixturevalue("postgres").fresh_database()
+        else:
+            target = str(tmp_path_factory.mktemp("db") / "db.duckdb")
+        opened.append(dbmod.open_database(target))
+        return opened[-1]
+
+    yield make
+    for database in opened:
+        database.close()
+
+
+@pytest.fixture
 def org_tree(db):
     """forvaltning A (team A1, A2) and forvaltning B (team B1)."""
     a = org.create(db, "Forvaltning A")

@@ -130,12 +130,12 @@ OPS = st.sampled_from(["answer"] * 4 + ["view"] * 2 + ["rollup", "close", "reope
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
                                                                  HealthCheck.too_slow])
 @given(data=st.data())
-def test_property_no_sequence_of_views_isolates_fewer_than_k(tmp_path_factory, data):
+def test_property_no_sequence_of_views_isolates_fewer_than_k(fresh_database, data):
     """Organisations, answers arriving over time, views at random moments, closes, reopens and
     end times passing: every view's answers are worked out (and checked against the figures
     shown), and no combination of all views may isolate fewer than k answers."""
     k = data.draw(st.integers(3, 5), label="k")
-    db = Database(tmp_path_factory.mktemp("seq") / "p.duckdb")
+    db = fresh_database()
     app_settings.set_thresholds(db, k, k)
     admin = users.create(db, "admin", "A", PASSWORD, "admin")
     depts = []
@@ -237,6 +237,7 @@ def _answer_in_order(db, round_, markers):
         rounds.submit(db, round_.token, scores(), comment=marker, session_key=f"s{i}")
 
 
+@pytest.mark.duckdb_only(reason="scans DuckDB's own file, WAL and holding files (PostgreSQL: test_postgres_anonymity)")
 @pytest.mark.parametrize("how", ["button", "end_time"])
 def test_no_arrival_order_in_the_database_file_or_wal_after_close(tmp_path, how):
     path = tmp_path / "order.duckdb"
@@ -270,6 +271,7 @@ def test_comments_of_an_open_round_are_not_shown_in_arrival_order(db, org_tree, 
     assert 0.3 < _order_score("\n".join(shown).encode(), markers) < 0.7
 
 
+@pytest.mark.duckdb_only(reason="scans DuckDB's own file, WAL and holding files (PostgreSQL: test_postgres_anonymity)")
 def test_answers_held_back_at_close_lose_their_order_too(tmp_path):
     path = tmp_path / "held.duckdb"
     db = Database(path)
@@ -314,6 +316,7 @@ print("not killed")
 """
 
 
+@pytest.mark.duckdb_only(reason="scans DuckDB's own file, WAL and holding files (PostgreSQL: test_postgres_anonymity)")
 @pytest.mark.parametrize("mode", ["before_commit", "after_commit"])
 def test_a_crash_during_close_is_finished_at_start_up_without_arrival_order(tmp_path, mode):
     path = tmp_path / "crash.duckdb"
@@ -481,6 +484,7 @@ def test_pages_show_stuffing_and_keep_the_dashboard_still_for_one_late_answer(db
     assert sum(after[held].values()) == sum(before[held].values()) + 2  # team and parent rows
 
 
+@pytest.mark.duckdb_only(reason="serves its own DuckDB file (tests/test_cluster.py serves PostgreSQL)")
 def test_one_address_cannot_stuff_a_link_through_the_real_server(tmp_path):
     """Thirty fresh sessions from one address (loopback, as behind a proxy or one Wi-Fi) into a
     unit of 12: the server stores what the per-address limit allows and refuses the rest."""

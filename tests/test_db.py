@@ -1,8 +1,11 @@
 import threading
 
+import pytest
+
 from servicetjek import db as dbmod
 
 
+@pytest.mark.duckdb_only(reason="opens DuckDB files of its own (PostgreSQL: test_many_processes)")
 def test_migrations_apply_on_empty_and_are_idempotent(tmp_path):
     path = tmp_path / "m.duckdb"
     first = dbmod.Database(path)

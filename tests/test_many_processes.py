@@ -59,15 +59,19 @@ def open_round(db, user, unit, **kwargs):
     return rounds.create(db, user, unit, "Forår", now - timedelta(hours=1), now + timedelta(days=7), **kwargs)
 
 
-def test_migrations_run_once_per_deployment(pg_url):
-    # The template is migrated: a process starting on it applies nothing, and starting two at
-    # once (each under the advisory lock) applies nothing twice.
-    opened = at_once(lambda: dbmod.open_database(pg_url), lambda: dbmod.open_database(pg_url))
-    assert [d.applied for d in opened] == [[], []]
+def test_migrations_run_once_per_deployment(postgres):
+    # Two processes start at once on an empty database: under the advisory lock one applies
+    # every migration and the other finds them done.
+    postgres.sql("CREATE DATABASE empty_at_start")
+    url = postgres.url_of("empty_at_start")
+    opened = at_once(lambda: dbmod.open_database(url), lambda: dbmod.open_database(url))
+    every = [name for _, name, _ in dbmod.migrations("postgresql")]
+    assert sorted((d.applied for d in opened), key=len) == [[], every], opened
     versions = opened[0].query("SELECT version FROM schema_migrations ORDER BY version")
-    assert len(versions) == len({v for (v,) in versions}) == len(dbmod.migrations("postgresql"))
+    assert len(versions) == len({v for (v,) in versions}) == len(every)
     for d in opened:
         d.close()
+    postgres.drop(url)
 
 
 def test_round_closed_in_one_process_is_closed_in_the_other_at_once(two, setup):
@@ -228,3 +232,11 @@ def test_the_apps_own_backups_refuse_postgresql(two, tmp_path):
 def test_placeholders_and_percent_signs_reach_postgresql_intact(two):
     first, _ = two
     assert first.query_one("SELECT 'ja?' || ?, '50 %' || ?, 7 % 4", ["nej", "!"]) == ("ja?nej", "50 %!", 3)
+
+
+def test_connections_cut_by_the_server_cost_no_request(two, postgres):
+    first, _ = two
+    assert first.query_one("SELECT 1") == (1,)
+    database = first.query_one("SELECT current_database()")[0]
+    postgres.sql(f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{database}'")
+    assert first.query_one("SELECT 1") == (1,)  # a restart or fail-over looks like this to the pool

@@ -1,8 +1,9 @@
 from datetime import datetime, timedelta
 
+import numpy as np
 import pytest
 
-from servicetjek import demo, holding, results, rounds, routing
+from servicetjek import demo, holding, results, rounds, routing, totals
 from servicetjek import settings as app_settings
 from servicetjek.content import THEME_IDS
 from servicetjek.errors import PermissionDenied
@@ -194,6 +195,7 @@ def test_released_glance_of_many_rounds_matches_round_results(db, org_tree, peop
     for score in (1, 1, 1, 5, 5, 5):
         db.execute(f"INSERT INTO responses (round_id, {', '.join(THEME_IDS)}) VALUES (?, {', '.join('?' * 6)})",
                    [settled.id, 3, 3, 3, 3, score, 3])
+    totals.rebuild(db)  # answers straight into `responses`, as a bulk load puts them
     held = make_round(db, admin, org_tree["A2"])  # open, answers waiting in its holding file
     fill(db, held.id, 7, score=2)
     few = make_round(db, admin, org_tree["B1"], days_ago=2)  # below k at close: held back
@@ -209,3 +211,35 @@ def test_released_glance_of_many_rounds_matches_round_results(db, org_tree, peop
         assert glance[settled.id] == (6, ["trust"]) and glance[held.id] == (7, []) and glance[few.id] == (0, [])
     with pytest.raises(PermissionDenied):
         results.released_glance(db, people["facilitator"], [settled, few])  # B1 is not theirs
+
+
+def totals_by_query(db) -> dict:
+    sums = ", ".join(f"sum(CAST({t} AS INTEGER)), sum(CAST({t} AS INTEGER) * {t})" for t in THEME_IDS)
+    return {r[0]: tuple(r[1:]) for r in db.query(f"SELECT round_id, count(*), {sums} FROM responses GROUP BY round_id")}
+
+
+def totals_kept(db) -> dict:
+    return {r[0]: tuple(r[1:]) for r in db.query(f"SELECT round_id, {', '.join(totals.COLUMNS)} FROM round_totals")}
+
+
+def test_per_round_totals_follow_every_close_reopen_and_bulk_load(db, org_tree, people):
+    """The dashboard reads round_totals instead of every answer: it must always equal them."""
+    admin = people["admin"]
+    r = make_round(db, admin, org_tree["A1"])
+    fill(db, r.id, 6, score=2)
+    rounds.close(db, admin, r.id)
+    rounds.reopen(db, admin, r.id, datetime.now() + timedelta(days=3))
+    fill(db, r.id, 5, score=5)
+    results.round_results(db, admin, r.id)  # released
+    fill(db, r.id, 2, score=1)  # fewer than k since the release: held back at close
+    rounds.close(db, admin, r.id)
+    other = make_round(db, admin, org_tree["B1"], days_ago=40)
+    fill(db, other.id, 7, score=4)
+    rounds.close(db, admin, other.id)
+    assert totals_kept(db) == totals_by_query(db)
+    assert totals_kept(db)[r.id][0] == 11 and totals_kept(db)[r.id][1] == 6 * 2 + 5 * 5  # n, sum of cohesion
+    bulk = make_round(db, admin, org_tree["A2"], days_ago=60)
+    frame = demo._answers(np.random.default_rng(1), np.full(len(THEME_IDS), 3.0), 40, bulk.id, [], False)
+    demo.insert_frame(db, frame)  # as demo data and benchmarks load answers
+    totals.rebuild(db)
+    assert totals_kept(db) == totals_by_query(db) and totals_kept(db)[bulk.id][0] == 40
