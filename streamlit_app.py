@@ -9,7 +9,7 @@ from servicetjek import access, settings, users
 from servicetjek.content import LANGUAGES
 from servicetjek.ui import qr_screen, rating
 from servicetjek.ui.auth import logout_button, resolve_user, signed_out_notice
-from servicetjek.ui.common import STREAMLIT_TEXT_STYLE, T, Tmd, db, keep_choices_across_languages
+from servicetjek.ui.common import T, Tmd, db, keep_choices_across_languages, page_style
 from servicetjek.ui.serve import PAGE_NOT_FOUND
 
 st.set_page_config(page_title="Servicetjek", page_icon="🤝", layout="wide")
@@ -84,7 +84,7 @@ def main() -> None:
         # menu; 200 phones may open it at once, so it draws the form and nothing else.
         rating.render()
         return
-    st.html(STREAMLIT_TEXT_STYLE)  # every other page: Streamlit's English controls hidden
+    st.html(page_style())  # every other page: Streamlit's English controls hidden, the page's language
     if st.query_params.get("qr") is not None:
         qr_screen.render()  # a round's QR code on the whole screen, for a projector
         return

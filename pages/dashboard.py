@@ -9,17 +9,19 @@ from servicetjek.content import THEME_IDS, load
 from servicetjek.errors import DomainError
 from servicetjek.i18n import number
 from servicetjek.ui.charts import show as show_chart
-from servicetjek.ui.common import T, db, lang, require, show_error
+from servicetjek.ui.common import T, db, lang, require, show_error, whole_choice
 
 UNIT_TABLE = "figures-per-unit"  # the table the charts link to as their text alternative
 
 
 def filters(departments):
     c1, c2 = st.columns([2, 1])
-    paths = org.paths(departments)
+    labels = org.menu_labels(departments)
     roots = [None] + [d.id for d, _ in org.ordered_tree(departments)]
     root = c1.selectbox(T("dashboard.subtree"), roots, key="dash_root",
-                        format_func=lambda i: T("dashboard.all") if i is None else paths[i])
+                        format_func=lambda i: T("dashboard.all") if i is None else labels[i])
+    with c1:
+        whole_choice(labels.get(root), "dash_root")
     today = clock.today()
     period = c2.date_input(T("dashboard.period"), (today - timedelta(days=365), today), key="dash_period",
                            format="DD.MM.YYYY")

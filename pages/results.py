@@ -5,7 +5,7 @@ import streamlit as st
 from servicetjek import access, exports, org, result_links, results, rounds, settings
 from servicetjek.content import THEME_IDS, load
 from servicetjek.errors import DomainError
-from servicetjek.i18n import number
+from servicetjek.i18n import and_list, number
 from servicetjek.ui.charts import show as show_chart
 from servicetjek.ui.common import (
     T,
@@ -93,7 +93,7 @@ def round_view(user, round_: rounds.Round) -> None:
     spread = results.disagreements(result)
     st.subheader(T("results.spread"), anchor=THEME_TABLE)
     if spread:
-        st.warning(T("results.curious", themes=", ".join(names[t] for t in spread)), icon=":material/forum:")
+        st.warning(T("results.curious", themes=and_list((names[t] for t in spread), lang())), icon=":material/forum:")
     st.dataframe([{T("export.theme"): names[t], T("export.mean"): number(s.mean, lang()),
                    T("export.sd"): number(s.sd, lang()), T("results.disagree"): "⚑" if t in spread else "",
                    # The answers per score: the distribution chart's figures, as text.

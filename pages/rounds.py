@@ -6,7 +6,7 @@ import streamlit as st
 
 from servicetjek import access, clock, exports, listing, org, rounds
 from servicetjek.errors import DomainError
-from servicetjek.ui.common import T, base_url, db, department_picker, lang, md, require, show_error
+from servicetjek.ui.common import T, base_url, db, department_picker, lang, md, require, show_error, whole_choice
 
 
 def round_link(round_: rounds.Round) -> str:
@@ -135,11 +135,13 @@ def main() -> None:
         st.info(T("rounds.empty"), icon=":material/info:")
         return
     # Fifty units' rounds: filter by unit (with its sub-units) and state, ten at a time.
-    paths = org.paths(departments)
+    labels = org.menu_labels(departments)
     c1, c2 = st.columns([2, 3])
     units = [None] + [d.id for d, _ in org.ordered_tree(departments) if d.id in mine]
     unit = c1.selectbox(T("rounds.filter_unit"), units, key="rounds_unit",
-                        format_func=lambda i: T("rounds.filter_all") if i is None else paths[i])
+                        format_func=lambda i: T("rounds.filter_all") if i is None else labels[i])
+    with c1:
+        whole_choice(labels.get(unit), "rounds_unit")
     states = c2.segmented_control(T("rounds.filter_state"), ["open", "upcoming", "closed"], selection_mode="multi",
                                   key="rounds_state", format_func=lambda s: T(f"rounds.state_{s}"))
     chosen = listing.filter_rounds(listed, departments, unit, set(states or ()))

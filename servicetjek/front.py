@@ -21,6 +21,7 @@ import hashlib
 import importlib.metadata
 import importlib.util
 import ipaddress
+import json
 import os
 import re
 import secrets
@@ -34,6 +35,8 @@ import time
 import urllib.request
 from pathlib import Path
 from urllib.parse import urlsplit
+
+from servicetjek.shell_words import translation_script
 
 CACHE_DIR = Path(os.environ.get("SERVICETJEK_CACHE_DIR")
                  or Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "servicetjek" / "front")
@@ -164,6 +167,10 @@ class FrontMiddleware:
         self.allowed = allowed if allowed is not None else allowed_hosts(os.environ.get("SERVICETJEK_BASE_URL"))
         self.headers = [(k.lower().encode(), v.encode()) for k, v in security_headers().items()]
         self.asset_headers = [h for h in self.headers if h[0].decode() in {a.lower() for a in ASSET_HEADERS}]
+        original = streamlit_static_dir() / "index.html"
+        # Streamlit's page shell becomes ours here too, as nginx serves it from the static cache.
+        shell = shell_html(original.read_text(encoding="utf-8")).encode("utf-8")
+        self.shell = (original.read_bytes(), shell, gzip.compress(shell, mtime=0))
 
     async def __call__(self, scope, receive, send):
         if scope["type"] not in ("http", "websocket"):
@@ -184,6 +191,8 @@ class FrontMiddleware:
         needs_cookie = not BROWSER_COOKIE_RE.search(request.get(b"cookie", b""))
         secure = scope.get("scheme") == "https" or request.get(b"x-forwarded-proto") == b"https"
 
+        held: list[dict] = []  # an HTML page's start and body, until it is whole
+
         async def send_with_headers(message):
             if message["type"] == "http.response.start":
                 headers = message.get("headers", [])
@@ -194,9 +203,36 @@ class FrontMiddleware:
                 if html and needs_cookie:
                     cookie = browser_cookie_header(secrets.token_hex(16), secure)
                     message["headers"].append((b"set-cookie", cookie.encode()))
+                if html and message.get("status") == 200 and scope.get("method") == "GET":
+                    held.append(message)
+                    return
+            elif held and message["type"] == "http.response.body":
+                held.append(message)
+                if message.get("more_body"):
+                    return
+                for part in self.with_our_shell(held):
+                    await send(part)
+                held.clear()
+                return
             await send(message)
 
         return await self.app(scope, receive, send_with_headers)
+
+    def with_our_shell(self, held: list[dict]) -> list[dict]:
+        """A held HTML response, Streamlit's index.html in it replaced by our shell."""
+        start, body = held[0], b"".join(m.get("body", b"") for m in held[1:])
+        gzipped = (b"content-encoding", b"gzip") in [(k.lower(), v) for k, v in start["headers"]]
+        try:
+            if (gzip.decompress(body) if gzipped else body) != self.shell[0]:
+                return held
+        except (OSError, EOFError):
+            return held
+        body = self.shell[2] if gzipped else self.shell[1]
+        # No validators: Streamlit's ETag is the file's, and a browser revalidating with it
+        # after an upgrade of ours would keep an old shell whose script hash the CSP refuses.
+        start["headers"] = [(k, str(len(body)).encode() if k.lower() == b"content-length" else v)
+                            for k, v in start["headers"] if k.lower() not in (b"etag", b"last-modified")]
+        return [start, {"type": "http.response.body", "body": body}]
 
 
 # --- pre-compressed static files -----------------------------------------------------------
@@ -204,8 +240,10 @@ class FrontMiddleware:
 # Streamlit's shell preloads its 375 KB icon font on every page (document.fonts.load at
 # start-up). The rating link shows no icon, so there the preload is skipped; every other
 # page still loads the font when it first draws an icon.
+# The shell also puts Streamlit's own English into the page's language (servicetjek.shell_words).
 SHELL_SCRIPT = ("if(/[?&]r=/.test(location.search)){const f=document.fonts,l=f.load.bind(f);"
-                "f.load=(font,text)=>/Material/.test(font)?Promise.resolve([]):l(font,text)}")
+                "f.load=(font,text)=>/Material/.test(font)?Promise.resolve([]):l(font,text)}\n"
+                + translation_script())
 
 
 # The theme uses the phone's own font (.streamlit/config.toml); until the theme arrives over
@@ -217,12 +255,54 @@ SHELL_STYLE = "".join(
     for style in ("normal", "italic"))
 
 
+# Streamlit's client asks for these two, and only then opens the websocket, once its ~60
+# scripts have arrived and run: preloaded with the shell, they are there by then, and the
+# chain loses a round trip (150 ms on slow 4G). The client's fetch takes the preloaded answer.
+SHELL_PRELOADS = "".join(f'<link rel="preload" as="fetch" crossorigin href="./_stcore/{name}">'
+                         for name in ("health", "host-config"))
+
+# Streamlit loads an element's code when it first draws one: on a rating link a second wave of
+# about 20 small scripts after the form has arrived (one more round trip; four over HTTP/1.1's
+# six connections). The shell starts them once its own scripts have run, while the websocket
+# connects and the form is computed (docs/benchmarks.md).
+RATING_ELEMENTS = ("Radio", "TextArea", "Html")
+_STATIC_IMPORT = re.compile(r'import(?:[^;"]*?from)?"\./([^"]+)";?')
+
+
+def element_scripts(js_dir: Path, roots: tuple[str, ...], shell: str) -> list[str]:
+    """The element modules `roots` and everything they import, minus what the shell loads."""
+    loaded = set(re.findall(r'src="\./static/js/([^"]+)"|href="\./static/js/([^"]+)"', shell))
+    loaded = {name for pair in loaded for name in pair if name}
+    found: list[str] = []
+    todo = [path for root in roots for path in sorted(js_dir.glob(f"{root}.*.js"))]
+    while todo:
+        path = todo.pop(0)
+        if path.name in found or not path.exists():
+            continue
+        found.append(path.name)
+        text, pos = path.read_text(encoding="utf-8"), 0
+        while match := _STATIC_IMPORT.match(text, pos):  # bundles put their imports first
+            todo.append(js_dir / match.group(1))
+            pos = match.end()
+    return [name for name in found if name not in loaded]
+
+
+def rating_preload_script(scripts: list[str]) -> str:
+    return ("if(/[?&]r=/.test(location.search))document.addEventListener('DOMContentLoaded',()=>{for(const s of "
+            f"{json.dumps(scripts, separators=(',', ':'))})"
+            "{const l=document.createElement('link');l.rel='modulepreload';l.crossOrigin='';"
+            "l.href='./static/js/'+s;document.head.appendChild(l)}})")
+
+
 def shell_html(original: str) -> str:
     """Streamlit's index.html for the front: no body-font preload, no icon-font preload on
-    the rating link, system fonts until the theme arrives."""
+    the rating link, system fonts until the theme arrives; the connection's first requests
+    and, on a rating link, the form's element scripts start early."""
     html = re.sub(r'<link\s+rel="preload"[^>]*SourceSans[^>]*/>\s*', "", original)
     html = html.replace("<head>", f"<head>\n    <script>{SHELL_SCRIPT}</script>", 1)
-    return html.replace("</head>", f"  <style>{SHELL_STYLE}</style>\n  </head>", 1)
+    scripts = element_scripts(streamlit_static_dir() / "static" / "js", RATING_ELEMENTS, html)
+    preload = f"<script>{rating_preload_script(scripts)}</script>" if scripts else ""
+    return html.replace("</head>", f"  <style>{SHELL_STYLE}</style>\n  {SHELL_PRELOADS}{preload}\n  </head>", 1)
 
 
 def _brotli():
@@ -243,7 +323,8 @@ def static_cache(root: Path = CACHE_DIR) -> Path:
     source = streamlit_static_dir()
     version = importlib.metadata.version("streamlit")
     brotli = _brotli()
-    key = hashlib.sha256(f"{version}{source}{SHELL_SCRIPT}{SHELL_STYLE}{bool(brotli)}".encode()).hexdigest()[:12]
+    shell = shell_html((source / "index.html").read_text(encoding="utf-8"))
+    key = hashlib.sha256(f"{version}{source}{shell}{bool(brotli)}".encode()).hexdigest()[:12]
     target = root / f"streamlit-{version}-{key}"
     if (target / ".complete").exists():
         return target

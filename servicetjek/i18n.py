@@ -62,3 +62,11 @@ def t(key: str, lang: str = DEFAULT_LANG, **values) -> str:
     if normalise_lang(lang) in DECIMAL_COMMA:
         return _DECIMAL_COMMA_FORMATTER.format(text, **values)
     return text.format(**values)
+
+
+def and_list(words, lang: str = DEFAULT_LANG) -> str:
+    """'Tillid, Fleksibilitet og Fordybelse': a list as a sentence says it (not 'Tillid, Fordybelse ligger')."""
+    words = list(words)
+    if len(words) < 2:
+        return "".join(words)
+    return f"{', '.join(words[:-1])} {t('common.and', lang)} {words[-1]}"

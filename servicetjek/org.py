@@ -133,6 +133,17 @@ def paths(departments: list[Department]) -> dict[int, str]:
     return out
 
 
+def menu_labels(departments: list[Department]) -> dict[int, str]:
+    """'Team – Forvaltning › Afdeling': the unit's own name first, so that a select box too
+    narrow for the whole path (a phone) cuts the context, not the name."""
+    full = paths(departments)
+    out = {}
+    for dept in departments:
+        context = full[dept.id][: -len(dept.name)].removesuffix(" › ")
+        out[dept.id] = f"{dept.name} – {context}" if context else dept.name
+    return out
+
+
 def ordered_tree(departments: list[Department]) -> list[tuple[Department, int]]:
     """Departments depth-first with their depth, for indented lists."""
     children = children_map(departments)

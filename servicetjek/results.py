@@ -181,6 +181,7 @@ def released_glance(db: Database, user: User, round_list: list[Round]) -> dict[i
         " FROM rounds r LEFT JOIN round_state s ON s.round_id = r.id"
         " LEFT JOIN round_totals x ON x.round_id = r.id WHERE r.id = ANY(?)", [ids])
     by_id = {r.id: r for r in round_list}
+    release_step = rounds.release_steps(db)
     out = {}
     for round_id, no_state, nothing_held, settled, n, *sums in rows:
         round_ = by_id[round_id]
@@ -189,7 +190,7 @@ def released_glance(db: Database, user: User, round_list: list[Round]) -> dict[i
             out[round_id] = (result.n, disagreements(result))
             continue
         split = []
-        if n and n >= rounds.release_step(db, round_id):
+        if n and n >= release_step(round_id):
             for i, t in enumerate(THEME_IDS):
                 mean = sums[2 * i] / n
                 if math.sqrt(max(sums[2 * i + 1] / n - mean * mean, 0.0)) >= DISAGREEMENT_SD:

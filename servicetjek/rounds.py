@@ -9,6 +9,7 @@ import re
 import secrets
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -243,7 +244,14 @@ def workshop_ids(db: Database) -> frozenset[int]:
 
 def release_step(db: Database, round_id: int) -> int:
     """Answers needed before figures show or move: k, or 1 for a workshop round (no anonymity)."""
-    return 1 if is_workshop(db, round_id) else settings.min_answers(db)
+    return release_steps(db)(round_id)
+
+
+def release_steps(db: Database) -> Callable[[int], int]:
+    """release_step for many rounds: the threshold and the workshop flags read once (every
+    memoised read asks PostgreSQL whether anything changed; a thousand rounds, a thousand asks)."""
+    k, workshops = settings.min_answers(db), workshop_ids(db)
+    return lambda round_id: 1 if round_id in workshops else k
 
 
 def settle(db: Database, round_id: int) -> None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from servicetjek.content import THEME_IDS
-from servicetjek.i18n import Message, t
+from servicetjek.i18n import Message, and_list, t
 
 CLEAR_GAP = 0.5  # the top theme leads the next by at least this much → it "stands out"
 IMPORTANT = 3.5  # a mean at or above this counts as important (for tensions)
@@ -97,7 +97,8 @@ def reason_text(reason: Reason, names: dict[str, str], lang: str) -> str:
     if "theme" in params:
         params["theme"] = names[params["theme"]]
     if "themes" in params:
-        params["themes"] = ", ".join(names[x] for x in params["themes"])
+        params["themes"] = and_list((names[x] for x in params["themes"]), lang)
     if "groups" in params:
-        params["groups"] = "; ".join(f"{g}: {', '.join(names[x] for x in ts)}" for g, ts in params["groups"].items())
+        params["groups"] = "; ".join(f"{g}: {and_list((names[x] for x in ts), lang)}"
+                                     for g, ts in params["groups"].items())
     return t(reason.key, lang, **params)

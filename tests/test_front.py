@@ -155,6 +155,62 @@ def test_shell_drops_font_preloads_and_csp_allows_only_its_own_inline_scripts():
     assert "frame-ancestors 'self'" in csp and "default-src 'self'" in csp
 
 
+def test_shell_starts_the_connection_and_the_rating_forms_scripts_early():
+    """The shell preloads what Streamlit's client fetches before its websocket, and on a rating
+    link starts the form's element scripts (and all they import) that the shell itself does not."""
+    original = (front.streamlit_static_dir() / "index.html").read_text(encoding="utf-8")
+    shell = front.shell_html(original)
+    for name in ("health", "host-config"):
+        assert f'<link rel="preload" as="fetch" crossorigin href="./_stcore/{name}">' in shell
+    js = front.streamlit_static_dir() / "static" / "js"
+    scripts = front.element_scripts(js, front.RATING_ELEMENTS, shell)
+    assert front.rating_preload_script(scripts) in shell
+    for element in front.RATING_ELEMENTS:
+        assert any(re.fullmatch(rf"{element}\.[\w-]+\.js", s) for s in scripts), element
+    assert all((js / s).is_file() for s in scripts) and len(set(scripts)) == len(scripts)
+    in_shell = set(re.findall(r'(?:src|href)="\./static/js/([^"]+)"', original))
+    assert in_shell and not in_shell & set(scripts)
+    radio = next(s for s in scripts if s.startswith("Radio."))
+    imported = re.findall(r'from"\./([^"]+)"', (js / radio).read_text(encoding="utf-8"))
+    assert imported and set(imported) <= set(scripts) | in_shell  # its imports come along
+
+
+def served_directly(body: bytes, headers: list[tuple[bytes, bytes]]) -> tuple[dict, bytes]:
+    """What FrontMiddleware sends for an HTML response the app gives in two parts."""
+    import asyncio
+
+    async def app(scope, receive, send):
+        await send({"type": "http.response.start", "status": 200,
+                    "headers": [(b"content-type", b"text/html; charset=utf-8"), *headers]})
+        await send({"type": "http.response.body", "body": body[:100], "more_body": True})
+        await send({"type": "http.response.body", "body": body[100:]})
+
+    sent = []
+
+    async def send(message):
+        sent.append(message)
+
+    scope = {"type": "http", "method": "GET", "path": "/guide", "headers": [(b"host", b"localhost")]}
+    asyncio.run(front.FrontMiddleware(app, ["localhost"])(scope, None, send))
+    return dict(sent[0]["headers"]), b"".join(m.get("body", b"") for m in sent[1:])
+
+
+def test_streamlit_serving_directly_sends_our_shell_as_nginx_does():
+    """Without nginx, Streamlit's index.html (plain or gzipped) leaves as our shell, with its script."""
+    original = (front.streamlit_static_dir() / "index.html").read_bytes()
+    shell = front.shell_html(original.decode()).encode()
+    headers, body = served_directly(original, [(b"content-length", str(len(original)).encode()),
+                                               (b"etag", b'"x"')])
+    assert body == shell and front.SHELL_SCRIPT.encode() in body
+    assert headers[b"content-length"] == str(len(shell)).encode() and b"etag" not in headers
+    packed = gzip.compress(original)
+    headers, body = served_directly(packed, [(b"content-encoding", b"gzip"),
+                                             (b"content-length", str(len(packed)).encode())])
+    assert gzip.decompress(body) == shell and headers[b"content-length"] == str(len(body)).encode()
+    other = b"<html><body>a component's own page</body></html>"
+    assert served_directly(other, [])[1] == other
+
+
 def test_static_cache_precompresses_without_touching_site_packages():
     import brotli
 

@@ -25,7 +25,7 @@ def test_two_themes_tied_give_a_dialogue_meeting_on_both():
     rec = routing.recommend(means(trust=3.4, cohesion=3.4))
     assert rec.kind == "dialogue" and rec.themes == ("cohesion", "trust")
     [reason] = words(rec)
-    assert "Sammenhængskraft, Tillid ligger lige højt (gns. 3,4)" in reason
+    assert "Sammenhængskraft og Tillid ligger lige højt (gns. 3,4)" in reason
     assert "0,0 over nummer to" not in reason and "ingen andre" not in reason
 
 
@@ -71,7 +71,7 @@ def test_groups_that_differ_give_a_dialogue_meeting_with_each_groups_top_themes(
     rec = routing.recommend(means(rest=2.0, focus=4.5, cohesion=3.2),
                             {"Ny": means(rest=2.0, cohesion=4.6), "Erfaren": means(rest=2.0, focus=4.8, trust=4.8)})
     assert rec.kind == "dialogue" and set(rec.themes) == {"focus", "cohesion", "trust"}
-    assert "Ny: Sammenhængskraft; Erfaren: Fordybelse, Tillid" in words(rec)[-1]
+    assert "Ny: Sammenhængskraft; Erfaren: Fordybelse og Tillid" in words(rec)[-1]
 
 
 # The seed's own wording as score sets: "et tema træder frem som det vigtigste" / "to eller flere

@@ -105,3 +105,12 @@ def test_cookie_key_generated_once_under_concurrency(db, monkeypatch):
     for th in threads:
         th.join()
     assert errors == [] and len(set(keys)) == 1 and len(keys) == 16
+
+
+def test_menu_labels_put_the_units_own_name_first(db):
+    top = org.create(db, "Forvaltning")
+    middle = org.create(db, "Afdeling", top)
+    team = org.create(db, "Team Øst", middle)
+    labels = org.menu_labels(org.all_departments(db))
+    # A box too narrow for the whole label cuts the context, never the unit's name.
+    assert labels == {top: "Forvaltning", middle: "Afdeling – Forvaltning", team: "Team Øst – Forvaltning › Afdeling"}

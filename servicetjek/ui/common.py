@@ -22,7 +22,9 @@ from servicetjek.text import markdown as md  # the one way user text enters Mark
 #   our own exports are the way out (and escape formulas, which Streamlit's CSV does not).
 # - The status widget's "Stop" button and its labels ("CONNECTING", "ERROR"): the icon stays.
 # - A menu's default placeholder ("Choose an option"), seen when its text is cleared.
-# Menu entries wrap instead of being cut ("Tilgængelighedserklæring" in bold).
+# Menu entries wrap instead of being cut ("Tilgængelighedserklæring" in bold), so do a select box's
+# options; on a phone, a long choice is written out under its box (whole_choice), and headings are
+# smaller and hyphenated (Danish words are long: "Tilgængelighedserklæring"; <html lang> comes from the shell).
 STREAMLIT_TEXT_STYLE = """<style>
 [data-testid="InputInstructions"] > span:first-child { display: none; }
 [data-testid="InputInstructions"] > span + span::before { content: none; }
@@ -31,11 +33,23 @@ STREAMLIT_TEXT_STYLE = """<style>
 input[placeholder="Choose an option"]::placeholder, input[placeholder="Choose options"]::placeholder,
 input[placeholder="Choose a date"]::placeholder { color: transparent; }
 [data-testid="stSidebar"] a[data-testid="stPageLink-NavLink"] * { white-space: normal; overflow: visible; }
+[data-testid="stSelectboxVirtualDropdown"] [role="option"] { height: auto !important; max-height: none !important;
+  min-height: 2.5rem; }
+[data-testid="stSelectboxVirtualDropdown"] [role="option"] > div { height: auto !important; max-height: none !important;
+  white-space: normal; overflow: visible; text-overflow: clip; padding: 0.3rem 0; }
+@media (min-width: 641px) { [class*="st-key-whole-choice-"] { display: none; } }
+@media (max-width: 640px) { h1 { font-size: 2rem !important; } h1, h2, h3 { hyphens: auto; } }
 </style>"""
 
 
 def lang() -> str:
     return normalise_lang(st.session_state.get("lang"))
+
+
+def page_style() -> str:
+    """STREAMLIT_TEXT_STYLE with the page's language for the shell's script (--page-lang):
+    it sets <html lang>, the date picker's locale and Streamlit's own words (shell_words.py)."""
+    return STREAMLIT_TEXT_STYLE.replace("</style>", f':root {{ --page-lang: "{lang()}"; }}\n</style>')
 
 
 def keep_choices_across_languages() -> None:
@@ -101,8 +115,20 @@ def department_picker(user: users.User, action: str, label_key: str, key: str) -
     if not options:
         st.info(T("common.no_departments"), icon=":material/info:")
         return None
-    paths = org.paths(departments)
-    return st.selectbox(T(label_key), [d.id for d in options], format_func=paths.get, key=key)
+    labels = org.menu_labels(departments)
+    chosen = st.selectbox(T(label_key), [d.id for d in options], format_func=labels.get, key=key)
+    whole_choice(labels.get(chosen), key)
+    return chosen
+
+
+# A phone's select box shows about this many characters of its choice.
+PHONE_SELECT_CHARS = 34
+
+
+def whole_choice(label: str | None, key: str) -> None:
+    """Under a select box: its whole choice, on a phone only, where the box cuts a long one."""
+    if label and len(label) > PHONE_SELECT_CHARS:
+        st.container(key=f"whole-choice-{key}").caption(md(label))
 
 
 def base_url() -> str:

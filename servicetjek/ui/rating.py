@@ -16,7 +16,7 @@ from servicetjek.content import THEME_IDS, load
 from servicetjek.errors import StorageFull
 from servicetjek.front import BROWSER_COOKIE
 from servicetjek.ui.client import client_id
-from servicetjek.ui.common import STREAMLIT_TEXT_STYLE, T, db, lang, md
+from servicetjek.ui.common import T, db, lang, md, page_style
 
 
 def refusal(error: rounds.SubmissionRefused) -> None:
@@ -100,7 +100,7 @@ def form(round_: rounds.Round) -> None:
     scale = content.scale
     scale_label = T("rate.scale_label", low=scale["low"].lower(), high=scale["high"].lower())
     with st.form("rating", border=False):
-        st.html(FORM_STYLE + STREAMLIT_TEXT_STYLE)
+        st.html(FORM_STYLE + page_style())
         st.markdown(f"**{T('rate.scale_hint')}**")
         for theme in content.themes:
             # One element per theme, its text in the radio's label: every element is a websocket

@@ -6,14 +6,14 @@ from __future__ import annotations
 import streamlit as st
 
 from servicetjek import routing
-from servicetjek.i18n import number
+from servicetjek.i18n import and_list, number
 from servicetjek.results import ThemeStats
 from servicetjek.ui.charts import show as show_chart
 from servicetjek.ui.common import T, lang, md
 
 
 def recommendation_lines(rec: routing.Recommendation, names: dict[str, str]) -> None:
-    themes = ", ".join(names[t] for t in rec.themes)
+    themes = and_list((names[t] for t in rec.themes), lang())
     st.markdown(f"### {T('routing.kind_flat' if rec.flat else f'routing.kind_{rec.kind}', themes=themes)}")
     for reason in rec.reasons:
         st.markdown(f"- {md(routing.reason_text(reason, names, lang()))}")  # names respondent groups

@@ -16,6 +16,7 @@ ARTIFACTS = ROOT / "artifacts" / "e2e"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 PASSWORD = "e2e-password-123"
 COOKIE_KEY = "e2e-only-cookie-key-" + "x" * 32
+LONG_NAME = "Center for Digitalisering, Administrativ Understøttelse og Borgerrettet Service"
 
 
 def free_port() -> int:
@@ -32,6 +33,7 @@ def seed(path: Path) -> dict:
     top = org.create(db, "Borgerservice og Digitalisering")
     team = org.create(db, "Borgerservice", top, headcount=12)
     other = org.create(db, "Økonomi", top, headcount=9)
+    org.create(db, LONG_NAME, top, headcount=7)  # wider than a phone's select box
     admin = users.create(db, "admin", "Anna Admin", PASSWORD, "admin")
     users.create(db, "tovholder", "Tina Tovholder", PASSWORD, "facilitator", [team])
     users.create(db, "leder", "Lars Leder", PASSWORD, "manager")
