@@ -19,6 +19,18 @@ COOKIE_KEY = "e2e-only-cookie-key-" + "x" * 32
 LONG_NAME = "Center for Digitalisering, Administrativ Understøttelse og Borgerrettet Service"
 
 
+SETTLE_TIMEOUT = 60_000  # a loaded CI machine makes script runs slow
+
+
+def settled(page) -> None:
+    """Until Streamlit's current script run has finished: a click that lands during a rerun
+    can be lost, and a download button waits for its run."""
+    from playwright.sync_api import expect
+
+    expect(page.locator("[data-testid='stApp'][data-test-script-state='notRunning']")).to_have_count(
+        1, timeout=SETTLE_TIMEOUT)
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -19,7 +19,7 @@ from playwright.sync_api import Page, expect
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from servicetjek import front
-from tests.e2e.conftest import ARTIFACTS, CHROMIUM, free_port
+from tests.e2e.conftest import ARTIFACTS, CHROMIUM, free_port, settled
 
 ROOT = Path(__file__).resolve().parents[2]
 TIMEOUT = 60_000
@@ -93,7 +93,8 @@ def test_rating_link_stays_on_our_origin_and_within_the_byte_budget(demo_front, 
     page.goto(f"{demo_front['url']}/?r={demo_front['token']}")
     expect(page.locator("[data-testid='stRadio']")).to_have_count(6, timeout=TIMEOUT)
     expect(page.get_by_role("button", name="Send mine svar")).to_be_visible(timeout=TIMEOUT)
-    page.wait_for_timeout(1500)  # late requests (favicon, icon fonts) would come now
+    settled(page)
+    page.wait_for_load_state("networkidle")  # late requests (favicon, icon fonts) would come now
     page.screenshot(path=str(ARTIFACTS / "front-rating.png"), full_page=True)
     context.close()
 
@@ -123,22 +124,24 @@ def test_signed_in_pages_with_charts_stay_on_our_origin(demo_front, chromium):
     seen = Recorder(page)
     page.goto(f"{demo_front['url']}/login")
     expect(page.get_by_label("Brugernavn")).to_be_visible(timeout=TIMEOUT)
-    page.wait_for_timeout(500)  # let the websocket session settle before typing
+    settled(page)  # the websocket session's first run is over before typing
     page.get_by_label("Brugernavn").fill("admin")
     page.get_by_label("Adgangskode").fill(DEMO_PASSWORD)
     page.get_by_label("Adgangskode").press("Enter")
     expect(page.get_by_text(re.compile("Logget ind som"))).to_be_visible(timeout=TIMEOUT)
     for attempt in range(3):  # a click that lands during a Streamlit rerun is lost: try again
+        settled(page)
         page.get_by_role("link", name="Overblik").click()
         try:
-            page.wait_for_url("**/dashboard", timeout=10_000)
+            page.wait_for_url("**/dashboard", timeout=20_000)
             break
         except PlaywrightTimeout:
             assert attempt < 2, "the dashboard link never opened"
     # A Vega chart draws under the policy (it needs 'unsafe-eval') and its icons from our own font.
     expect(page.locator("[data-testid='stVegaLiteChart'] canvas, [data-testid='stVegaLiteChart'] svg")
            .first).to_be_visible(timeout=TIMEOUT)
-    page.wait_for_timeout(1500)
+    settled(page)
+    page.wait_for_load_state("networkidle")  # late requests (chart fonts, icons) would come now
     page.screenshot(path=str(ARTIFACTS / "front-dashboard.png"), full_page=True)
     context.close()
 

@@ -10,13 +10,13 @@ from datetime import date, timedelta
 
 from playwright.sync_api import Page, expect
 
-from tests.e2e.conftest import ARTIFACTS, PASSWORD
+from tests.e2e.conftest import ARTIFACTS, PASSWORD, settled
 
 TIMEOUT = 30_000
 
 
 def shot(page: Page, name: str) -> None:
-    page.wait_for_timeout(600)
+    settled(page)
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
 
 
@@ -33,7 +33,7 @@ def answer_form(page: Page, scores: list[int]) -> None:
 def sign_in(page: Page, url: str, username: str) -> None:
     page.goto(f"{url}/login")
     expect(page.get_by_text("Log ind på Servicetjek")).to_be_visible(timeout=TIMEOUT)
-    page.wait_for_timeout(500)  # let the websocket session settle before typing
+    settled(page)  # the websocket session's first run is over before typing
     page.get_by_label("Brugernavn").fill(username)
     page.get_by_label("Adgangskode").fill(PASSWORD)
     page.get_by_label("Adgangskode").press("Enter")
@@ -54,9 +54,10 @@ def sign_in(page: Page, url: str, username: str) -> None:
 def click_until(page: Page, button: str, expected: str | re.Pattern, tries: int = 3) -> None:
     """Click and wait for the result; a click that lands during a Streamlit rerun is retried."""
     for attempt in range(tries):
+        settled(page)
         page.get_by_role("button", name=button).first.click()
         try:
-            expect(page.get_by_text(expected).first).to_be_visible(timeout=10_000)
+            expect(page.get_by_text(expected).first).to_be_visible(timeout=20_000)
             return
         except AssertionError:
             if attempt == tries - 1:
@@ -69,8 +70,9 @@ def download(page: Page, button: str, tries: int = 3) -> bytes:
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
     for attempt in range(tries):
+        settled(page)
         try:
-            with page.expect_download(timeout=15_000) as event:
+            with page.expect_download(timeout=30_000) as event:
                 page.get_by_role("button", name=button).first.click()
             return event.value.path().read_bytes()
         except PlaywrightTimeout:
@@ -83,9 +85,10 @@ def download(page: Page, button: str, tries: int = 3) -> bytes:
 def open_expander(page: Page, label, inside: str, tries: int = 3) -> None:
     """Open an expander and wait for a button inside it (a click during a rerun is lost)."""
     for attempt in range(tries):
+        settled(page)
         page.get_by_text(label).first.click()
         try:
-            expect(page.get_by_role("button", name=inside).first).to_be_visible(timeout=8_000)
+            expect(page.get_by_role("button", name=inside).first).to_be_visible(timeout=20_000)
             return
         except AssertionError:
             if attempt == tries - 1:
@@ -95,9 +98,10 @@ def open_expander(page: Page, label, inside: str, tries: int = 3) -> None:
 
 def go(page: Page, label: str, expected: str) -> None:
     for attempt in range(3):
+        settled(page)
         page.get_by_role("link", name=label).first.click()
         try:
-            expect(page.get_by_text(expected).first).to_be_visible(timeout=10_000)
+            expect(page.get_by_text(expected).first).to_be_visible(timeout=20_000)
             return
         except AssertionError:
             if attempt == 2:
@@ -212,10 +216,12 @@ def test_facilitator_cannot_reach_other_departments_by_url(server, browser):
     page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
     sign_in(page, server["url"], "tovholder")
     page.goto(f"{server['url']}/dashboard")
-    page.wait_for_timeout(2500)
+    expect(page.get_by_text("Sprog", exact=True)).to_be_visible(timeout=TIMEOUT)
+    settled(page)
     expect(page.get_by_text("Overblik over organisationen")).to_have_count(0)
     page.goto(f"{server['url']}/admin_users")
-    page.wait_for_timeout(2500)
+    expect(page.get_by_text("Sprog", exact=True)).to_be_visible(timeout=TIMEOUT)
+    settled(page)
     expect(page.get_by_text("Tilføj bruger")).to_have_count(0)
     shot(page, "10-refused-url")
     page.close()
@@ -244,6 +250,6 @@ def test_switching_language_on_every_page_breaks_nothing(server, browser):
         for switch_to, label in (("English", "Language"), ("Dansk", "Sprog")):
             page.get_by_text(switch_to, exact=True).first.click()
             expect(page.get_by_text(label, exact=True)).to_be_visible(timeout=TIMEOUT)
-            page.wait_for_timeout(300)  # the page below the sidebar finishes drawing
+            settled(page)  # the page below the sidebar finishes drawing
             assert page.locator("[data-testid='stException']").count() == 0, (path, switch_to)
     page.close()

@@ -10,7 +10,7 @@ import time
 import jwt
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import ARTIFACTS, COOKIE_KEY, PASSWORD, ROOT, free_port
+from tests.e2e.conftest import ARTIFACTS, COOKIE_KEY, PASSWORD, ROOT, free_port, settled
 from tests.e2e.test_journeys import TIMEOUT, shot, sign_in
 
 
@@ -101,7 +101,7 @@ def test_fresh_server_needs_the_setup_code_from_its_console(browser, tmp_path):
         page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
         page.goto(f"http://127.0.0.1:{port}/")
         expect(page.get_by_text("Velkommen til Servicetjek")).to_be_visible(timeout=TIMEOUT)
-        page.wait_for_timeout(500)  # let the websocket session settle before typing
+        settled(page)  # the websocket session's first run is over before typing
 
         def submit(setup_code: str) -> None:
             for label, value in (("Opsætningskode", setup_code), ("Navn", "Anna Admin"), ("Brugernavn", "anna"),

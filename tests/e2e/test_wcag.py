@@ -14,7 +14,7 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.conftest import ARTIFACTS
+from tests.e2e.conftest import ARTIFACTS, settled
 from tests.e2e.test_journeys import sign_in
 
 TIMEOUT = 30_000
@@ -31,11 +31,9 @@ STREAMLIT_OWN: set[tuple[str, str]] = set()
 
 def wait_ready(page: Page) -> None:
     """Until Streamlit's script run has finished and the page has drawn its heading."""
-    expect(page.locator("[data-testid='stApp'][data-test-script-state='notRunning']")).to_have_count(
-        1, timeout=TIMEOUT)
+    settled(page)
     expect(page.locator("h1, h2").first).to_be_visible(timeout=TIMEOUT)
-    expect(page.locator("[data-testid='stApp'][data-test-script-state='notRunning']")).to_have_count(
-        1, timeout=TIMEOUT)
+    settled(page)
 
 
 def serious(page: Page, axe, where: str) -> list[dict]:
@@ -63,7 +61,7 @@ def scan_both_sizes(page: Page, axe, where: str, shots: bool = False) -> list[di
     found = []
     for name, size in (("desktop", DESKTOP), ("phone", PHONE)):
         page.set_viewport_size(size)
-        page.wait_for_timeout(150)  # layout after the resize (no rerun, no server round trip)
+        sidebar_settled(page)  # layout after the resize (no rerun, no server round trip)
         first = serious(page, axe, f"{where} @ {name}")
         for _ in range(2):
             if not first:
@@ -78,7 +76,6 @@ def scan_both_sizes(page: Page, axe, where: str, shots: bool = False) -> list[di
                             full_page=True)
     if shots:  # how the page looks on a projector in a meeting room (looked at by people, not axe)
         page.set_viewport_size(PROJECTOR)
-        page.wait_for_timeout(150)
         sidebar_settled(page)
         page.screenshot(path=str(ARTIFACTS / f"a11y-{re.sub(r'[^a-z0-9]+', '-', where.lower())}-projector.png"))
     page.set_viewport_size(DESKTOP)
