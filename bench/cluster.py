@@ -136,15 +136,17 @@ def measure(name: str, target: str, app_servers: int, folder: Path, args, postma
     front = Front(target, app_servers, folder, postmaster)
     try:
         burst_result = asyncio.run(room(front, burst_token, args.sessions))
-        cpu0, db0 = front.cpu(), front.database_cpu()
+        cpu0, db0, client0 = front.cpu(), front.database_cpu(), time.process_time()
         mixed_result = asyncio.run(mixed.run(front.url, mixed_token, trial_id, args))
         mixed_cpu, mixed_db_cpu = front.cpu() - cpu0, front.database_cpu() - db0
+        client_cpu = time.process_time() - client0
     finally:
         front.stop()
     actions = sum(len(v) for v in mixed_result["latencies"].values())
     return {"name": name, **burst_result, "stored": stored(target, burst_token),
             "mixed_wall": mixed_result["wall"], "mixed_actions": actions,
             "mixed_per_s": actions / mixed_result["wall"], "mixed_cpu": mixed_cpu, "mixed_db_cpu": mixed_db_cpu,
+            "mixed_client_cpu": client_cpu, "mixed_app_cores": mixed_cpu / mixed_result["wall"],
             "mixed_errors": sum(mixed_result["errors"].values()),
             "mixed_acknowledged": mixed_result["outcome"]["acknowledged"],
             "mixed_stored": stored(target, mixed_token),
@@ -158,6 +160,8 @@ ROWS = (("connect", "burst: connect + first render (s)", "{:.2f}"), ("submit", "
         ("stored", "burst: stored", "{}"), ("mixed_wall", "mixed: wall (s)", "{:.2f}"),
         ("mixed_per_s", "mixed: actions per second", "{:.1f}"), ("mixed_cpu", "mixed: app CPU (s)", "{:.2f}"),
         ("mixed_db_cpu", "mixed: PostgreSQL CPU (s)", "{:.2f}"),
+        ("mixed_client_cpu", "mixed: load client CPU (s)", "{:.2f}"),
+        ("mixed_app_cores", "mixed: app servers' cores in use", "{:.2f}"),
         ("submit_p95", "mixed: submit p95 (s)", "{:.2f}"), ("dashboard_p95", "mixed: dashboard p95 (s)", "{:.2f}"),
         ("mixed_acknowledged", "mixed: answers acknowledged", "{}"), ("mixed_stored", "mixed: answers stored", "{}"),
         ("mixed_errors", "mixed: errors", "{}"))
