@@ -117,3 +117,4 @@ def test_distribution_legend_lists_one_score_a_line_uncut():
     spec = charts.distribution({t: (1, 2, 3, 4, 5) for t in THEME_IDS}, NAMES, load("da").scale["labels"]).to_dict()
     legend = spec["encoding"]["color"]["legend"]
     assert legend["columns"] == 1 and legend["labelLimit"] == 0
+    assert spec["autosize"]["type"] == "fit-x"  # five legend lines do not squeeze the bars flat
