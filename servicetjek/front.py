@@ -21,6 +21,7 @@ import hashlib
 import importlib.metadata
 import importlib.util
 import ipaddress
+import json
 import os
 import re
 import secrets
@@ -254,12 +255,54 @@ SHELL_STYLE = "".join(
     for style in ("normal", "italic"))
 
 
+# Streamlit's client asks for these two, and only then opens the websocket, once its ~60
+# scripts have arrived and run: preloaded with the shell, they are there by then, and the
+# chain loses a round trip (150 ms on slow 4G). The client's fetch takes the preloaded answer.
+SHELL_PRELOADS = "".join(f'<link rel="preload" as="fetch" crossorigin href="./_stcore/{name}">'
+                         for name in ("health", "host-config"))
+
+# Streamlit loads an element's code when it first draws one: on a rating link a second wave of
+# about 20 small scripts after the form has arrived (one more round trip; four over HTTP/1.1's
+# six connections). The shell starts them once its own scripts have run, while the websocket
+# connects and the form is computed (docs/benchmarks.md).
+RATING_ELEMENTS = ("Radio", "TextArea", "Html")
+_STATIC_IMPORT = re.compile(r'import(?:[^;"]*?from)?"\./([^"]+)";?')
+
+
+def element_scripts(js_dir: Path, roots: tuple[str, ...], shell: str) -> list[str]:
+    """The element modules `roots` and everything they import, minus what the shell loads."""
+    loaded = set(re.findall(r'src="\./static/js/([^"]+)"|href="\./static/js/([^"]+)"', shell))
+    loaded = {name for pair in loaded for name in pair if name}
+    found: list[str] = []
+    todo = [path for root in roots for path in sorted(js_dir.glob(f"{root}.*.js"))]
+    while todo:
+        path = todo.pop(0)
+        if path.name in found or not path.exists():
+            continue
+        found.append(path.name)
+        text, pos = path.read_text(encoding="utf-8"), 0
+        while match := _STATIC_IMPORT.match(text, pos):  # bundles put their imports first
+            todo.append(js_dir / match.group(1))
+            pos = match.end()
+    return [name for name in found if name not in loaded]
+
+
+def rating_preload_script(scripts: list[str]) -> str:
+    return ("if(/[?&]r=/.test(location.search))document.addEventListener('DOMContentLoaded',()=>{for(const s of "
+            f"{json.dumps(scripts, separators=(',', ':'))})"
+            "{const l=document.createElement('link');l.rel='modulepreload';l.crossOrigin='';"
+            "l.href='./static/js/'+s;document.head.appendChild(l)}})")
+
+
 def shell_html(original: str) -> str:
     """Streamlit's index.html for the front: no body-font preload, no icon-font preload on
-    the rating link, system fonts until the theme arrives."""
+    the rating link, system fonts until the theme arrives; the connection's first requests
+    and, on a rating link, the form's element scripts start early."""
     html = re.sub(r'<link\s+rel="preload"[^>]*SourceSans[^>]*/>\s*', "", original)
     html = html.replace("<head>", f"<head>\n    <script>{SHELL_SCRIPT}</script>", 1)
-    return html.replace("</head>", f"  <style>{SHELL_STYLE}</style>\n  </head>", 1)
+    scripts = element_scripts(streamlit_static_dir() / "static" / "js", RATING_ELEMENTS, html)
+    preload = f"<script>{rating_preload_script(scripts)}</script>" if scripts else ""
+    return html.replace("</head>", f"  <style>{SHELL_STYLE}</style>\n  {SHELL_PRELOADS}{preload}\n  </head>", 1)
 
 
 def _brotli():
@@ -280,7 +323,8 @@ def static_cache(root: Path = CACHE_DIR) -> Path:
     source = streamlit_static_dir()
     version = importlib.metadata.version("streamlit")
     brotli = _brotli()
-    key = hashlib.sha256(f"{version}{source}{SHELL_SCRIPT}{SHELL_STYLE}{bool(brotli)}".encode()).hexdigest()[:12]
+    shell = shell_html((source / "index.html").read_text(encoding="utf-8"))
+    key = hashlib.sha256(f"{version}{source}{shell}{bool(brotli)}".encode()).hexdigest()[:12]
     target = root / f"streamlit-{version}-{key}"
     if (target / ".complete").exists():
         return target

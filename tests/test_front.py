@@ -155,6 +155,26 @@ def test_shell_drops_font_preloads_and_csp_allows_only_its_own_inline_scripts():
     assert "frame-ancestors 'self'" in csp and "default-src 'self'" in csp
 
 
+def test_shell_starts_the_connection_and_the_rating_forms_scripts_early():
+    """The shell preloads what Streamlit's client fetches before its websocket, and on a rating
+    link starts the form's element scripts (and all they import) that the shell itself does not."""
+    original = (front.streamlit_static_dir() / "index.html").read_text(encoding="utf-8")
+    shell = front.shell_html(original)
+    for name in ("health", "host-config"):
+        assert f'<link rel="preload" as="fetch" crossorigin href="./_stcore/{name}">' in shell
+    js = front.streamlit_static_dir() / "static" / "js"
+    scripts = front.element_scripts(js, front.RATING_ELEMENTS, shell)
+    assert front.rating_preload_script(scripts) in shell
+    for element in front.RATING_ELEMENTS:
+        assert any(re.fullmatch(rf"{element}\.[\w-]+\.js", s) for s in scripts), element
+    assert all((js / s).is_file() for s in scripts) and len(set(scripts)) == len(scripts)
+    in_shell = set(re.findall(r'(?:src|href)="\./static/js/([^"]+)"', original))
+    assert in_shell and not in_shell & set(scripts)
+    radio = next(s for s in scripts if s.startswith("Radio."))
+    imported = re.findall(r'from"\./([^"]+)"', (js / radio).read_text(encoding="utf-8"))
+    assert imported and set(imported) <= set(scripts) | in_shell  # its imports come along
+
+
 def served_directly(body: bytes, headers: list[tuple[bytes, bytes]]) -> tuple[dict, bytes]:
     """What FrontMiddleware sends for an HTML response the app gives in two parts."""
     import asyncio

@@ -22,7 +22,7 @@ def _cached_spec(kind: str, key: str, _args: tuple, _kwargs: dict) -> dict:
 def _spec(kind: str, *args, **kwargs) -> dict:
     """The chart's spec, cached under the repr of its inputs: plain data (dicts, lists,
     numbers, text, dates) whose repr is exact. Streamlit's own hashing of the same inputs
-    walked every value in Python (~4 ms per dashboard chart on every run); repr is C."""
+    walked every value in Python (≈ 19 ms of each dashboard run); repr is C."""
     return _cached_spec(kind, repr((args, sorted(kwargs.items()))), args, kwargs)
 
 

@@ -106,6 +106,9 @@ def test_rating_link_stays_on_our_origin_and_within_the_byte_budget(demo_front, 
     print(f"rating link: {len(urls)} requests, {total} bytes")
     if demo_front["nginx"]:
         assert not [u for u in urls if "SourceSans" in u]  # the shell maps it to the phone's own font
+        # The shell's early requests (health, host-config, the form's element scripts) are the
+        # ones the client uses: nothing is fetched a second time.
+        assert [u for u in urls if "/_stcore/host-config" in u] and not {u for u in urls if urls.count(u) > 1}
         # Brotli (Debian's libnginx-mod-http-brotli-static, installed by .ci/run) meets the
         # budget; gzip alone comes to ~620 KB.
         budget = RATING_BUDGET if front.BROTLI_MODULE.exists() else 650_000
