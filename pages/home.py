@@ -49,7 +49,7 @@ def main() -> None:
     st.subheader(T("home.how_title"))
     steps = st.columns(4)
     for i, col in enumerate(steps, start=1):
-        with col.container(border=True):
+        with col.container(border=True, height="stretch"):  # the four steps line up
             st.markdown(f"**{i}. {T(f'home.step{i}_title', **numbers)}**")
             st.caption(T(f"home.step{i}_text", **numbers))
     st.subheader(T("home.themes_title"))

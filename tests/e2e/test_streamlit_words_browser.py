@@ -121,7 +121,7 @@ def test_long_department_names_are_readable_on_a_phone(server, browser):
     long_option = page.get_by_role("option", name=re.compile(f"^{LONG_NAME} – "))
     expect(long_option).to_be_visible()
     long_option.click()
-    whole = page.locator("[class*='st-key-whole-choice-']")
+    whole = page.locator(".st-key-whole-choice-results_dept")
     expect(whole).to_contain_text(LONG_NAME, timeout=TIMEOUT)
     expect(whole).to_be_visible()
     assert whole.bounding_box()["width"] <= PHONE["width"]
