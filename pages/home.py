@@ -49,12 +49,14 @@ def main() -> None:
     st.subheader(T("home.how_title"))
     steps = st.columns(4)
     for i, col in enumerate(steps, start=1):
-        with col.container(border=True):
+        with col.container(border=True, height="stretch"):  # the four steps line up
             st.markdown(f"**{i}. {T(f'home.step{i}_title', **numbers)}**")
             st.caption(T(f"home.step{i}_text", **numbers))
     st.subheader(T("home.themes_title"))
-    cols = st.columns(3)
+    # A row of columns per three themes: a phone stacks them in the booklet's order, not column by column.
     for i, theme in enumerate(content.themes):
+        if i % 3 == 0:
+            cols = st.columns(3)
         with cols[i % 3].container(border=True, height="stretch"):
             st.markdown(f":material/{THEME_ICONS[theme.id]}: **{theme.name}**")
             st.markdown(f"*{theme.question}*")

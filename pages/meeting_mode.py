@@ -351,7 +351,8 @@ def main() -> None:
     listed = [m for m in meetings.for_departments(db(), mine) if not m.cancelled]
     if not listed:
         st.title(T("mode.page_title"))
-        st.info(T("meetings.none"), icon=":material/event:")
+        st.info(T("mode.none"), icon=":material/event:")  # and where to plan one
+        st.page_link("pages/meetings.py", label=T("nav.meetings"), icon=":material/arrow_forward:")
         return
     ids = [m.id for m in listed]
     shown = next((i for i in ids if str(i) == st.query_params.get("moede")), None)  # a link names the meeting

@@ -18,6 +18,7 @@ from servicetjek.ui.common import (
     require,
     show_error,
     suppressed_note,
+    whole_choice,
 )
 from servicetjek.ui.results_view import recommendation_lines
 
@@ -181,6 +182,7 @@ def main() -> None:
     default = next((i for i, r in enumerate(available) if counts[r.id] >= k), 0)  # newest round with answers
     round_id = st.selectbox(T("results.round"), list(labels), index=default, format_func=labels.get,
                             key="results_round")
+    whole_choice(labels.get(round_id), "results_round")
     round_view(user, next(r for r in available if r.id == round_id))
 
 

@@ -80,11 +80,13 @@ def distribution(stats: dict[str, tuple[int, ...]], theme_names: dict[str, str],
     data = pd.DataFrame(rows)
     return alt.Chart(data).mark_bar().encode(
         y=alt.Y("theme:N", sort=[theme_names[t] for t in THEME_IDS], title=None, axis=alt.Axis(labelLimit=200)),
-        x=alt.X("count:Q", stack="normalize", axis=alt.Axis(format="%", title=None)),
-        color=alt.Color("score:N", scale=alt.Scale(scheme="blues"), legend=alt.Legend(orient="bottom", title=None)),
+        x=alt.X("count:Q", stack="normalize", axis=alt.Axis(format="%", title=None, tickCount=5)),
+        # One entry a line: in a row, a phone cuts the scale's words after the second ("2 – L").
+        color=alt.Color("score:N", scale=alt.Scale(scheme="blues"),
+                        legend=alt.Legend(orient="bottom", title=None, columns=1, labelLimit=0)),
         order=alt.Order("value:Q"),
         tooltip=_tips(lang, ("theme:N", "theme"), ("score:N", "score"), ("count:Q", "answers")),
-    ).properties(height=260)
+    ).properties(height=220, autosize=alt.AutoSizeParams(type="fit-x", contains="padding"))  # the legend below, not in
 
 
 def heatmap(rows: list[dict], theme_names: dict[str, str], too_few: str, lang: str = "da") -> alt.Chart:

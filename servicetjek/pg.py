@@ -1,4 +1,4 @@
-"""The PostgreSQL engine (SERVICETJEK_DB=postgresql://...): the only module that imports psycopg.
+"""The PostgreSQL engine (SERVICETJEK_DB=postgresql://...): the module that talks to PostgreSQL.
 
 Several app processes share one PostgreSQL, so what one process may assume about DuckDB
 does not hold here:
@@ -6,7 +6,8 @@ does not hold here:
   serialization failure or a deadlock, so a read-then-write rule (first admin, last admin,
   chosen trials, a single-use code) holds across processes as it does in one;
 - memoised reads are checked against a change counter (a sequence every committed write
-  bumps), so a round closed by another process is seen closed at once;
+  bumps, read in one round trip of ~0.05 ms), so a round closed by another process is seen
+  closed at once;
 - migrations run under an advisory lock: once per deployment, whichever process starts first.
 Reads run in autocommit, one statement each, on a pooled connection.
 """

@@ -118,3 +118,11 @@ def test_drawn_charts_are_cached_per_input_and_follow_every_change():
     assert draw(4.125, 210) == 0  # the same input on another run: from the cache
     assert draw(2.625, 210) == 1  # another mean
     assert draw(2.625, 310) == 1  # another keyword
+
+
+def test_distribution_legend_lists_one_score_a_line_uncut():
+    """In a row, a phone cut the scale's words after the second entry ("2 – L")."""
+    spec = charts.distribution({t: (1, 2, 3, 4, 5) for t in THEME_IDS}, NAMES, load("da").scale["labels"]).to_dict()
+    legend = spec["encoding"]["color"]["legend"]
+    assert legend["columns"] == 1 and legend["labelLimit"] == 0
+    assert spec["autosize"]["type"] == "fit-x"  # five legend lines do not squeeze the bars flat

@@ -194,3 +194,11 @@ def test_decided_trial_offers_a_new_round(db, org_tree, people):
     at = login(db, "tovholder")
     at.switch_page("pages/board.py").run()
     assert any("Åbn en ny vurderingsrunde" in i.value for i in at.info)
+
+
+def test_meeting_mode_without_meetings_says_where_to_plan_one(db, org_tree, people):
+    at = login(db, "tovholder")
+    at.switch_page("pages/meeting_mode.py").run()
+    assert not at.exception
+    assert "Planlæg et møde under Møder" in at.info[0].value
+    assert [el.proto.page for el in at.main.get("page_link")] == ["meetings"]

@@ -204,3 +204,11 @@ def test_markdown_escape_leaves_no_syntax_and_breaks_what_escapes_cannot():
     assert out.replace("\u2060", "").replace("\\", "") == (
         "# Ø ![b](http://x.dk/b) <img src=x> [l](www.x.dk) a@b.dk :material/home: :red[r] $x$ |")
     assert txt.markdown("linje 1\nlinje\x01 2") == "linje 1 linje 2"
+
+
+def test_lists_of_names_read_as_a_sentence():
+    from servicetjek.i18n import and_list
+
+    assert and_list(["Tillid"], "da") == "Tillid"
+    assert and_list(["Tilgængelighed", "Fordybelse"], "da") == "Tilgængelighed og Fordybelse"
+    assert and_list(["Trust", "Fairness", "Cohesion"], "en") == "Trust, Fairness and Cohesion"

@@ -22,7 +22,7 @@ from servicetjek.text import markdown as md  # the one way user text enters Mark
 #   our own exports are the way out (and escape formulas, which Streamlit's CSV does not).
 # - The status widget's "Stop" button and its labels ("CONNECTING", "ERROR"): the icon stays.
 # - A menu's default placeholder ("Choose an option"), seen when its text is cleared.
-# Menu entries wrap instead of being cut ("Tilgængelighedserklæring" in bold), so do a select box's
+# Menu entries and page links wrap instead of being cut ("Tilgængelighedserklæring" in bold), so do a select box's
 # options; on a phone, a long choice is written out under its box (whole_choice), and headings are
 # smaller and hyphenated (Danish words are long: "Tilgængelighedserklæring"; <html lang> comes from the shell).
 STREAMLIT_TEXT_STYLE = """<style>
@@ -32,13 +32,14 @@ STREAMLIT_TEXT_STYLE = """<style>
 [data-testid="stStatusWidget"] button, [data-testid="stStatusWidget"] label { display: none; }
 input[placeholder="Choose an option"]::placeholder, input[placeholder="Choose options"]::placeholder,
 input[placeholder="Choose a date"]::placeholder { color: transparent; }
-[data-testid="stSidebar"] a[data-testid="stPageLink-NavLink"] * { white-space: normal; overflow: visible; }
+a[data-testid="stPageLink-NavLink"] * { white-space: normal; overflow: visible; }
 [data-testid="stSelectboxVirtualDropdown"] [role="option"] { height: auto !important; max-height: none !important;
   min-height: 2.5rem; }
 [data-testid="stSelectboxVirtualDropdown"] [role="option"] > div { height: auto !important; max-height: none !important;
   white-space: normal; overflow: visible; text-overflow: clip; padding: 0.3rem 0; }
 @media (min-width: 641px) { [class*="st-key-whole-choice-"] { display: none; } }
-@media (max-width: 640px) { h1 { font-size: 2rem !important; } h1, h2, h3 { hyphens: auto; } }
+@media (max-width: 640px) { h1 { font-size: 2rem !important; } h2 { font-size: 1.4rem !important; }
+  h1, h2, h3 { hyphens: auto; } }
 </style>"""
 
 

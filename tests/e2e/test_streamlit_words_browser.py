@@ -121,11 +121,36 @@ def test_long_department_names_are_readable_on_a_phone(server, browser):
     long_option = page.get_by_role("option", name=re.compile(f"^{LONG_NAME} – "))
     expect(long_option).to_be_visible()
     long_option.click()
-    whole = page.locator("[class*='st-key-whole-choice-']")
+    whole = page.locator(".st-key-whole-choice-results_dept")
     expect(whole).to_contain_text(LONG_NAME, timeout=TIMEOUT)
     expect(whole).to_be_visible()
     assert whole.bounding_box()["width"] <= PHONE["width"]
     page.screenshot(path=str(ARTIFACTS / "long-name-phone.png"))
     page.set_viewport_size(DESKTOP)  # room enough: the box shows it, no second copy
     expect(whole).to_be_hidden()
+    context.close()
+
+
+def test_phone_keeps_the_booklets_theme_order_and_cuts_no_link(server, browser):
+    """On a phone the home page's six theme cards come in the booklet's order (not column by
+    column), and a long page link (the projector's) wraps instead of being cut."""
+    from servicetjek.content import load
+
+    page = browser.new_context(viewport=PHONE).new_page()
+    page.goto(f"{server['url']}/?lang=da")
+    wait_ready(page)
+    names = [theme.name for theme in load("da").themes]
+    tops = [page.locator("[data-testid='stMain'] strong", has_text=re.compile(f"^{name}$")).first.bounding_box()["y"]
+            for name in names]
+    assert tops == sorted(tops), list(zip(names, tops, strict=True))
+    page.context.close()
+    context = signed_in(browser, server, "admin")
+    page = context.new_page()
+    page.set_viewport_size(PHONE)
+    page.goto(f"{server['url']}/meeting_mode?lang=en")
+    wait_ready(page)
+    link = page.locator("[data-testid='stMain'] a[data-testid='stPageLink-NavLink']").filter(visible=True).first
+    expect(link).to_be_visible(timeout=TIMEOUT)
+    cut = link.evaluate("a => [...a.querySelectorAll('*')].filter(e => e.scrollWidth > e.clientWidth + 1).length")
+    assert cut == 0 and link.bounding_box()["width"] <= PHONE["width"]
     context.close()
