@@ -81,6 +81,7 @@ def test_drawn_charts_are_cached_per_input_and_follow_every_change():
     is built once, and any changed value (a mean, a keyword) draws a new chart."""
     import json
 
+    import pyarrow as pa
     from streamlit.testing.v1 import AppTest
 
     def page(mean: float, size: int):
@@ -103,7 +104,14 @@ def test_drawn_charts_are_cached_per_input_and_follow_every_change():
     def draw(mean: float, size: int) -> int:
         at = AppTest.from_function(page, args=(mean, size)).run()
         assert not at.exception
-        assert [json.loads(e.proto.spec)["height"] for e in at.get("vega_lite_chart")] == [size, size]
+        drawn = at.get("vega_lite_chart")
+        assert [json.loads(e.proto.spec)["height"] for e in drawn] == [size, size]
+        # The data goes as Arrow bytes made once in the cache: the same rows the builder made.
+        plain = charts.radar({"R": dict.fromkeys(THEME_IDS, mean)}, NAMES, size=size).to_dict(validate=False)
+        for element in drawn:
+            sent = {d.name: pa.ipc.open_stream(d.data.data).read_all().to_pylist() for d in element.proto.datasets}
+            assert sent == plain["datasets"]
+            assert any(row.get("mean") == round(mean, 2) for rows in sent.values() for row in rows)
         return at.session_state["built"]
 
     assert draw(4.125, 210) == 1  # drawn twice, built once
