@@ -180,7 +180,7 @@ def main() -> None:
     folder.chmod(0o755)  # PostgreSQL's own user (as root: postgres) works in a folder below
     results = [measure("DuckDB, 1 app server", str(folder / "bench.duckdb"), 1, folder, args)]
     for app_servers in (1, 2):
-        with LocalPostgres(folder / f"pg{app_servers}", burst.free_port()) as pg:
+        with LocalPostgres(folder / f"pg{app_servers}") as pg:
             subprocess.run([sys.executable, "-m", "servicetjek.cli", "migrate"], check=True, cwd=ROOT,
                            env=os.environ | ENV | {"SERVICETJEK_DB": pg.url}, stdout=subprocess.DEVNULL)
             postmaster = int((pg.data / "postmaster.pid").read_text().split()[0])

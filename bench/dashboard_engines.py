@@ -81,7 +81,7 @@ def main() -> None:
     folder = Path(tempfile.mkdtemp(prefix="servicetjek-dash-engines-"))
     folder.chmod(0o755)  # PostgreSQL's own user works in a folder below
     results = [run("DuckDB", str(folder / "dash.duckdb"), args)]
-    with LocalPostgres(folder / "pg", burst.free_port()) as pg:
+    with LocalPostgres(folder / "pg") as pg:
         results.append(run("PostgreSQL", pg.url, args))
     print(f"{results[0]['answers']} answers in {args.size * 15} departments; "
           f"load {Path('/proc/loadavg').read_text().split()[:3]}")

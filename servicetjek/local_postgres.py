@@ -12,10 +12,17 @@ import glob
 import os
 import pwd
 import shutil
+import socket
 import stat
 import subprocess
 import time
 from pathlib import Path
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
 
 
 def binaries() -> Path | None:
@@ -36,10 +43,12 @@ def let_postgres_reach(folder: Path) -> None:
 class LocalPostgres:
     """`with LocalPostgres(folder, port) as pg: pg.url` – started fresh or reused, stopped at exit."""
 
-    def __init__(self, folder: Path, port: int, database: str = "servicetjek"):
+    def __init__(self, folder: Path, port: int | None = None, database: str = "servicetjek"):
+        """`port`: None picks a free one, and another if it is taken before PostgreSQL binds it."""
         self.folder = Path(folder)
         self.data = self.folder / "pgdata"
-        self.port = port
+        self.port = port or free_port()
+        self._port_chosen = port is None
         self.database = database
         self.bin = binaries()
         if self.bin is None:
@@ -67,15 +76,25 @@ class LocalPostgres:
         if not (self.data / "PG_VERSION").exists():
             self._run("initdb", "-D", str(self.data), "-A", "trust", "-U", self.user, "-E", "UTF8",
                       "--no-sync", "--locale=C.UTF-8")
+        for attempt in range(3):
+            log = self._start_server()
+            if log is None:
+                break
+            if not (self._port_chosen and "Address already in use" in log) or attempt == 2:
+                raise RuntimeError("PostgreSQL did not start: " + log)
+            self.port = free_port()  # another process took the port in the meantime
+        self._create_database()
+        return self.url
+
+    def _start_server(self) -> str | None:
+        """Start the server; None when it runs, else the end of its log."""
         # Loopback only, no Unix socket in a shared folder; fsync stays on (crash tests rely on it).
         options = f"-c listen_addresses=127.0.0.1 -p {self.port} -k {self.data} -c max_connections=200"
         started = self._run("pg_ctl", "-D", str(self.data), "-l", str(self.data / "server.log"), "-o", options,
-                            "-w", "-t", "60", "start", check=False)
-        if started.returncode != 0:
-            log = (self.data / "server.log").read_text(errors="replace").strip().splitlines()[-3:]
-            raise RuntimeError("PostgreSQL did not start: " + " / ".join(log))
-        self._create_database()
-        return self.url
+                            "-w", "-t", "120", "start", check=False)
+        if started.returncode == 0:
+            return None
+        return " / ".join((self.data / "server.log").read_text(errors="replace").strip().splitlines()[-3:])
 
     def _create_database(self) -> None:
         deadline = time.time() + 30

@@ -73,7 +73,7 @@ def app_server_pids(front_pid: int) -> list[int]:
 @pytest.fixture(scope="module")
 def cluster(tmp_path_factory):
     folder = tmp_path_factory.mktemp("cluster")
-    with local_postgres.LocalPostgres(folder / "pg", free_port()) as pg:
+    with local_postgres.LocalPostgres(folder / "pg") as pg:
         port = free_port()
         log = folder / "front.log"
         env = os.environ | {"SERVICETJEK_DB": pg.url, "SERVICETJEK_COOKIE_KEY": "cluster-test-" + "k" * 32,
