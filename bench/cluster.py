@@ -161,7 +161,7 @@ ROWS = (("connect", "burst: connect + first render (s)", "{:.2f}"), ("submit", "
         ("mixed_per_s", "mixed: actions per second", "{:.1f}"), ("mixed_cpu", "mixed: app CPU (s)", "{:.2f}"),
         ("mixed_db_cpu", "mixed: PostgreSQL CPU (s)", "{:.2f}"),
         ("mixed_client_cpu", "mixed: load client CPU (s)", "{:.2f}"),
-        ("mixed_app_cores", "mixed: app servers' cores in use", "{:.2f}"),
+        ("mixed_app_cores", "mixed: app CPU ÷ wall (incl. sign-ins)", "{:.2f}"),
         ("submit_p95", "mixed: submit p95 (s)", "{:.2f}"), ("dashboard_p95", "mixed: dashboard p95 (s)", "{:.2f}"),
         ("mixed_acknowledged", "mixed: answers acknowledged", "{}"), ("mixed_stored", "mixed: answers stored", "{}"),
         ("mixed_errors", "mixed: errors", "{}"))
