@@ -14,7 +14,8 @@ from servicetjek.ui.results_view import radar_and_means, recommendation_lines
 
 PROJECTOR_STYLE = """<style>
 [data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], [data-testid="stHeader"] {display: none;}
-[data-testid="stMetricValue"] {font-size: 7rem; line-height: 1.1;}
+[data-testid="stMetricValue"], [data-testid="stMetricValue"] [data-testid="stMarkdownContainer"] p
+  {font-size: 7rem; line-height: 1.1;}
 [data-testid="stMetricLabel"] p {font-size: 2rem;}
 h1 {font-size: 3.5rem;}
 [data-testid="stMarkdownContainer"] li, [data-testid="stMarkdownContainer"] p {font-size: 1.4rem;}
