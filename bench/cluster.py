@@ -17,7 +17,6 @@ import os
 import re
 import subprocess
 import sys
-import tempfile
 import time
 from datetime import timedelta
 from pathlib import Path
@@ -26,7 +25,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench import burst, mixed  # noqa: E402
-from servicetjek.local_postgres import LocalPostgres  # noqa: E402
+from servicetjek.local_postgres import LocalPostgres, scratch_folder  # noqa: E402
 
 ENV = {"SERVICETJEK_BCRYPT_ROUNDS": "4", "SERVICETJEK_SECRET": "cluster-bench-" + "s" * 40,
        "SERVICETJEK_COOKIE_KEY": "cluster-bench-" + "k" * 40}
@@ -176,8 +175,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5)
     args = parser.parse_args()
     os.environ.update(ENV)  # seeding in this process seals answers on PostgreSQL too
-    folder = Path(tempfile.mkdtemp(prefix="servicetjek-cluster-bench-"))
-    folder.chmod(0o755)  # PostgreSQL's own user (as root: postgres) works in a folder below
+    folder = scratch_folder("servicetjek-cluster-bench-")
     results = [measure("DuckDB, 1 app server", str(folder / "bench.duckdb"), 1, folder, args)]
     for app_servers in (1, 2):
         with LocalPostgres(folder / f"pg{app_servers}") as pg:

@@ -14,9 +14,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import statistics
 import sys
-import tempfile
 import time
 from datetime import datetime
 from pathlib import Path
@@ -25,8 +23,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench import burst  # noqa: E402
-from bench.dashboard_server import RAW_QUERY, measure  # noqa: E402
-from servicetjek.local_postgres import LocalPostgres  # noqa: E402
+from bench.dashboard_server import measure, time_raw_query  # noqa: E402
+from servicetjek.local_postgres import LocalPostgres, scratch_folder  # noqa: E402
 
 ENV = {"SERVICETJEK_BCRYPT_ROUNDS": "4", "SERVICETJEK_SECRET": "dashboard-bench-" + "s" * 40}
 
@@ -45,13 +43,9 @@ def build(target: str, size: int, per_round: int) -> tuple[int, float]:
             cur.execute("ANALYZE")  # as autovacuum would soon after a bulk load
     print(f"  built in {time.perf_counter() - start:.0f} s", flush=True)
     n = db.query_one("SELECT count(*) FROM responses")[0]
-    times = []
-    for _ in range(5):
-        start = time.perf_counter()
-        db.query(RAW_QUERY)
-        times.append(time.perf_counter() - start)
+    raw = time_raw_query(db)
     db.close()
-    return n, statistics.median(times)
+    return n, raw
 
 
 def run(name: str, target: str, args) -> dict:
@@ -78,8 +72,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=5)
     args = parser.parse_args()
     os.environ.update(ENV)  # seeding in this process seals answers on PostgreSQL too
-    folder = Path(tempfile.mkdtemp(prefix="servicetjek-dash-engines-"))
-    folder.chmod(0o755)  # PostgreSQL's own user works in a folder below
+    folder = scratch_folder("servicetjek-dash-engines-")
     results = [run("DuckDB", str(folder / "dash.duckdb"), args)]
     with LocalPostgres(folder / "pg") as pg:
         results.append(run("PostgreSQL", pg.url, args))

@@ -3,7 +3,7 @@
 Starts a throwaway PostgreSQL on loopback (servicetjek.local_postgres; its data stays under
 --folder between runs), applies the migrations once, then runs the production front with N
 Streamlit processes behind nginx (servicetjek.front). For several machines see
-docs/operations.md: a managed PostgreSQL, the proxy's upstreams and shared secrets.
+docs/scaling.md: a managed PostgreSQL, the proxy's upstreams and shared secrets.
 """
 
 from __future__ import annotations

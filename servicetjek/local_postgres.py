@@ -1,6 +1,6 @@
 """A throwaway PostgreSQL on loopback, from Debian's postgresql package: for trying several
 app servers on one machine (`make cluster`) and for the tests. Production uses a managed or
-properly installed PostgreSQL; see docs/operations.md.
+properly installed PostgreSQL; see docs/scaling.md.
 
 PostgreSQL refuses to run as root, so as root the cluster runs as the `postgres` system user
 (created by Debian's package) in a directory that user owns.
@@ -15,6 +15,7 @@ import shutil
 import socket
 import stat
 import subprocess
+import tempfile
 import time
 from pathlib import Path
 
@@ -23,6 +24,13 @@ def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
+
+
+def scratch_folder(prefix: str) -> Path:
+    """A fresh temp folder that PostgreSQL's own user (as root: postgres) can work below."""
+    folder = Path(tempfile.mkdtemp(prefix=prefix))
+    folder.chmod(0o755)
+    return folder
 
 
 def binaries() -> Path | None:

@@ -21,6 +21,7 @@ from pathlib import Path
 import pytest
 
 from bench import burst
+from bench.cluster import app_server_pids
 from servicetjek import front, local_postgres
 from tests.conftest import run_async
 from tests.test_front import free_port, get
@@ -55,19 +56,6 @@ def stored(url: str, round_id: int) -> int:
         return rounds.response_count(db, round_id)
     finally:
         db.close()
-
-
-def app_server_pids(front_pid: int) -> list[int]:
-    pids = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-            cmdline = (stat.parent / "cmdline").read_bytes()
-        except OSError:
-            continue
-        if int(fields[1]) == front_pid and b"servicetjek.ui.serve" in cmdline:
-            pids.append(int(stat.parent.name))
-    return sorted(pids)
 
 
 @pytest.fixture(scope="module")
