@@ -125,3 +125,24 @@ def test_the_printed_config_names_app_servers_on_other_machines(capsys):
     assert "hash $sticky_key consistent;" in upstream
     assert [line.split()[1] for line in upstream.splitlines() if line.strip().startswith("server ")] == \
         ["10.0.0.11:8502", "10.0.0.12:8502"]
+
+
+@pytest.mark.parametrize("follower", [False, True])
+def test_only_the_first_app_server_announces_the_setup_code_and_takes_backups(db, monkeypatch, follower):
+    """Several app servers on one database: a second setup code would replace the first one
+    printed, and two schedulers would copy the database twice."""
+    from servicetjek import backup, rounds
+    from servicetjek.ui import serve
+
+    if follower:
+        monkeypatch.setenv(front.FOLLOWER_ENV, "1")
+    announced, schedulers = [], []
+    monkeypatch.setattr(serve, "announce_setup_code", announced.append)
+    monkeypatch.setattr(serve, "warm_charts", lambda: None)
+    monkeypatch.setattr(rounds, "start_sweeper", lambda database: None)
+    monkeypatch.setattr(backup, "start_scheduler", lambda *args: schedulers.append(args))
+    serve.warm_up()
+    serve.start_backups()
+    expected = 0 if follower else 1
+    assert (len(announced), len(schedulers)) == (expected, expected)
+    assert all(announced)  # a fresh database: the code itself
