@@ -36,6 +36,7 @@ import urllib.request
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from servicetjek import shell_style
 from servicetjek.shell_words import translation_script
 
 CACHE_DIR = Path(os.environ.get("SERVICETJEK_CACHE_DIR")
@@ -242,17 +243,9 @@ class FrontMiddleware:
 # page still loads the font when it first draws an icon.
 # The shell also puts Streamlit's own English into the page's language (servicetjek.shell_words).
 SHELL_SCRIPT = ("if(/[?&]r=/.test(location.search)){const f=document.fonts,l=f.load.bind(f);"
-                "f.load=(font,text)=>/Material/.test(font)?Promise.resolve([]):l(font,text)}\n"
+                "f.load=(font,text)=>/Material/.test(font)?Promise.resolve([]):l(font,text);"
+                "document.documentElement.classList.add('rating-link')}\n"
                 + translation_script())
-
-
-# The theme uses the phone's own font (.streamlit/config.toml); until the theme arrives over
-# the websocket Streamlit draws with its default Source Sans (170 KB), so the shell maps that
-# name to fonts already on the device. Declared after Streamlit's CSS, so this one wins.
-SHELL_STYLE = "".join(
-    f'@font-face{{font-family:"Source Sans";font-style:{style};font-weight:100 900;'
-    f'src:local("Segoe UI"),local("Roboto"),local("Helvetica Neue"),local("Arial"),local("DejaVu Sans")}}'
-    for style in ("normal", "italic"))
 
 
 # Streamlit's client asks for these two, and only then opens the websocket, once its ~60
@@ -265,7 +258,7 @@ SHELL_PRELOADS = "".join(f'<link rel="preload" as="fetch" crossorigin href="./_s
 # about 20 small scripts after the form has arrived (one more round trip; four over HTTP/1.1's
 # six connections). The shell starts them once its own scripts have run, while the websocket
 # connects and the form is computed (docs/benchmarks.md).
-RATING_ELEMENTS = ("Radio", "TextArea", "Html")
+RATING_ELEMENTS = ("Radio", "TextArea")
 _STATIC_IMPORT = re.compile(r'import(?:[^;"]*?from)?"\./([^"]+)";?')
 
 
@@ -296,13 +289,15 @@ def rating_preload_script(scripts: list[str]) -> str:
 
 def shell_html(original: str) -> str:
     """Streamlit's index.html for the front: no body-font preload, no icon-font preload on
-    the rating link, system fonts until the theme arrives; the connection's first requests
-    and, on a rating link, the form's element scripts start early."""
+    the rating link, system fonts until the theme arrives, our style sheet; the connection's
+    first requests and, on a rating link, the form's element scripts start early."""
     html = re.sub(r'<link\s+rel="preload"[^>]*SourceSans[^>]*/>\s*', "", original)
     html = html.replace("<head>", f"<head>\n    <script>{SHELL_SCRIPT}</script>", 1)
     scripts = element_scripts(streamlit_static_dir() / "static" / "js", RATING_ELEMENTS, html)
     preload = f"<script>{rating_preload_script(scripts)}</script>" if scripts else ""
-    return html.replace("</head>", f"  <style>{SHELL_STYLE}</style>\n  {SHELL_PRELOADS}{preload}\n  </head>", 1)
+    html = html.replace("</head>", f"  {SHELL_PRELOADS}{preload}\n  </head>", 1)
+    # At the end of <body>: after the styles Streamlit's components add to <head>, so ours win ties.
+    return html.replace("</body>", f"  <style>{shell_style.SHELL_STYLE}</style>\n  </body>", 1)
 
 
 def _brotli():

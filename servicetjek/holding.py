@@ -168,9 +168,14 @@ class Holding:
     # --- state in the main database ----------------------------------------------------
 
     def state(self, round_id: int) -> State | None:
-        row = self.db.query_one("SELECT holding_file, released_seq, settled, fast_answers, groups_n, groups_json"
-                                " FROM round_state WHERE round_id = ?", [round_id])
-        return State(*row) if row else None
+        """Memoised: read by every group commit of a burst, and every change to it is a write
+        that clears the memo (under the round's lock, which the store path holds too)."""
+        def read() -> State | None:
+            row = self.db.query_one("SELECT holding_file, released_seq, settled, fast_answers, groups_n, groups_json"
+                                    " FROM round_state WHERE round_id = ?", [round_id])
+            return State(*row) if row else None
+
+        return self.db.memoised(("round_state", round_id), read)
 
     def held_count(self, round_id: int) -> int:
         state = self.state(round_id)

@@ -440,7 +440,9 @@ def client_answer_limit(headcount: int | None) -> int:
 
 
 def _still_open(db: Database, round_id: int, now: datetime | None = None) -> bool:
-    row = db.query_one("SELECT opens_at, closes_at, closed_early FROM rounds WHERE id = ?", [round_id])
+    # Memoised: asked once per group commit; closing a round is a write, which clears the memo.
+    row = db.memoised(("round_times", round_id), lambda: db.query_one(
+        "SELECT opens_at, closes_at, closed_early FROM rounds WHERE id = ?", [round_id]))
     now = now or utcnow()
     return row is not None and not row[2] and row[0] <= now < row[1]
 

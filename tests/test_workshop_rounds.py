@@ -82,7 +82,7 @@ def test_normal_form_keeps_the_anonymity_promise(db, org_tree, people):
     assert "Dine svar er anonyme" in at.info[0].value and not at.warning
     answer_all(at)
     at.button[0].click().run()
-    assert at.success[0].value == "Dine svar er gemt anonymt."
+    assert "\n\nDine svar er gemt anonymt.\n\n" in at.success[0].value
 
 
 def test_rounds_page_creates_a_workshop_round_and_results_say_so(db, org_tree, people):

@@ -14,43 +14,16 @@ from servicetjek.errors import DomainError
 from servicetjek.i18n import Message, normalise_lang, t
 from servicetjek.text import markdown as md  # the one way user text enters Markdown
 
-# Streamlit's own words are English and cannot be translated: what users would see of them is hidden.
-# - "Press Enter to submit form" / "Press Ctrl+Enter to apply" under text fields, always the first
-#   of the hints: hidden, the character count after it stays.
-# - The main menu ("Print", "Record screen", "Made with Streamlit"): the browser prints anyway.
-# - The toolbar over tables and charts ("Download as CSV", "Search", "Fullscreen", "Show data"):
-#   our own exports are the way out (and escape formulas, which Streamlit's CSV does not).
-# - The status widget's "Stop" button and its labels ("CONNECTING", "ERROR"): the icon stays.
-# - A menu's default placeholder ("Choose an option"), seen when its text is cleared.
-# Menu entries and page links wrap instead of being cut ("Tilgængelighedserklæring" in bold), so do a select box's
-# options; on a phone, a long choice is written out under its box (whole_choice), and headings are
-# smaller and hyphenated (Danish words are long: "Tilgængelighedserklæring"; <html lang> comes from the shell).
-STREAMLIT_TEXT_STYLE = """<style>
-[data-testid="InputInstructions"] > span:first-child { display: none; }
-[data-testid="InputInstructions"] > span + span::before { content: none; }
-[data-testid="stMainMenu"], [data-testid="stElementToolbar"] { display: none; }
-[data-testid="stStatusWidget"] button, [data-testid="stStatusWidget"] label { display: none; }
-input[placeholder="Choose an option"]::placeholder, input[placeholder="Choose options"]::placeholder,
-input[placeholder="Choose a date"]::placeholder { color: transparent; }
-a[data-testid="stPageLink-NavLink"] * { white-space: normal; overflow: visible; }
-[data-testid="stSelectboxVirtualDropdown"] [role="option"] { height: auto !important; max-height: none !important;
-  min-height: 2.5rem; }
-[data-testid="stSelectboxVirtualDropdown"] [role="option"] > div { height: auto !important; max-height: none !important;
-  white-space: normal; overflow: visible; text-overflow: clip; padding: 0.3rem 0; }
-@media (min-width: 641px) { [class*="st-key-whole-choice-"] { display: none; } }
-@media (max-width: 640px) { h1 { font-size: 2rem !important; } h2 { font-size: 1.4rem !important; }
-  h1, h2, h3 { hyphens: auto; } }
-</style>"""
-
 
 def lang() -> str:
     return normalise_lang(st.session_state.get("lang"))
 
 
 def page_style() -> str:
-    """STREAMLIT_TEXT_STYLE with the page's language for the shell's script (--page-lang):
-    it sets <html lang>, the date picker's locale and Streamlit's own words (shell_words.py)."""
-    return STREAMLIT_TEXT_STYLE.replace("</style>", f':root {{ --page-lang: "{lang()}"; }}\n</style>')
+    """The page's language for the shell's script (--page-lang): it sets <html lang>, the date
+    picker's locale and Streamlit's own words (shell_words.py). The style sheet itself comes
+    with the shell (servicetjek.shell_style)."""
+    return f'<style>:root {{ --page-lang: "{lang()}"; }}</style>'
 
 
 def keep_choices_across_languages() -> None:

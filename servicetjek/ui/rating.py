@@ -16,7 +16,7 @@ from servicetjek.content import THEME_IDS, load
 from servicetjek.errors import StorageFull
 from servicetjek.front import BROWSER_COOKIE
 from servicetjek.ui.client import client_id
-from servicetjek.ui.common import T, db, lang, md, page_style
+from servicetjek.ui.common import T, db, lang, md
 
 
 def refusal(error: rounds.SubmissionRefused) -> None:
@@ -25,10 +25,10 @@ def refusal(error: rounds.SubmissionRefused) -> None:
 
 
 def receipt(workshop: bool) -> None:
-    st.header(T("rate.thanks_title"))
-    st.success(T("rate.thanks_workshop" if workshop else "rate.thanks"))
-    # In the same element (no extra message in a burst): the public guide, in the same language.
-    st.markdown(f"{T('rate.thanks_next')}\n\n{T('rate.read_guide', url=f'guide?lang={lang()}')}")
+    # One element (every element is a websocket message, and a burst draws this 200 times):
+    # the thanks as the heading, then what happens next and the public guide in the same language.
+    st.success(f"## {T('rate.thanks_title')}\n\n{T('rate.thanks_workshop' if workshop else 'rate.thanks')}\n\n"
+               f"{T('rate.thanks_next')}\n\n{T('rate.read_guide', url=f'guide?lang={lang()}')}")
 
 
 def store_answer(token: str, key: str, workshop: bool = False) -> None:
@@ -69,23 +69,6 @@ def heading(round_: rounds.Round) -> None:
                 f"## {T('rate.title')}\n\n**{unit}**  \n:gray[{md(round_.title)}]")
 
 
-# Each theme's name stands out like a heading although it is part of the radio's label.
-# Tap targets are at least 44 × 44 px on a phone (WCAG 2.5.5): the answer options, the links,
-# the group menu and the button. Streamlit's English "Press Ctrl+Enter to submit form" under
-# the comment is hidden; the character count stays.
-FORM_STYLE = """<style>
-div[data-testid="stRadio"] { margin-top: 0.75rem; }
-div[data-testid="stRadio"] [data-testid="stWidgetLabel"] strong {
-  display: block; font-size: 1.2rem; font-weight: 600; margin-bottom: 0.3rem; }
-div[data-testid="stRadio"] [role="radiogroup"] label { min-height: 44px; min-width: 44px; margin: 0;
-  padding-right: 0.5rem; align-items: center; }
-[data-testid="stMarkdownContainer"] a[href*="lang="] { display: inline-flex; align-items: center;
-  min-height: 44px; padding-right: 1rem; }
-div[data-testid="stSelectbox"] [role="group"] { min-height: 44px; }
-div[data-testid="stFormSubmitButton"] button { min-height: 48px; }
-</style>"""
-
-
 def form(round_: rounds.Round) -> None:
     content = load(lang())
     heading(round_)
@@ -100,7 +83,6 @@ def form(round_: rounds.Round) -> None:
     scale = content.scale
     scale_label = T("rate.scale_label", low=scale["low"].lower(), high=scale["high"].lower())
     with st.form("rating", border=False):
-        st.html(FORM_STYLE + page_style())
         st.markdown(f"**{T('rate.scale_hint')}**")
         for theme in content.themes:
             # One element per theme, its text in the radio's label: every element is a websocket
