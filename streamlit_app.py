@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 
-from servicetjek import access, settings, users
+from servicetjek import access, priority, settings, users
 from servicetjek.content import LANGUAGES
 from servicetjek.ui import qr_screen, rating
 from servicetjek.ui.auth import logout_button, resolve_user, signed_out_notice
@@ -82,8 +82,11 @@ def main() -> None:
     if st.query_params.get("r") is not None:
         # The public rating link: no sign-in, no authenticator (it would slow every run) and no
         # menu; 200 phones may open it at once, so it draws the form and nothing else.
-        rating.render()
+        with priority.answering():
+            rating.render()
         return
+    # Every other page lets a burst of answers pass first (sleeping, so the phones get the CPU).
+    priority.wait_for_answers()
     st.html(page_style())  # every other page: Streamlit's English controls hidden, the page's language
     if st.query_params.get("qr") is not None:
         qr_screen.render()  # a round's QR code on the whole screen, for a projector

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pytest
 
-from servicetjek import front
+from servicetjek import front, shell_style
 
 ROOT = Path(__file__).resolve().parents[1]
 NGINX = front.find_nginx() if os.environ.get("SERVICETJEK_NGINX") != "none" else None
@@ -297,6 +297,8 @@ def test_rating_link_shell_from_nginx_with_security_headers(nginx_front):
     assert response.status == 200 and response.getheader("Content-Encoding") == "gzip"
     html = gzip.decompress(body).decode()
     assert front.SHELL_SCRIPT in html
+    # The style sheet comes with the shell, last in <body> so it wins over Streamlit's <head> styles.
+    assert html.index(shell_style.SHELL_STYLE) > html.index("<body>")
     assert response.getheader("Cache-Control") == "no-cache"
     assert response.getheader("Content-Security-Policy") == front.content_security_policy()
     assert response.getheader("Referrer-Policy") == "no-referrer"

@@ -131,6 +131,20 @@ def answer_all(at: AppTest, skip: str | None = None) -> None:
             at.radio(key=f"score_{theme}").set_value(4)
 
 
+def test_rating_form_sends_no_style_and_few_elements(db, org_tree, people):
+    """The style sheet comes with the shell (servicetjek/shell_style.py); every element is a
+    websocket message to each of a meeting's phones."""
+    r, _ = make_open_round(db, people, org_tree)
+    at = rating_app(r.token)
+    assert not at.get("html")
+    answer_all(at)
+    at.button[0].click().run()
+    assert len(at.main.children) == 1 and at.success  # the receipt is one element
+    page = app().run()
+    # Other pages send the shell's script only their language, first of all.
+    assert page.get("html")[0].proto.body == '<style>:root { --page-lang: "da"; }</style>'
+
+
 def test_rating_link_form_submit_receipt_and_second_submit(db, org_tree, people):
     r, _ = make_open_round(db, people, org_tree)
     at = rating_app(r.token)

@@ -11,7 +11,7 @@ import time
 
 import streamlit as st
 
-from servicetjek import org, rounds, settings
+from servicetjek import org, priority, rounds, settings
 from servicetjek.content import THEME_IDS, load
 from servicetjek.errors import StorageFull
 from servicetjek.front import BROWSER_COOKIE
@@ -37,9 +37,10 @@ def store_answer(token: str, key: str, workshop: bool = False) -> None:
     scores = {t: state.get(f"score_{t}") for t in THEME_IDS}
     try:
         shown_at = state.get("_rate_shown_at")
-        rounds.submit(db(), token, scores, state.get("group"), state.get("comment"), code=state.get("code"),
-                      session_key=key, client=client_id(),
-                      seconds_on_form=None if shown_at is None else time.monotonic() - shown_at)
+        with priority.answering():  # callbacks run before the frame, outside its mark
+            rounds.submit(db(), token, scores, state.get("group"), state.get("comment"), code=state.get("code"),
+                          session_key=key, client=client_id(),
+                          seconds_on_form=None if shown_at is None else time.monotonic() - shown_at)
     except rounds.SubmissionRefused as error:
         params = dict(error.params)
         if error.key == "rate.scores_missing":
