@@ -167,15 +167,28 @@ class Holding:
 
     # --- state in the main database ----------------------------------------------------
 
+    def read_state(self, round_id: int) -> State | None:
+        row = self.db.query_one("SELECT holding_file, released_seq, settled, fast_answers, groups_n, groups_json"
+                                " FROM round_state WHERE round_id = ?", [round_id])
+        return State(*row) if row else None
+
     def state(self, round_id: int) -> State | None:
         """Memoised: read by every group commit of a burst, and every change to it is a write
         that clears the memo (under the round's lock, which the store path holds too)."""
-        def read() -> State | None:
-            row = self.db.query_one("SELECT holding_file, released_seq, settled, fast_answers, groups_n, groups_json"
-                                    " FROM round_state WHERE round_id = ?", [round_id])
-            return State(*row) if row else None
+        return self.db.memoised(("round_state", round_id), lambda: self.read_state(round_id))
 
-        return self.db.memoised(("round_state", round_id), read)
+    def open_store(self, round_id: int, still_open: Callable[[datetime | None], bool]) -> None:
+        """Create or open the round's holding file now, while the form is shown: the first
+        answer of a burst would otherwise do it (~40 ms) while every other phone waits."""
+        state = self.state(round_id)
+        if state is None or state.holding_file is None:
+            with self.lock(round_id):  # as store(): a round closed meanwhile gets no new file
+                state = self.state(round_id)
+                if (state is None or state.holding_file is None) and still_open(None):
+                    self._new_file_for(round_id)
+                    state = self.state(round_id)
+        if state is not None and state.holding_file is not None:
+            self._connect(state.holding_file)
 
     def held_count(self, round_id: int) -> int:
         state = self.state(round_id)

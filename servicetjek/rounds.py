@@ -488,6 +488,11 @@ def submit(db: Database, token: str, scores, group=None, comment=None, code: str
         session_guard.add(round_.token, session_key)
 
 
+def prepare_for_answers(db: Database, round_: Round) -> None:
+    """Called while the form is shown, seconds before the meeting submits."""
+    holding.for_database(db).open_store(round_.id, lambda at: _still_open(db, round_.id, at))
+
+
 def response_count(db: Database, round_id: int) -> int:
     """Every answer received, released or not: the facilitator's live count."""
     settled = db.query_one("SELECT count(*) FROM responses WHERE round_id = ?", [round_id])[0]

@@ -94,6 +94,12 @@ class SealedHolding(holding.Holding):
         super().__init__(db)
         self.sealer = Sealer(deployment_secret())
 
+    # Not memoised here: releasing is an answers-only write on PostgreSQL (no memo is cleared).
+    state = holding.Holding.read_state
+
+    def open_store(self, round_id: int, still_open: Callable[[datetime | None], bool]) -> None:
+        """Nothing to open: the held answers are rows in PostgreSQL."""
+
     def _fill(self, cur, name: str, codes: Iterable[tuple[str, bool]], answers: Iterable[tuple]) -> None:
         answers = list(answers)
         random.shuffle(answers)

@@ -2,6 +2,8 @@ import threading
 import time
 from datetime import datetime, timedelta
 
+import pytest
+
 from servicetjek import answer_store, holding, rounds
 from servicetjek.content import THEME_IDS
 
@@ -85,3 +87,28 @@ def test_an_answer_waiting_while_the_round_closes_is_refused_not_stored(db, org_
     store._commit([item])
     assert isinstance(item.error, answer_store.RoundClosed)
     assert held_count(db, r.id) == 1
+
+
+@pytest.mark.duckdb_only("holding files; on PostgreSQL held answers are rows and there is nothing to prepare")
+def test_showing_the_form_prepares_the_store_so_the_first_answer_does_not(db, org_tree, people, monkeypatch):
+    """The first answer of a burst used to create the round's holding store (~40 ms) while the
+    meeting's other phones waited; the form's display does it now (rounds.prepare_for_answers)."""
+    r, _ = open_round(db, people, org_tree["A1"])
+    store = holding.for_database(db)
+    rounds.prepare_for_answers(db, rounds.open_for_answers(db, r.token))
+    prepared = store.state(r.id).holding_file
+    assert prepared is not None
+    created = []
+    monkeypatch.setattr(store, "create_file", lambda *a, **k: created.append(1))
+    rounds.submit(db, r.token, GOOD)
+    assert created == [] and held_count(db, r.id) == 1
+    assert store.state(r.id).holding_file == prepared
+
+
+def test_a_closed_round_gets_no_store_from_a_late_form(db, org_tree, people):
+    r, _ = open_round(db, people, org_tree["A1"])
+    round_ = rounds.open_for_answers(db, r.token)
+    rounds.close(db, people["admin"], r.id)
+    rounds.prepare_for_answers(db, round_)  # the form was drawn just before the close
+    state = holding.for_database(db).state(r.id)
+    assert state.settled and state.holding_file is None

@@ -131,4 +131,5 @@ def render() -> None:
         refusal(rounds.SubmissionRefused("rate.already_answered"))
         return
     st.session_state.setdefault("_rate_shown_at", time.monotonic())
+    rounds.prepare_for_answers(db(), round_)
     form(round_)
