@@ -17,7 +17,7 @@ from servicetjek import access, answer_store, clock, disclosure, holding, org, s
 from servicetjek import text as user_text
 from servicetjek.content import THEME_IDS
 from servicetjek.db import Database
-from servicetjek.errors import DomainError
+from servicetjek.errors import DomainError, StorageFull
 from servicetjek.limits import SlidingWindow
 from servicetjek.users import User
 
@@ -490,7 +490,10 @@ def submit(db: Database, token: str, scores, group=None, comment=None, code: str
 
 def prepare_for_answers(db: Database, round_: Round) -> None:
     """Called while the form is shown, seconds before the meeting submits."""
-    holding.for_database(db).open_store(round_.id, lambda at: _still_open(db, round_.id, at))
+    try:
+        holding.for_database(db).open_store(round_.id, lambda at: _still_open(db, round_.id, at))
+    except StorageFull:
+        pass  # the form still shows; the first answer tries again and tells the phone plainly
 
 
 def response_count(db: Database, round_id: int) -> int:

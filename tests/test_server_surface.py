@@ -14,7 +14,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from servicetjek import clock, rounds, settings
+from servicetjek import clock, holding, rounds, settings
 from servicetjek.db import Database, get_db
 from servicetjek.errors import StorageFull
 from tests.test_pages import answer_all, login, rating_app
@@ -66,7 +66,18 @@ def disk_full(monkeypatch):
     def refuse(self, work):
         raise error
 
+    class FullFile:  # a round's holding file (DuckDB) on the same full disk
+        def cursor(self):
+            return self
+
+        def execute(self, *args):
+            raise error
+
+        def close(self):
+            pass
+
     monkeypatch.setattr(type(db), "_run_with_retries", refuse)
+    monkeypatch.setattr(holding.Holding, "_connect", lambda self, name: FullFile())
 
 
 def test_full_disk_is_a_domain_error_with_a_danish_message(db, monkeypatch):
@@ -105,6 +116,20 @@ def test_rating_submit_on_a_full_disk_tells_the_employee_and_keeps_the_form(db, 
     at.button[0].click().run()  # space again: the same answers go through
     assert at.success[0].value.startswith("## Tak for dine svar\n")
     assert rounds.response_count(db, round_.id) == 1
+
+
+def test_rating_form_opens_on_a_full_disk(db, org_tree, people, monkeypatch):
+    """The form's display prepares the round's holding file (rounds.prepare_for_answers);
+    on a full disk it still shows the form, and the answer is told plainly."""
+    now = clock.local_now()
+    round_, _ = rounds.create(db, people["admin"], org_tree["A1"], "Fuld disk", now - timedelta(hours=1),
+                              now + timedelta(days=1))
+    disk_full(monkeypatch)
+    at = rating_app(round_.token)
+    assert not at.exception and len(at.radio) == 6
+    answer_all(at)
+    at.button[0].click().run()
+    assert not at.exception and DISK_FULL in at.error[0].value
 
 
 def test_page_save_on_a_full_disk_shows_the_message_not_an_error_page(db, people, monkeypatch):
