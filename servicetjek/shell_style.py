@@ -35,7 +35,8 @@ a[data-testid="stPageLink-NavLink"] * { white-space: normal; overflow: visible; 
 """
 
 # Each theme's name stands out like a heading although it is part of the radio's label.
-# Tap targets are at least 44 × 44 px on a phone (WCAG 2.5.5): the answer options, the links,
+# Tap targets are at least 44 × 44 px on a phone (WCAG 2.5.5): the answer options, the links
+# at the top (language, accessibility statement; not the receipt's link inside a sentence),
 # the group menu and the button. Streamlit's English "Press Ctrl+Enter to submit form" under
 # the comment is hidden; the character count stays.
 RATING_FORM_STYLE = """
@@ -44,8 +45,8 @@ RATING_FORM_STYLE = """
   display: block; font-size: 1.2rem; font-weight: 600; margin-bottom: 0.3rem; }
 .rating-link div[data-testid="stRadio"] [role="radiogroup"] label { min-height: 44px; min-width: 44px; margin: 0;
   padding-right: 0.5rem; align-items: center; }
-.rating-link [data-testid="stMarkdownContainer"] a[href*="lang="] { display: inline-flex; align-items: center;
-  min-height: 44px; padding-right: 1rem; }
+.rating-link [data-testid="stMarkdownContainer"] :is(a[href*="?r="], a[href*="accessibility?"]) {
+  display: inline-flex; align-items: center; min-height: 44px; padding-right: 1rem; }
 .rating-link div[data-testid="stSelectbox"] [role="group"] { min-height: 44px; }
 .rating-link div[data-testid="stFormSubmitButton"] button { min-height: 48px; }
 """

@@ -120,6 +120,9 @@ def test_whole_journey(server, browser):
     page.get_by_role("button", name="Send mine svar").click()
     expect(page.get_by_text(re.compile("Mangler: Sammenhængskraft"))).to_be_visible(timeout=TIMEOUT)
     answer_form(page, [2, 2, 3, 5, 2, 2])
+    # The guide's link sits in a sentence: none of the tap-target padding of the form's top links.
+    guide = page.get_by_role("link", name="temaguiden")
+    assert guide.evaluate("e => getComputedStyle(e).paddingRight") == "0px"
     shot(page, "02-receipt-phone")
     page.close()
     phone.close()
