@@ -30,7 +30,7 @@ def backups(user) -> None:
         when = clock.to_local(backup.taken_at(newest))
         c1.write(T("settings.backup_newest", when=f"{when:%d.%m.%Y %H:%M}"))
         c1.download_button(T("settings.backup_download"), newest.read_bytes, newest.name, "application/octet-stream",
-                           key="backup_download", icon=":material/download:")
+                           key="backup_download", icon=":material/download:", on_click="ignore")
     with st.form("backup_schedule"):
         hours = st.number_input(T("settings.backup_interval"), min_value=0.0, max_value=744.0,
                                 value=float(plan.interval_hours), key="backup_hours")

@@ -299,10 +299,10 @@ def sharing(user, dept_id: int, board, points) -> None:
     pdf = lambda: exports.simple_pdf(title, [intro], header, rows, exports.ACTION_PLAN_WIDTHS,  # noqa: E731
                                      landscape=True)
     c1.download_button(T("board.pdf"), pdf, "handleplan.pdf", "application/pdf", icon=":material/print:",
-                       key="board_pdf")
+                       key="board_pdf", on_click="ignore")
     events = [(f"{t.what}: {T(KIND_LABELS[c.kind])}", c.due) for t in board for c in points if c.trial_id == t.id]
     c2.download_button(T("board.ics"), lambda: exports.dates_ics(events), "forsoeg.ics", "text/calendar",
-                       icon=":material/calendar_month:", key="board_ics")
+                       icon=":material/calendar_month:", key="board_ics", on_click="ignore")
     if access.can(user, access.EDIT_BOARD, dept_id, org.all_departments(db())):
         with c3.popover(T("board.share")):
             # Looking never shares: the link exists only after "Del", and "Stop deling" ends it.

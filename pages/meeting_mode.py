@@ -194,7 +194,7 @@ def summary_view(meeting: meetings.Meeting) -> None:
                              [f"- {what} ({theme}) {who} [{T(f'status.{status}')}]"
                               for theme, what, who, status in s["proposals"]])
     st.download_button(T("mode.summary_pdf"), pdf, f"referat-{meeting.id}.pdf", "application/pdf",
-                       icon=":material/print:", key="summary_pdf")
+                       icon=":material/print:", key="summary_pdf", on_click="ignore")
     st.page_link("pages/board.py", label=T("mode.to_board"), icon=":material/view_kanban:")
 
 

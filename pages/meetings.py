@@ -97,12 +97,14 @@ def outputs(meeting: meetings.Meeting, a: agenda.Agenda) -> None:
     ics = lambda: exports.meeting_ics(f"meeting-{meeting.id}@servicetjek", meeting.title,  # noqa: E731
                                       a.items[0].start, a.end, meeting.place, md)
     c1, c2, c3 = st.columns(3)
+    # on_click="ignore" on every download button: a click that also reruns the page can lose the
+    # made-on-click file's answer (the button spun forever in 1 of 2 browser journeys).
     c1.download_button(T("meetings.pdf"), pdf, f"dagsorden-{meeting.id}.pdf", "application/pdf",
-                       key=f"pdf_{meeting.id}", icon=":material/print:")
+                       key=f"pdf_{meeting.id}", icon=":material/print:", on_click="ignore")
     c2.download_button(T("meetings.ics"), ics, f"invitation-{meeting.id}.ics", "text/calendar",
-                       key=f"ics_{meeting.id}", icon=":material/calendar_month:")
+                       key=f"ics_{meeting.id}", icon=":material/calendar_month:", on_click="ignore")
     c3.download_button(T("meetings.markdown"), md.encode(), f"dagsorden-{meeting.id}.md", "text/markdown",
-                       key=f"md_{meeting.id}", icon=":material/description:")
+                       key=f"md_{meeting.id}", icon=":material/description:", on_click="ignore")
     with st.popover(T("meetings.copy_text")):
         st.code(md, language="markdown", wrap_lines=True)
 
@@ -134,7 +136,7 @@ def table_cards(meeting: meetings.Meeting) -> None:
                                [T("meetings.table"), T("meetings.theme"), T("meetings.people")], rows, [20, 45, 125],
                                meetings.table_card_lines(meeting, content))
     st.download_button(T("meetings.table_cards"), cards, f"bordkort-{meeting.id}.pdf", "application/pdf",
-                       key=f"cards_{meeting.id}", icon=":material/table_restaurant:")
+                       key=f"cards_{meeting.id}", icon=":material/table_restaurant:", on_click="ignore")
 
 
 def tick(user, meeting_id: int, base_version: int, item: str, key: str) -> None:

@@ -160,9 +160,9 @@ def export_section(result: results.RoundResults, names) -> None:
     header, rows = results.export_table(result, names, labels)
     c1, c2 = st.columns(2)
     c1.download_button(T("export.csv"), exports.to_csv(header, rows), f"servicetjek-runde-{result.round.id}.csv",
-                       "text/csv", key="dl_csv", icon=":material/download:")
+                       "text/csv", key="dl_csv", icon=":material/download:", on_click="ignore")
     c2.download_button(T("export.xlsx"), exports.to_xlsx(header, rows), f"servicetjek-runde-{result.round.id}.xlsx",
-                       key="dl_xlsx", icon=":material/download:")
+                       key="dl_xlsx", icon=":material/download:", on_click="ignore")
 
 
 def main() -> None:

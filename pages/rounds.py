@@ -67,14 +67,14 @@ def share(round_: rounds.Round) -> None:
                                                   icon=":material/qr_code_scanner:"):
         st.dialog(md(round_.title), width="large")(show_qr)(round_, link)
     png.download_button(T("rounds.qr_png"), lambda: exports.qr_png(link), f"servicetjek-qr-{round_.id}.png",
-                        "image/png", key=f"qr_png_{round_.id}", icon=":material/qr_code_2:")
+                        "image/png", key=f"qr_png_{round_.id}", icon=":material/qr_code_2:", on_click="ignore")
     svg.download_button(T("rounds.qr_svg"), lambda: exports.qr_svg(link), f"servicetjek-qr-{round_.id}.svg",
-                        "image/svg+xml", key=f"qr_svg_{round_.id}", icon=":material/qr_code_2:")
+                        "image/svg+xml", key=f"qr_svg_{round_.id}", icon=":material/qr_code_2:", on_click="ignore")
     new_codes = st.session_state.get("_new_codes")
     if round_.access_mode == "codes" and new_codes and new_codes[0] == round_.id:
         pdf = exports.code_slips_pdf(round_.title, new_codes[1], T("rounds.slip_intro", link=link))
         slips.download_button(T("rounds.codes_pdf"), pdf, f"servicetjek-koder-{round_.id}.pdf", "application/pdf",
-                              key=f"codes_pdf_{round_.id}", icon=":material/print:")
+                              key=f"codes_pdf_{round_.id}", icon=":material/print:", on_click="ignore")
         st.warning(T("rounds.codes_once"), icon=":material/warning:")
 
 

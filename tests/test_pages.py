@@ -320,3 +320,21 @@ def test_choices_survive_a_language_switch(db, org_tree, people):
     assert kind.set_value and kind.raw_value == "Dialogue meeting on several themes"
     assert decision.set_value and decision.raw_value.startswith("B: AMO, SU or MED")
     assert at.button(key="logout_button")  # buttons are left alone (they cannot be set)
+
+
+def test_every_download_button_downloads_without_a_rerun():
+    """A download click that also reruns the page can lose the reply to a file made on click:
+    Chromium's button then spins forever (tests/e2e/test_journeys.py's PDF step, 1 in 2)."""
+    import re
+
+    calls = []
+    for path in [*ROOT.glob("pages/*.py"), *ROOT.glob("servicetjek/**/*.py"), ROOT / "streamlit_app.py"]:
+        text = path.read_text(encoding="utf-8")
+        for match in re.finditer(r"download_button\(", text):
+            depth, end = 1, match.end()
+            while depth:
+                depth += {"(": 1, ")": -1}.get(text[end], 0)
+                end += 1
+            calls.append((path.name, text[match.start():end]))
+    assert len(calls) >= 15
+    assert [name for name, call in calls if 'on_click="ignore"' not in call] == []

@@ -54,6 +54,6 @@ def show(kind: str, *args, alt: str, table: str | None = None, width: str = "str
 
         png, svg = st.columns(2)
         png.download_button(labels[0], lambda: exports.chart_png(plain()), f"{download}.png", "image/png",
-                            key=f"png_{download}", icon=":material/image:")
+                            key=f"png_{download}", icon=":material/image:", on_click="ignore")
         svg.download_button(labels[1], lambda: exports.chart_svg(plain()), f"{download}.svg", "image/svg+xml",
-                            key=f"svg_{download}", icon=":material/image:")
+                            key=f"svg_{download}", icon=":material/image:", on_click="ignore")
