@@ -258,8 +258,8 @@ SHELL_PRELOADS = "".join(f'<link rel="preload" as="fetch" crossorigin href="./_s
 # about 20 small scripts after the form has arrived (one more round trip; four over HTTP/1.1's
 # six connections). The shell starts them once its own scripts have run, while the websocket
 # connects and the form is computed (docs/benchmarks.md). Html too, although the form no longer
-# draws one: without it, 10 of 69 slow-4G loads fetched the 375 KB icon font at start-up
-# (+1.4 s; 1 of 45 with it). The cause was not found; docs/benchmarks.md has the runs.
+# draws one: without it, slow-4G loads fetched Streamlit's 375 KB icon font at start-up more
+# often (+1.4 s; 10 of 69 loads, a few in 50 with it). Cause not found; docs/benchmarks.md.
 RATING_ELEMENTS = ("Radio", "TextArea", "Html")
 _STATIC_IMPORT = re.compile(r'import(?:[^;"]*?from)?"\./([^"]+)";?')
 
