@@ -87,7 +87,7 @@ def main() -> None:
         return
     # Every other page lets a burst of answers pass first (sleeping, so the phones get the CPU).
     priority.wait_for_answers()
-    st.html(page_style())  # every other page: Streamlit's English controls hidden, the page's language
+    st.html(page_style())  # the page's language, for the shell's script (its style sheet is in the shell)
     if st.query_params.get("qr") is not None:
         qr_screen.render()  # a round's QR code on the whole screen, for a projector
         return

@@ -181,14 +181,12 @@ class Holding:
         """Create or open the round's holding file now, while the form is shown: the first
         answer of a burst would otherwise do it (~40 ms) while every other phone waits."""
         state = self.state(round_id)
-        if state is None or state.holding_file is None:
-            with self.lock(round_id):  # as store(): a round closed meanwhile gets no new file
-                state = self.state(round_id)
-                if (state is None or state.holding_file is None) and still_open(None):
-                    self._new_file_for(round_id)
-                    state = self.state(round_id)
         if state is not None and state.holding_file is not None:
             self._connect(state.holding_file)
+            return
+        with self.lock(round_id):  # as store(): a round closed meanwhile gets no new file
+            if still_open(None):
+                self._connect(self._file_for(round_id))
 
     def held_count(self, round_id: int) -> int:
         state = self.state(round_id)
@@ -231,8 +229,7 @@ class Holding:
         """
         with self.lock(round_id):
             open_at = {now: still_open(now) for now in {item.now for item in batch}}
-            state = self.state(round_id)
-            name = state.holding_file if state and state.holding_file else self._new_file_for(round_id)
+            name = self._file_for(round_id)
             cur = self._connect(name).cursor()
             try:
                 cur.execute("BEGIN TRANSACTION")
@@ -269,6 +266,11 @@ class Holding:
                 raise
             finally:
                 cur.close()
+
+    def _file_for(self, round_id: int) -> str:
+        """The round's holding file, made now if it has none (the caller holds the round's lock)."""
+        state = self.state(round_id)
+        return state.holding_file if state and state.holding_file else self._new_file_for(round_id)
 
     def _new_file_for(self, round_id: int) -> str:
         name = self.create_file()

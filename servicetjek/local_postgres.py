@@ -12,18 +12,13 @@ import glob
 import os
 import pwd
 import shutil
-import socket
 import stat
 import subprocess
 import tempfile
 import time
 from pathlib import Path
 
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+from servicetjek.front import free_port
 
 
 def scratch_folder(prefix: str) -> Path:
