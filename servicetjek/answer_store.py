@@ -6,11 +6,18 @@ row (docs/benchmarks.md). So concurrent submissions to one round are stored toge
 its holding file (servicetjek/holding.py): the first caller commits whatever is waiting,
 the others wait for their answer's outcome. Nobody is told "stored" before the
 transaction holding their answer has committed.
+
+While a burst is on (others are already waiting), the committing caller first waits
+LINGER for more answers to join: on two busy cores a transaction costs several times
+its quiet cost (each DuckDB call takes the interpreter lock back many times), so a burst
+stored in fewer, larger transactions leaves more of the CPU to the phones
+(docs/benchmarks.md). A lone answer never waits.
 """
 
 from __future__ import annotations
 
 import threading
+import time
 import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -20,6 +27,7 @@ from servicetjek import holding
 from servicetjek.db import Database
 
 MAX_BATCH = 500
+LINGER = 0.04  # seconds; read at call time (tests change it)
 CodeRefused = holding.CodeRefused
 RoundClosed = holding.RoundClosed
 
@@ -60,6 +68,8 @@ class AnswerStore:
     def _lead(self, own: Pending) -> None:
         try:
             while not own.finished:
+                if len(self._pending) > 1:  # a burst: let the next arrivals join this transaction
+                    time.sleep(LINGER)
                 with self._lock:
                     batch = self._pending[:MAX_BATCH]
                     del self._pending[:MAX_BATCH]

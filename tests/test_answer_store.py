@@ -54,6 +54,45 @@ def test_simultaneous_answers_share_one_transaction_and_all_are_stored(db, org_t
     assert store.batches == 2
 
 
+def test_answers_trickling_in_during_a_burst_share_few_transactions(db, org_tree, people, monkeypatch):
+    """On busy cores a transaction takes longer than the gap between a meeting's answers:
+    once some are waiting, the committing caller waits for more to join, instead of
+    committing a few at a time while the rest queue."""
+    monkeypatch.setattr(answer_store, "LINGER", 0.05)
+    r, _ = open_round(db, people, org_tree["A1"])
+    rounds.prepare_for_answers(db, r)
+    store = answer_store.for_round(db, r.id, lambda _: True)
+    original = store._transaction
+
+    def busy_cores(batch):
+        time.sleep(0.01)
+        return original(batch)
+
+    monkeypatch.setattr(store, "_transaction", busy_cores)
+    start = time.monotonic() + 0.1
+
+    def phone(i: int) -> None:
+        time.sleep(max(0.0, start + i * 0.002 - time.monotonic()))  # one every 2 ms
+        rounds.submit(db, r.token, GOOD)
+
+    threads = [threading.Thread(target=phone, args=(i,)) for i in range(60)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join(20)
+    assert rounds.response_count(db, r.id) == 60
+    assert store.batches <= 6  # a few at a time, it takes a dozen or more
+
+
+def test_a_lone_answer_does_not_wait_for_company(db, org_tree, people, monkeypatch):
+    monkeypatch.setattr(answer_store, "LINGER", 5.0)
+    r, _ = open_round(db, people, org_tree["A1"])
+    rounds.prepare_for_answers(db, r)
+    began = time.monotonic()
+    rounds.submit(db, r.token, GOOD)
+    assert time.monotonic() - began < 2 and rounds.response_count(db, r.id) == 1
+
+
 def test_one_bad_answer_does_not_cost_the_others(db, org_tree, people):
     r, _ = open_round(db, people, org_tree["A1"])
     items = [answer_store.Pending(row()), answer_store.Pending(row(score=9)), answer_store.Pending(row(score=5))]

@@ -8,6 +8,7 @@ server starts; streamlit_app.py refuses to run if it was started some other way.
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
 
@@ -95,6 +96,17 @@ def warm_up() -> None:
     settings.cookie_key(db.get_db(), os.environ.get("SERVICETJEK_COOKIE_KEY"))  # create it before any visitor
     if not is_follower():
         announce_setup_code(users.new_setup_code(db.get_db()))
+
+
+# Python's collector checks every 700 new objects and scans the whole heap every few hundred
+# thousand: with 200 sessions starting at once that is a full collection (~100 ms, all
+# threads stopped) in nearly every staff meeting's burst (docs/benchmarks.md, "Garbage
+# collection"). Fewer, later collections; the memory this costs is a few per cent.
+GC_THRESHOLDS = (50_000, 20, 10)
+
+
+def tune_garbage_collection() -> None:
+    gc.set_threshold(*GC_THRESHOLDS)
 
 
 def is_follower() -> bool:
@@ -212,6 +224,7 @@ def main(argv: list[str]) -> None:
     install_front_middleware()
     show_storage_full_as_message()
     warm_up()
+    tune_garbage_collection()
     start_backups()
     from streamlit.web import cli
 
