@@ -131,12 +131,20 @@ def answer_all(at: AppTest, skip: str | None = None) -> None:
             at.radio(key=f"score_{theme}").set_value(4)
 
 
+def leaf_elements(node) -> int:
+    children = getattr(node, "children", None)
+    return sum(leaf_elements(child) for child in children.values()) if children else 1
+
+
 def test_rating_form_sends_no_style_and_few_elements(db, org_tree, people):
     """The style sheet comes with the shell (servicetjek/shell_style.py); every element is a
     websocket message to each of a meeting's phones."""
     r, _ = make_open_round(db, people, org_tree)
     at = rating_app(r.token)
     assert not at.get("html")
+    # The heading, the promise with what to do, six questions, the group (this round has
+    # groups), the comment and the button.
+    assert leaf_elements(at.main) == 11, leaf_elements(at.main)
     answer_all(at)
     at.button[0].click().run()
     assert len(at.main.children) == 1 and at.success  # the receipt is one element

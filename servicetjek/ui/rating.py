@@ -74,17 +74,17 @@ def form(round_: rounds.Round) -> None:
     content = load(lang())
     heading(round_)
     once = " " + T("rate.once_link") if round_.access_mode == "link" else ""
+    hint = f"\n\n**{T('rate.scale_hint')}**"  # what to do, right above the questions
     workshop = rounds.is_workshop(db(), round_.id)
     # One element each (every element is a websocket message). A workshop round makes no
     # anonymity promise: it says so plainly, first and in warning colours.
     if workshop:
-        st.warning(f"**{T('rate.workshop_title')}**  \n{T('rate.workshop_intro')}{once}")
+        st.warning(f"**{T('rate.workshop_title')}**  \n{T('rate.workshop_intro')}{once}{hint}")
     else:
-        st.info(T("rate.intro", k=settings.min_answers(db())) + once)
+        st.info(T("rate.intro", k=settings.min_answers(db())) + once + hint)
     scale = content.scale
     scale_label = T("rate.scale_label", low=scale["low"].lower(), high=scale["high"].lower())
     with st.form("rating", border=False):
-        st.markdown(f"**{T('rate.scale_hint')}**")
         for theme in content.themes:
             # One element per theme, its text in the radio's label: every element is a websocket
             # message, and a 200-person burst draws this form 200 times at once.
