@@ -102,6 +102,7 @@ class Holding:
         self.db = db
         self.folder = Path(db.path + ".holding")
         self._conns: dict[str, duckdb.DuckDBPyConnection] = {}
+        self._last_seq: dict[str, int] = {}  # holding file -> its answers' highest seq, once known
         self._locks: dict[int, threading.RLock] = {}
         self._guard = threading.Lock()
 
@@ -124,6 +125,7 @@ class Holding:
     def _drop(self, name: str) -> None:
         with self._guard:
             conn = self._conns.pop(name, None)
+            self._last_seq.pop(name, None)
         if conn is not None:
             conn.close()
         wipe(self.folder / name)
@@ -226,13 +228,20 @@ class Holding:
 
         Returns the refused items by index: CodeRefused, or RoundClosed when the round closed
         in the meantime (checked under the round's lock, which closing also takes).
+
+        As few DuckDB calls as possible: during a burst each one costs several times its
+        quiet cost (it takes the interpreter lock back many times). So the next sequence
+        number is kept in memory (only this method adds answers to an existing file, under
+        the round's lock), and a batch without codes or too-fast answers is one INSERT.
         """
         with self.lock(round_id):
             open_at = {now: still_open(now) for now in {item.now for item in batch}}
             name = self._file_for(round_id)
             cur = self._connect(name).cursor()
+            single = not any(item.code_hash is not None or item.fast for item in batch)
             try:
-                cur.execute("BEGIN TRANSACTION")
+                if not single:
+                    cur.execute("BEGIN TRANSACTION")
                 refused: dict[int, Exception] = {}
                 rows = []
                 for i, item in enumerate(batch):
@@ -247,20 +256,26 @@ class Holding:
                         cur.execute("UPDATE codes SET used = true WHERE code_hash = ?", [item.code_hash])
                     rows.append(item)
                 if rows:
-                    start = cur.execute("SELECT coalesce(max(seq), 0) FROM answers").fetchone()[0]
+                    start = self._last_seq.get(name)
+                    if start is None:
+                        start = cur.execute("SELECT coalesce(max(seq), 0) FROM answers").fetchone()[0]
                     marks = ", ".join(["(" + ", ".join("?" * (len(ANSWER_COLUMNS) + 1)) + ")"] * len(rows))
                     cur.execute(f"INSERT INTO answers VALUES {marks}",
                                 [v for i, item in enumerate(rows, start + 1) for v in (i, *item.row)])
                     fast = sum(item.fast for item in rows)
                     if fast:
                         cur.execute("UPDATE tally SET value = value + ? WHERE name = 'fast'", [fast])
-                cur.execute("COMMIT")
+                if not single:
+                    cur.execute("COMMIT")
+                if rows:
+                    self._last_seq[name] = start + len(rows)
                 return refused
             except BaseException as error:
-                try:
-                    cur.execute("ROLLBACK")
-                except duckdb.Error:
-                    pass
+                if not single:
+                    try:
+                        cur.execute("ROLLBACK")
+                    except duckdb.Error:
+                        pass
                 if isinstance(error, duckdb.IOException | OSError) and is_disk_full(error):
                     raise StorageFull() from error  # nothing stored; the phone is told plainly
                 raise
@@ -356,6 +371,7 @@ class Holding:
     def close(self) -> None:
         with self._guard:
             conns, self._conns = list(self._conns.values()), {}
+            self._last_seq.clear()
         for conn in conns:
             conn.close()
 

@@ -151,3 +151,62 @@ def test_a_closed_round_gets_no_store_from_a_late_form(db, org_tree, people):
     rounds.prepare_for_answers(db, round_)  # the form was drawn just before the close
     state = holding.for_database(db).state(r.id)
     assert state.settled and state.holding_file is None
+
+
+class CountingConnection:
+    """A holding file's connection that counts the statements run through its cursors."""
+
+    def __init__(self, conn, statements: list[str]):
+        self.conn, self.statements = conn, statements
+
+    def cursor(self):
+        outer = self
+
+        class Cursor:
+            def __init__(self, cur):
+                self.cur = cur
+
+            def execute(self, sql, params=()):
+                outer.statements.append(sql.split()[0])
+                return self.cur.execute(sql, params)
+
+            def close(self):
+                self.cur.close()
+
+        return Cursor(self.conn.cursor())
+
+
+@pytest.mark.duckdb_only("holding files; on PostgreSQL held answers are sealed rows")
+def test_a_batch_of_plain_answers_is_one_statement(db, org_tree, people, monkeypatch):
+    """Each DuckDB call costs several times its quiet cost during a burst: a batch without
+    codes or too-fast answers is one INSERT, with no transaction or sequence look-up around it."""
+    r, _ = open_round(db, people, org_tree["A1"])
+    store = holding.for_database(db)
+    rounds.prepare_for_answers(db, r)
+    store.store(r.id, [row()], lambda _: True)  # the first batch reads where the sequence is
+    statements: list[str] = []
+    real_connect = store._connect
+    monkeypatch.setattr(store, "_connect", lambda name: CountingConnection(real_connect(name), statements))
+    store.store(r.id, [row(), row(4), row(5)], lambda _: True)
+    assert statements == ["INSERT"]
+    statements.clear()
+    store.store(r.id, [holding.Held(row().row, fast=True)], lambda _: True)  # the tally goes with it
+    assert statements == ["BEGIN", "INSERT", "UPDATE", "COMMIT"]
+    assert held_count(db, r.id) == 5 and rounds.fast_answers(db, r.id) == 1
+
+
+@pytest.mark.duckdb_only("holding files; on PostgreSQL held answers are sealed rows")
+def test_sequence_kept_in_memory_survives_a_refused_batch_and_a_restart(db, org_tree, people, tmp_path):
+    r, _ = open_round(db, people, org_tree["A1"])
+    store = holding.for_database(db)
+    store.store(r.id, [row(), row()], lambda _: True)
+    with pytest.raises(db.integrity_errors):
+        store.store(r.id, [row(), row(score=9)], lambda _: True)  # nothing of it is stored
+    store.store(r.id, [row(5)], lambda _: True)
+    name = store.state(r.id).holding_file
+    seqs = [s for (s,) in store._query(name, "SELECT seq FROM answers ORDER BY seq")]
+    assert seqs == [1, 2, 3]
+    fresh = holding.Holding(db)  # as after a restart: nothing in memory, the file as it was
+    fresh.store(r.id, [row(), row()], lambda _: True)
+    assert [s for (s,) in fresh._query(name, "SELECT seq FROM answers ORDER BY seq")] == [1, 2, 3, 4, 5]
+    fresh.close()
