@@ -7,11 +7,12 @@ its holding file (servicetjek/holding.py): the first caller commits whatever is 
 the others wait for their answer's outcome. Nobody is told "stored" before the
 transaction holding their answer has committed.
 
-While a burst is on (others are already waiting), the committing caller first waits
-LINGER for more answers to join: on two busy cores a transaction costs several times
-its quiet cost (each DuckDB call takes the interpreter lock back many times), so a burst
-stored in fewer, larger transactions leaves more of the CPU to the phones
-(docs/benchmarks.md). A lone answer never waits.
+While a burst is on (others are already waiting), the committing caller first lets more
+answers join, as long as they keep arriving (every ARRIVAL_GAP) and at most LINGER: on two
+busy cores a transaction costs several times its quiet cost (each DuckDB call takes the
+interpreter lock back many times), so a burst stored in fewer, larger transactions leaves
+more of the CPU to the phones, and its last answers go at once (docs/benchmarks.md).
+A lone answer never waits.
 """
 
 from __future__ import annotations
@@ -27,7 +28,8 @@ from servicetjek import holding
 from servicetjek.db import Database
 
 MAX_BATCH = 500
-LINGER = 0.04  # seconds; read at call time (tests change it)
+LINGER = 0.04  # seconds; both read at call time (tests change them)
+ARRIVAL_GAP = 0.005
 CodeRefused = holding.CodeRefused
 RoundClosed = holding.RoundClosed
 
@@ -68,8 +70,7 @@ class AnswerStore:
     def _lead(self, own: Pending) -> None:
         try:
             while not own.finished:
-                if len(self._pending) > 1:  # a burst: let the next arrivals join this transaction
-                    time.sleep(LINGER)
+                self._let_arrivals_join()
                 with self._lock:
                     batch = self._pending[:MAX_BATCH]
                     del self._pending[:MAX_BATCH]
@@ -83,6 +84,16 @@ class AnswerStore:
                     successor.wake.set()
                 else:
                     self._leader_active = False
+
+    def _let_arrivals_join(self) -> None:
+        """During a burst (others already wait), wait while more answers keep arriving, at
+        most LINGER: the middle of a burst goes in few transactions, its last answers at once."""
+        waiting, deadline = len(self._pending), time.monotonic() + LINGER
+        while waiting > 1 and time.monotonic() < deadline:
+            time.sleep(ARRIVAL_GAP)
+            waiting, before = len(self._pending), waiting
+            if waiting == before:
+                return
 
     def _commit(self, batch: list[Pending]) -> None:
         try:
