@@ -1,11 +1,13 @@
 """A room full of cold phones (issue 14): N phones that have never opened the app fetch
 every file a real Chromium cold load of the rating link fetches (with the browser's
 Accept-Encoding, six connections each like a browser), connect the websocket and render
-the form; then all submit at the same instant. The same is done, alternating, against the
-trivial one-button page served the same way (the floor). Finally one Chromium cold load
-under 4G throttling (DevTools protocol) is timed until the six questions are visible.
+the form; after the time it takes to read the form (20 s: sooner, the server counts an
+answer as too fast, which costs one more statement per transaction) all submit at the same
+instant. The same is done, alternating, against the trivial one-button page served the
+same way (the floor). Finally one Chromium cold load under slow-4G throttling (DevTools
+protocol) is timed until the six questions are visible; bench/throttled.py has more profiles.
 
-    .venv/bin/python bench/cold_phones.py [--phones 200] [--repeat 3] [--direct]
+    .venv/bin/python bench/cold_phones.py [--phones 200] [--repeat 3] [--direct] [--reading-seconds 20]
 
 Both apps run behind the production front (servicetjek/front.py: nginx with the
 pre-compressed static files); --direct measures Streamlit serving everything itself.
@@ -185,8 +187,10 @@ async def cold_phone(port: int, paths: list[str]) -> int:
     return total
 
 
-async def room(served: Served, paths: list[str], query: str, n: int, make_states, receipt: str | None) -> dict:
-    """n cold phones at once: files, websocket, first render; then all submit together."""
+async def room(served: Served, paths: list[str], query: str, n: int, make_states, receipt: str | None,
+               reading: float = 0.0) -> dict:
+    """n cold phones at once: files, websocket, first render; `reading` seconds later all
+    submit together."""
     sessions = [burst.Session(f"ws://127.0.0.1:{served.port}/_stcore/stream", query) for _ in range(n)]
     cpu0, client0 = served.cpu(), time.process_time()
     t0 = time.perf_counter()
@@ -201,6 +205,8 @@ async def room(served: Served, paths: list[str], query: str, n: int, make_states
     results = await asyncio.gather(*(phone(s) for s in sessions), return_exceptions=True)
     load_wall = time.perf_counter() - t0
     cpu1 = served.cpu()
+    await asyncio.sleep(reading)
+    cpu_read = served.cpu()
     errors = [r for r in results if isinstance(r, Exception)]
     ready = [s for s, r in zip(sessions, results, strict=True) if not isinstance(r, Exception)]
 
@@ -216,7 +222,7 @@ async def room(served: Served, paths: list[str], query: str, n: int, make_states
     received = [r for r in results if not isinstance(r, Exception)]
     return {"load_wall": load_wall, "submit_wall": submit_wall,
             "kb_per_phone": statistics.mean(received) / 1000 if received else float("nan"),
-            "load_cpu_ms": 1000 * (cpu1 - cpu0) / n, "submit_cpu_ms": 1000 * (cpu2 - cpu1) / n,
+            "load_cpu_ms": 1000 * (cpu1 - cpu0) / n, "submit_cpu_ms": 1000 * (cpu2 - cpu_read) / n,
             "client_cpu": client2 - client0, "errors": len(errors), "first_error": repr(errors[0]) if errors else "",
             "acknowledged": sum(r is True for r in submitted)}
 
@@ -261,7 +267,13 @@ def main() -> None:
     parser.add_argument("--phones", type=int, default=200)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--direct", action="store_true", help="no nginx: Streamlit serves every file")
+    parser.add_argument("--reading-seconds", type=float, default=None,
+                        help="between the form and the submit (default: the reading time below which the "
+                             "server counts an answer as too fast; 0: submit at once, every answer too fast)")
     args = parser.parse_args()
+    from servicetjek import rounds
+
+    reading = rounds.MIN_READING_SECONDS if args.reading_seconds is None else args.reading_seconds
     direct = args.direct or front.find_nginx() is None
     tmp = Path(tempfile.mkdtemp(prefix="servicetjek-cold-"))
     db_path = tmp / "cold.duckdb"
@@ -279,9 +291,10 @@ def main() -> None:
               f"floor {len(floor_paths)} requests, ready in {floor_ready:.2f} s")
         floor_runs, form_runs = [], []
         for room_token in tokens:
-            floor_runs.append(asyncio.run(room(floor, floor_paths, "", args.phones, burst.button_states, None)))
+            floor_runs.append(asyncio.run(room(floor, floor_paths, "", args.phones, burst.button_states, None,
+                                               reading)))
             form_runs.append(asyncio.run(room(app, form_paths, f"r={room_token}", args.phones, burst.rating_states,
-                                              "Tak for dine svar")))
+                                              "Tak for dine svar", reading)))
         _, throttled = record(f"{app.url}/?r={token}", "[data-testid='stRadio']", 6, FOUR_G)
         _, throttled_floor = record(floor.url, "[data-testid='stButton']", 1, FOUR_G)
     finally:
@@ -289,7 +302,8 @@ def main() -> None:
         app.stop()
     rows = stored(db_path)
     print(f"uptime after: {subprocess.run(['uptime'], capture_output=True, text=True).stdout.strip()}")
-    print(f"{args.phones} cold phones, {args.repeat} rooms per page alternating; medians, form range in brackets")
+    print(f"{args.phones} cold phones, {args.repeat} rooms per page alternating, submitting {reading:g} s after "
+          f"the form showed; medians, form range in brackets")
     print(f"{'':38}{'rating form':>12}{'floor':>10}{'ratio':>8}   form min–max")
     for key, label in METRICS:
         form_value = statistics.median(r[key] for r in form_runs)
@@ -301,7 +315,7 @@ def main() -> None:
     first_error = next((r["first_error"] for r in form_runs + floor_runs if r["errors"]), "")
     print(f"receipts: {sum(r['acknowledged'] for r in form_runs)} / {args.phones * args.repeat}, "
           f"rows stored: {rows}, errors: {errors} {first_error}")
-    print(f"Chromium cold load, 4G-throttled (150 ms RTT, 1.6 Mbit/s): six questions visible after {throttled:.2f} s "
+    print(f"Chromium cold load, slow 4G (150 ms RTT, 1.6 Mbit/s): six questions visible after {throttled:.2f} s "
           f"(floor's button after {throttled_floor:.2f} s)")
 
 
