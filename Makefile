@@ -66,6 +66,8 @@ test: setup
 	TZ=America/New_York $(PY) -m pytest -q $(TIME_TESTS) -k "not property"
 	SERVICETJEK_TEST_ENGINE=postgresql $(PY) -m pytest -q $(PG_LEFT_OUT)
 
-# 200 cold phones through the production front, the floor beside them (docs/benchmarks.md).
+# 200 cold phones through the production front, the floor beside them; then one phone on
+# DevTools' 4G profiles over HTTP/2, as production serves it (docs/benchmarks.md).
 bench: setup
 	$(PY) bench/cold_phones.py
+	$(PY) bench/throttled.py --repeat 3 --profiles fast,slow --http 2

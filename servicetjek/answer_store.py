@@ -70,7 +70,13 @@ class AnswerStore:
     def _lead(self, own: Pending) -> None:
         try:
             while not own.finished:
-                self._let_arrivals_join()
+                try:
+                    self._let_arrivals_join()
+                except BaseException as error:  # this caller's answer is not stored: take it out
+                    with self._lock:
+                        self._pending.remove(own)
+                    _finish(own, error)
+                    raise
                 with self._lock:
                     batch = self._pending[:MAX_BATCH]
                     del self._pending[:MAX_BATCH]
@@ -89,7 +95,7 @@ class AnswerStore:
         """During a burst (others already wait), wait while more answers keep arriving, at
         most LINGER: the middle of a burst goes in few transactions, its last answers at once."""
         waiting, deadline = len(self._pending), time.monotonic() + LINGER
-        while waiting > 1 and time.monotonic() < deadline:
+        while 1 < waiting < MAX_BATCH and time.monotonic() < deadline:
             time.sleep(ARRIVAL_GAP)
             waiting, before = len(self._pending), waiting
             if waiting == before:

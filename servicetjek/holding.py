@@ -238,9 +238,9 @@ class Holding:
             open_at = {now: still_open(now) for now in {item.now for item in batch}}
             name = self._file_for(round_id)
             cur = self._connect(name).cursor()
-            single = not any(item.code_hash is not None or item.fast for item in batch)
+            one_statement = not any(item.code_hash is not None or item.fast for item in batch)
             try:
-                if not single:
+                if not one_statement:
                     cur.execute("BEGIN TRANSACTION")
                 refused: dict[int, Exception] = {}
                 rows = []
@@ -265,13 +265,14 @@ class Holding:
                     fast = sum(item.fast for item in rows)
                     if fast:
                         cur.execute("UPDATE tally SET value = value + ? WHERE name = 'fast'", [fast])
-                if not single:
+                if not one_statement:
                     cur.execute("COMMIT")
                 if rows:
                     self._last_seq[name] = start + len(rows)
                 return refused
             except BaseException as error:
-                if not single:
+                self._last_seq.pop(name, None)  # unknown after a failure: read from the file next time
+                if not one_statement:
                     try:
                         cur.execute("ROLLBACK")
                     except duckdb.Error:
