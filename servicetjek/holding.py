@@ -47,6 +47,11 @@ _SCHEMA = [
 ]
 
 
+def answer_placeholders(rows: int) -> str:
+    """`(?, …), (?, …)` for a multi-row INSERT of `rows` answers, each a number and ANSWER_COLUMNS."""
+    return ", ".join(["(" + ", ".join("?" * (len(ANSWER_COLUMNS) + 1)) + ")"] * rows)
+
+
 class RoundClosed(Exception):
     """The round closed while an answer waited to be stored."""
 
@@ -259,8 +264,7 @@ class Holding:
                     start = self._last_seq.get(name)
                     if start is None:
                         start = cur.execute("SELECT coalesce(max(seq), 0) FROM answers").fetchone()[0]
-                    marks = ", ".join(["(" + ", ".join("?" * (len(ANSWER_COLUMNS) + 1)) + ")"] * len(rows))
-                    cur.execute(f"INSERT INTO answers VALUES {marks}",
+                    cur.execute(f"INSERT INTO answers VALUES {answer_placeholders(len(rows))}",
                                 [v for i, item in enumerate(rows, start + 1) for v in (i, *item.row)])
                     fast = sum(item.fast for item in rows)
                     if fast:
@@ -389,8 +393,8 @@ class SettlePlan:
     def move(self, cur, round_id: int, holding_name: str | None, fast: int) -> None:
         """In the settling transaction: insert the released answers shuffled, note the new state."""
         if self.moving:
-            marks = ", ".join(["(" + ", ".join("?" * (len(ANSWER_COLUMNS) + 1)) + ")"] * len(self.moving))
-            cur.execute(f"INSERT INTO responses (round_id, {', '.join(ANSWER_COLUMNS)}) VALUES {marks}",
+            cur.execute(f"INSERT INTO responses (round_id, {', '.join(ANSWER_COLUMNS)})"
+                        f" VALUES {answer_placeholders(len(self.moving))}",
                         [v for row in self.moving for v in (round_id, *row)])
             totals.refresh(cur, round_id)
         cur.execute("UPDATE round_state SET holding_file = ?, released_seq = 0, settled = true, held_back = ?,"
