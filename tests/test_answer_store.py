@@ -21,6 +21,17 @@ def row(score: int = 3) -> holding.Held:
     return holding.Held((*([score] * len(THEME_IDS)), None, None))
 
 
+def prepared_round(db, people, dept):
+    """An open round whose form was shown (its holding store is ready), and its group commit."""
+    r, _ = open_round(db, people, dept)
+    rounds.prepare_for_answers(db, r)
+    return r, answer_store.for_round(db, r.id, lambda _: True)
+
+
+def seqs(store: holding.Holding, name: str) -> list[int]:
+    return [s for (s,) in store._query(name, "SELECT seq FROM answers ORDER BY seq")]
+
+
 def held_count(db, round_id):
     return holding.for_database(db).held_count(round_id)
 
@@ -59,9 +70,7 @@ def test_answers_trickling_in_during_a_burst_share_few_transactions(db, org_tree
     once some are waiting, the committing caller waits for more to join, instead of
     committing a few at a time while the rest queue."""
     monkeypatch.setattr(answer_store, "LINGER", 0.05)
-    r, _ = open_round(db, people, org_tree["A1"])
-    rounds.prepare_for_answers(db, r)
-    store = answer_store.for_round(db, r.id, lambda _: True)
+    r, store = prepared_round(db, people, org_tree["A1"])
     original = store._transaction
 
     def busy_cores(batch):
@@ -87,9 +96,7 @@ def test_answers_trickling_in_during_a_burst_share_few_transactions(db, org_tree
 def test_the_last_answers_of_a_burst_do_not_wait_the_full_linger(db, org_tree, people, monkeypatch):
     """Once no more answers arrive, the waiting ones are committed at once."""
     monkeypatch.setattr(answer_store, "LINGER", 5.0)
-    r, _ = open_round(db, people, org_tree["A1"])
-    rounds.prepare_for_answers(db, r)
-    store = answer_store.for_round(db, r.id, lambda _: True)
+    r, store = prepared_round(db, people, org_tree["A1"])
     items = [answer_store.Pending(row()) for _ in range(10)]
     store._pending.extend(items)  # ten answers arrived together, and nothing more comes
     began = time.monotonic()
@@ -101,8 +108,7 @@ def test_the_last_answers_of_a_burst_do_not_wait_the_full_linger(db, org_tree, p
 def test_a_lone_answer_does_not_wait_for_company(db, org_tree, people, monkeypatch):
     monkeypatch.setattr(answer_store, "LINGER", 10.0)
     monkeypatch.setattr(answer_store, "ARRIVAL_GAP", 5.0)
-    r, _ = open_round(db, people, org_tree["A1"])
-    rounds.prepare_for_answers(db, r)
+    r, _ = prepared_round(db, people, org_tree["A1"])
     began = time.monotonic()
     rounds.submit(db, r.token, GOOD)
     assert time.monotonic() - began < 2.5 and rounds.response_count(db, r.id) == 1
@@ -195,9 +201,8 @@ class CountingConnection:
 def test_a_batch_of_plain_answers_is_one_statement(db, org_tree, people, monkeypatch):
     """Each DuckDB call costs several times its quiet cost during a burst: a batch without
     codes or too-fast answers is one INSERT, with no transaction or sequence look-up around it."""
-    r, _ = open_round(db, people, org_tree["A1"])
+    r, _ = prepared_round(db, people, org_tree["A1"])
     store = holding.for_database(db)
-    rounds.prepare_for_answers(db, r)
     store.store(r.id, [row()], lambda _: True)  # the first batch reads where the sequence is
     statements: list[str] = []
     real_connect = store._connect
@@ -211,7 +216,7 @@ def test_a_batch_of_plain_answers_is_one_statement(db, org_tree, people, monkeyp
 
 
 @pytest.mark.duckdb_only("holding files; on PostgreSQL held answers are sealed rows")
-def test_sequence_kept_in_memory_survives_a_refused_batch_and_a_restart(db, org_tree, people, tmp_path):
+def test_sequence_kept_in_memory_survives_a_refused_batch_and_a_restart(db, org_tree, people):
     r, _ = open_round(db, people, org_tree["A1"])
     store = holding.for_database(db)
     store.store(r.id, [row(), row()], lambda _: True)
@@ -219,25 +224,21 @@ def test_sequence_kept_in_memory_survives_a_refused_batch_and_a_restart(db, org_
         store.store(r.id, [row(), row(score=9)], lambda _: True)  # nothing of it is stored
     store.store(r.id, [row(5)], lambda _: True)
     name = store.state(r.id).holding_file
-    seqs = [s for (s,) in store._query(name, "SELECT seq FROM answers ORDER BY seq")]
-    assert seqs == [1, 2, 3]
+    assert seqs(store, name) == [1, 2, 3]
     store.close()  # as after a restart: nothing in memory, the file as it was
     store.store(r.id, [row(), row()], lambda _: True)
-    assert [s for (s,) in store._query(name, "SELECT seq FROM answers ORDER BY seq")] == [1, 2, 3, 4, 5]
+    assert seqs(store, name) == [1, 2, 3, 4, 5]
 
 
 @pytest.mark.duckdb_only("holding files; on PostgreSQL held answers are sealed rows")
 def test_a_sequence_number_out_of_step_with_the_file_costs_one_batch_at_most(db, org_tree, people):
     """Had anything else added to the file (a second Holding on it), the number kept in memory
     would collide: the failed batch drops it, and the next ones read the file again."""
-    r, _ = open_round(db, people, org_tree["A1"])
-    rounds.prepare_for_answers(db, r)
-    store = holding.for_database(db)
-    store.store(r.id, [row()], lambda _: True)
+    r, live = prepared_round(db, people, org_tree["A1"])
+    holding.for_database(db).store(r.id, [row()], lambda _: True)
     other = holding.Holding(db)
     other.store(r.id, [row()], lambda _: True)
     other.close()
-    live = answer_store.for_round(db, r.id, lambda _: True)
     errors = []
     for _ in range(3):
         try:
@@ -249,9 +250,7 @@ def test_a_sequence_number_out_of_step_with_the_file_costs_one_batch_at_most(db,
 
 def test_an_error_while_waiting_for_company_stores_nothing_and_blocks_nobody(db, org_tree, people, monkeypatch):
     """The committing caller fails before taking its batch: its answer is out, the next one leads."""
-    r, _ = open_round(db, people, org_tree["A1"])
-    rounds.prepare_for_answers(db, r)
-    store = answer_store.for_round(db, r.id, lambda _: True)
+    r, store = prepared_round(db, people, org_tree["A1"])
     with store._lock:
         store._leader_active = True  # someone leads: the next answer queues
     waiter = threading.Thread(target=store.store, args=(row(),), daemon=True)
