@@ -11,6 +11,15 @@ The main database knows a holding file only by name, in `round_state`. A file th
 named there is left over from a crash and is wiped at start-up; a round that closed while
 the app was down is settled then.
 
+A holding file is an SQLite database (Python's own `sqlite3`), not DuckDB: a staff meeting
+writes to it in a burst, and a DuckDB call takes Python's interpreter lock back many times
+before it returns (once per task it runs), which on two busy cores made each commit cost
+several times its quiet CPU; `sqlite3` takes it back once per statement
+(docs/benchmarks.md). Its rollback journal is kept in place (journal_mode=PERSIST) rather
+than deleted after each commit, so no freed disk block keeps a journal's answers, and the
+wipe overwrites the journal with the file. Files of the DuckDB kind that earlier versions
+wrote are converted at start-up (`convert_duckdb_files`).
+
 Release rule (what results may show): an open round's figures are the answers up to
 `released_seq`; a release moves only when at least k new answers have arrived, so two
 views never differ by fewer than k answers. Rounds with respondent groups release only at
@@ -23,6 +32,7 @@ import json
 import os
 import random
 import secrets
+import sqlite3
 import threading
 import weakref
 from collections.abc import Callable, Iterable
@@ -38,13 +48,15 @@ from servicetjek.db import Database
 from servicetjek.errors import StorageFull, is_disk_full
 
 ANSWER_COLUMNS = (*THEME_IDS, "respondent_group", "comment")
-_SCHEMA = [
+SUFFIX = ".sqlite"
+_SCHEMA = [  # STRICT: a value of the wrong type is refused, not stored as it came
     "CREATE TABLE answers (seq INTEGER PRIMARY KEY, "
-    + ", ".join(f"{t} TINYINT NOT NULL CHECK ({t} BETWEEN 1 AND 5)" for t in THEME_IDS)
-    + ", respondent_group VARCHAR, comment VARCHAR)",
-    "CREATE TABLE codes (code_hash VARCHAR PRIMARY KEY, used BOOLEAN NOT NULL DEFAULT false)",
-    "CREATE TABLE tally (name VARCHAR PRIMARY KEY, value INTEGER NOT NULL)",
+    + ", ".join(f"{t} INTEGER NOT NULL CHECK ({t} BETWEEN 1 AND 5)" for t in THEME_IDS)
+    + ", respondent_group TEXT, comment TEXT) STRICT",
+    "CREATE TABLE codes (code_hash TEXT PRIMARY KEY, used INTEGER NOT NULL DEFAULT 0) STRICT",
+    "CREATE TABLE tally (name TEXT PRIMARY KEY, value INTEGER NOT NULL) STRICT",
 ]
+_PRAGMAS = ("PRAGMA journal_mode = PERSIST", "PRAGMA synchronous = FULL")  # durable at every commit
 
 
 def answer_placeholders(rows: int) -> str:
@@ -89,8 +101,9 @@ class State:
 
 
 def wipe(path: Path) -> None:
-    """Overwrite a file with zeros before deleting it, so its blocks do not keep answers."""
-    for file in (path, path.with_name(path.name + ".wal")):
+    """Overwrite a file (and its journal) with zeros before deleting it, so its blocks do not
+    keep answers. `.wal`: a DuckDB file's, left by an earlier version."""
+    for file in (path, *(path.with_name(path.name + end) for end in ("-journal", "-wal", "-shm", ".wal"))):
         try:
             size = file.stat().st_size
         except FileNotFoundError:
@@ -102,11 +115,47 @@ def wipe(path: Path) -> None:
         file.unlink()
 
 
+class HeldFile:
+    """One open holding file. Its cursors take turns: a cursor holds the file's lock until it
+    is closed, so a transaction never interleaves with another thread's statements."""
+
+    def __init__(self, path: Path):
+        self.conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        for pragma in _PRAGMAS:
+            self.conn.execute(pragma)
+        self.lock = threading.Lock()
+
+    def cursor(self) -> HeldCursor:
+        return HeldCursor(self)
+
+    def close(self) -> None:
+        with self.lock:
+            self.conn.close()
+
+
+class HeldCursor:
+    def __init__(self, file: HeldFile):
+        file.lock.acquire()
+        self._lock, self._cur = file.lock, file.conn.cursor()
+
+    def execute(self, sql: str, params=()) -> sqlite3.Cursor:
+        return self._cur.execute(sql, params)
+
+    def executemany(self, sql: str, rows) -> sqlite3.Cursor:
+        return self._cur.executemany(sql, rows)
+
+    def close(self) -> None:
+        if self._cur is not None:
+            self._cur, cur = None, self._cur
+            cur.close()
+            self._lock.release()
+
+
 class Holding:
     def __init__(self, db: Database):
         self.db = db
         self.folder = Path(db.path + ".holding")
-        self._conns: dict[str, duckdb.DuckDBPyConnection] = {}
+        self._conns: dict[str, HeldFile] = {}
         self._last_seq: dict[str, int] = {}  # holding file -> its answers' highest seq, once known
         self._locks: dict[int, threading.RLock] = {}
         self._guard = threading.Lock()
@@ -117,14 +166,13 @@ class Holding:
         with self._guard:
             return self._locks.setdefault(round_id, threading.RLock())
 
-    def _connect(self, name: str) -> duckdb.DuckDBPyConnection:
+    def _connect(self, name: str) -> HeldFile:
         conn = self._conns.get(name)
         if conn is None:
             with self._guard:
                 conn = self._conns.get(name)
                 if conn is None:
-                    conn = duckdb.connect(str(self.folder / name), config={"memory_limit": "64MB", "threads": 1})
-                    self._conns[name] = conn
+                    conn = self._conns[name] = HeldFile(self.folder / name)
         return conn
 
     def _drop(self, name: str) -> None:
@@ -138,7 +186,7 @@ class Holding:
     def create_file(self, codes: Iterable[tuple[str, bool]] = (), answers: Iterable[tuple] = ()) -> str:
         """A fresh holding file with these codes and (unreleased) answers, in random order."""
         self.folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-        name = f"{secrets.token_hex(12)}.duckdb"
+        name = f"{secrets.token_hex(12)}{SUFFIX}"
         answers = list(answers)
         random.shuffle(answers)  # their order of arrival does not survive into the new file
         conn = self._connect(name)
@@ -158,7 +206,7 @@ class Holding:
         except BaseException as error:
             cur.close()
             self._drop(name)
-            if isinstance(error, duckdb.IOException | OSError) and is_disk_full(error):
+            if isinstance(error, Exception) and is_disk_full(error):
                 raise StorageFull() from error
             raise
         cur.close()
@@ -234,8 +282,8 @@ class Holding:
         Returns the refused items by index: CodeRefused, or RoundClosed when the round closed
         in the meantime (checked under the round's lock, which closing also takes).
 
-        As few DuckDB calls as possible: during a burst each one costs several times its
-        quiet cost (it takes the interpreter lock back many times). So the next sequence
+        As few statements as possible: during a burst each one waits to take the interpreter
+        lock back, and so costs several times its quiet cost. So the next sequence
         number is kept in memory (only this method adds answers to an existing file, under
         the round's lock), and a batch without codes or too-fast answers is one INSERT.
         """
@@ -279,9 +327,9 @@ class Holding:
                 if not one_statement:
                     try:
                         cur.execute("ROLLBACK")
-                    except duckdb.Error:
+                    except Exception:  # noqa: BLE001 - the first error is the one to report
                         pass
-                if isinstance(error, duckdb.IOException | OSError) and is_disk_full(error):
+                if isinstance(error, Exception) and is_disk_full(error):
                     raise StorageFull() from error  # nothing stored; the phone is told plainly
                 raise
             finally:
@@ -358,13 +406,46 @@ class Holding:
         if not self.folder.exists():
             return []
         named = {r[0] for r in self.db.query("SELECT holding_file FROM round_state WHERE holding_file IS NOT NULL")}
-        orphans = [p for p in self.folder.glob("*.duckdb") if p.name not in named]
+        orphans = [p for end in (SUFFIX, ".duckdb") for p in self.folder.glob(f"*{end}") if p.name not in named]
         for path in orphans:
             self._drop(path.name)
-        for wal in self.folder.glob("*.duckdb.wal"):
-            if wal.name[:-4] not in named:
-                wipe(wal)
+        for journal in (*self.folder.glob("*-journal"), *self.folder.glob("*.duckdb.wal")):
+            if journal.name.removesuffix("-journal").removesuffix(".wal") not in named:
+                wipe(journal)
         return [p.name for p in orphans]
+
+    def convert_duckdb_files(self) -> None:
+        """Start-up after an upgrade: holding files an earlier version wrote with DuckDB become
+        SQLite files with the same answers, sequence numbers, codes and tally; the old file is
+        wiped."""
+        for round_id, name in self.db.query("SELECT round_id, holding_file FROM round_state"
+                                            " WHERE holding_file LIKE '%.duckdb'"):
+            with self.lock(round_id):
+                answers, codes, fast = self._read_duckdb_file(self.folder / name)
+                new = self.create_file(codes)
+                cur = self._connect(new).cursor()
+                try:
+                    cur.execute("BEGIN TRANSACTION")
+                    cur.executemany(f"INSERT INTO answers VALUES {answer_placeholders(1)}", answers)
+                    cur.execute("UPDATE tally SET value = ? WHERE name = 'fast'", [fast])
+                    cur.execute("COMMIT")
+                finally:
+                    cur.close()
+                self.db.execute("UPDATE round_state SET holding_file = ? WHERE round_id = ?", [new, round_id])
+                wipe(self.folder / name)
+
+    @staticmethod
+    def _read_duckdb_file(path: Path) -> tuple[list[tuple], list[tuple], int]:
+        """(seq, *ANSWER_COLUMNS) in order, (code_hash, used) and the fast tally; none if missing."""
+        if not path.exists():
+            return [], [], 0
+        old = duckdb.connect(str(path))
+        try:
+            return (old.execute(f"SELECT seq, {', '.join(ANSWER_COLUMNS)} FROM answers ORDER BY seq").fetchall(),
+                    old.execute("SELECT code_hash, used FROM codes").fetchall(),
+                    old.execute("SELECT value FROM tally WHERE name = 'fast'").fetchone()[0])
+        finally:
+            old.close()
 
     def held_rows(self, round_id: int) -> list[tuple]:
         """Every held answer of a round, released or not (ANSWER_COLUMNS order, any order)."""
@@ -447,7 +528,8 @@ def copy_open_answers(db: Database, cur: duckdb.DuckDBPyConnection, target: str)
                 continue
             for seq, *row in store._query(state.holding_file, f"SELECT seq, {', '.join(ANSWER_COLUMNS)} FROM answers"):
                 (released if seq <= released_seq else pending).append((round_id, *row))
-            codes += [(round_id, *c) for c in store._query(state.holding_file, "SELECT code_hash, used FROM codes")]
+            codes += [(round_id, code, bool(used))
+                      for code, used in store._query(state.holding_file, "SELECT code_hash, used FROM codes")]
     marks = ", ".join("?" * (len(ANSWER_COLUMNS) + 1))
     for table, rows in ((f"{target}.main.responses ({', '.join(('round_id', *ANSWER_COLUMNS))})", released),
                         (f"{target}.main.held_answers", pending), (f"{target}.main.held_codes", codes)):

@@ -303,6 +303,8 @@ def recover(db: Database) -> None:
     files existed, and settle rounds that closed while the app was down."""
     store = holding.for_database(db)
     store.wipe_orphans()
+    if db.engine == "duckdb":
+        store.convert_duckdb_files()
     holding.adopt_held(db)  # a restored backup's held answers
     for (round_id,) in db.query("SELECT id FROM rounds WHERE id NOT IN (SELECT round_id FROM round_state)"):
         codes = db.query("SELECT code_hash, used FROM round_codes WHERE round_id = ?", [round_id])

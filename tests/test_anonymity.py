@@ -287,7 +287,7 @@ def test_answers_held_back_at_close_lose_their_order_too(tmp_path):
     rounds.close(db, admin, r.id)  # 29 < k: they wait in a fresh holding file
     assert rounds.response_count(db, r.id) == 59
     folder = Path(str(path) + ".holding")
-    (held_file,) = folder.glob("*.duckdb")
+    (held_file,) = folder.glob(f"*{holding.SUFFIX}")
     db.close()
     assert 0.25 < _order_score(held_file.read_bytes(), held) < 0.75
     assert not [m for m in held if m.encode() in path.read_bytes()]
@@ -421,10 +421,10 @@ def fresh_limits():
 
 
 
-@pytest.mark.duckdb_only(reason="a full disk under DuckDB's holding file")
+@pytest.mark.duckdb_only(reason="a full disk under a holding file (SQLite)")
 def test_a_full_disk_while_holding_an_answer_is_a_clear_refusal_and_stores_nothing(db, org_tree, people,
                                                                                    monkeypatch):
-    import duckdb
+    import sqlite3
 
     from servicetjek.errors import StorageFull
 
@@ -442,7 +442,7 @@ def test_a_full_disk_while_holding_an_answer_is_a_clear_refusal_and_stores_nothi
             class Cursor:
                 def execute(self, sql, params=()):
                     if sql.startswith("INSERT"):
-                        raise duckdb.IOException("IO Error: Could not write file: No space left on device")
+                        raise sqlite3.OperationalError("database or disk is full")
                     return cur.execute(sql, params)
 
                 def close(self):

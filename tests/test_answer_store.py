@@ -1,3 +1,4 @@
+import sqlite3
 import threading
 import time
 from datetime import datetime, timedelta
@@ -120,7 +121,7 @@ def test_one_bad_answer_does_not_cost_the_others(db, org_tree, people):
     answer_store.for_round(db, r.id, lambda _: True)._commit(items)
     assert [item.finished for item in items] == [True, True, True]
     assert items[0].error is None and items[2].error is None
-    assert isinstance(items[1].error, (*db.integrity_errors, ValueError))  # a CHECK, or the sealer's own
+    assert isinstance(items[1].error, (sqlite3.IntegrityError, ValueError))  # a holding file's CHECK, or the sealer's
     assert held_count(db, r.id) == 2
 
 
@@ -220,7 +221,7 @@ def test_sequence_kept_in_memory_survives_a_refused_batch_and_a_restart(db, org_
     r, _ = open_round(db, people, org_tree["A1"])
     store = holding.for_database(db)
     store.store(r.id, [row(), row()], lambda _: True)
-    with pytest.raises(db.integrity_errors):
+    with pytest.raises(sqlite3.IntegrityError):
         store.store(r.id, [row(), row(score=9)], lambda _: True)  # nothing of it is stored
     store.store(r.id, [row(5)], lambda _: True)
     name = store.state(r.id).holding_file
@@ -243,7 +244,7 @@ def test_a_sequence_number_out_of_step_with_the_file_costs_one_batch_at_most(db,
     for _ in range(3):
         try:
             live.store(row())
-        except db.integrity_errors as error:
+        except sqlite3.IntegrityError as error:
             errors.append(error)
     assert len(errors) <= 1 and held_count(db, r.id) >= 4
 
@@ -274,3 +275,96 @@ def test_an_error_while_waiting_for_company_stores_nothing_and_blocks_nobody(db,
     later.join(5)
     assert not waiter.is_alive() and not later.is_alive(), "answers wait for ever: nobody leads"
     assert own.finished and held_count(db, r.id) == 2
+
+
+# --- the holding file itself (SQLite) ----------------------------------------------------------
+
+@pytest.mark.duckdb_only("holding files; on PostgreSQL held answers are sealed rows")
+def test_a_read_waits_for_a_transaction_in_progress_instead_of_seeing_half_of_it(db, org_tree, people):
+    """One SQLite connection per file is shared by the server's threads: a transaction holds
+    the file until it ends, so another thread never sees (or joins) its uncommitted rows."""
+    r, _ = prepared_round(db, people, org_tree["A1"])
+    store = holding.for_database(db)
+    store.store(r.id, [row()], lambda _: True)
+    cur = store._connect(store.state(r.id).holding_file).cursor()
+    cur.execute("BEGIN TRANSACTION")
+    cur.execute(f"INSERT INTO answers VALUES {holding.answer_placeholders(1)}", [2, *row().row])
+    counted = []
+    reader = threading.Thread(target=lambda: counted.append(held_count(db, r.id)))
+    reader.start()
+    reader.join(0.3)
+    assert reader.is_alive() and not counted  # it waits for the transaction ...
+    cur.execute("ROLLBACK")
+    cur.close()
+    reader.join(10)
+    assert counted == [1]  # ... and then sees only what was committed
+
+
+@pytest.mark.duckdb_only("holding files; on PostgreSQL held answers are sealed rows")
+def test_a_holding_files_journal_stays_in_place_and_is_zeroed_with_the_file(db, org_tree, people, monkeypatch):
+    """A deleted journal would leave the last transaction's pages in freed disk blocks: the
+    journal is kept beside the file (private like it) until the file is wiped, and every
+    byte of both is zero when they are deleted."""
+    import os
+    import stat
+    from pathlib import Path
+
+    r, _ = prepared_round(db, people, org_tree["A1"])
+    for i in range(3):
+        rounds.submit(db, r.token, GOOD, comment=f"kommentar {i}", session_key=f"s{i}")
+    path = holding.for_database(db).folder / holding.for_database(db).state(r.id).holding_file
+    journal = path.with_name(path.name + "-journal")
+    assert journal.exists() and stat.S_IMODE(os.stat(journal).st_mode) == 0o600 == stat.S_IMODE(os.stat(path).st_mode)
+    deleted = {}
+    real_unlink = Path.unlink
+
+    def unlink(self, *args, **kwargs):
+        deleted[self.name] = self.read_bytes()
+        return real_unlink(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "unlink", unlink)
+    rounds.close(db, people["admin"], r.id)
+    assert set(deleted) == {path.name, journal.name}
+    assert all(data and not data.strip(b"\0") for data in deleted.values())
+    assert not path.exists() and not journal.exists()
+
+
+@pytest.mark.duckdb_only("holding files; on PostgreSQL held answers are sealed rows")
+def test_duckdb_holding_files_of_an_earlier_version_are_converted_at_start_up(db, org_tree, people):
+    """An upgrade while a round is open: its answers (with their sequence, so the release
+    point still means the same), codes and fast-answer tally move to a SQLite file, and
+    the DuckDB file is wiped."""
+    import duckdb
+
+    r, codes = open_round(db, people, org_tree["A1"], access_mode="codes", code_count=3)
+    store = holding.for_database(db)
+    store.release(r.id, 0)
+    held_codes = store._query(store.state(r.id).holding_file, "SELECT code_hash, used FROM codes")
+    store._drop(store.state(r.id).holding_file)
+    old_name = "0123456789abcdef01234567.duckdb"
+    old = duckdb.connect(str(store.folder / old_name))
+    themes = ", ".join(f"{t} TINYINT NOT NULL" for t in THEME_IDS)
+    old.execute(f"CREATE TABLE answers (seq INTEGER PRIMARY KEY, {themes}, respondent_group VARCHAR, comment VARCHAR)")
+    old.execute("CREATE TABLE codes (code_hash VARCHAR PRIMARY KEY, used BOOLEAN NOT NULL DEFAULT false)")
+    old.execute("CREATE TABLE tally (name VARCHAR PRIMARY KEY, value INTEGER NOT NULL)")
+    old.executemany("INSERT INTO answers VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    [(seq, *([seq] * len(THEME_IDS)), None, f"svar {seq}") for seq in (1, 2, 3, 4, 5)])
+    used = rounds._code_hash(r.id, codes[0])
+    old.executemany("INSERT INTO codes VALUES (?, ?)", [(h, h == used) for h, _ in held_codes])
+    old.execute("INSERT INTO tally VALUES ('fast', 2)")
+    old.close()
+    db.execute("UPDATE round_state SET holding_file = ?, released_seq = 3 WHERE round_id = ?", [old_name, r.id])
+    store.close()
+
+    rounds.recover(db)  # what the server does at start-up
+
+    name = store.state(r.id).holding_file
+    assert name.endswith(holding.SUFFIX) and not (store.folder / old_name).exists()
+    kept = store._query(name, "SELECT seq, comment FROM answers ORDER BY seq")
+    assert kept == [(seq, f"svar {seq}") for seq in range(1, 6)]
+    assert [row[-1] for row in store.released_held_rows(r.id)] == ["svar 1", "svar 2", "svar 3"]
+    assert store.codes_used(r.id) == (1, 3) and rounds.fast_answers(db, r.id) == 2
+    with pytest.raises(rounds.SubmissionRefused):  # the used code stays used
+        rounds.submit(db, r.token, GOOD, code=codes[0], session_key="again")
+    rounds.submit(db, r.token, GOOD, code=codes[1], session_key="new")
+    assert seqs(store, name) == [1, 2, 3, 4, 5, 6]

@@ -5,6 +5,7 @@ Allowed hosts, closed metrics and security headers are attacked over HTTP in tes
 
 from __future__ import annotations
 
+import sqlite3
 import stat
 import subprocess
 import sys
@@ -66,12 +67,12 @@ def disk_full(monkeypatch):
     def refuse(self, work):
         raise error
 
-    class FullFile:  # a round's holding file (DuckDB) on the same full disk
+    class FullFile:  # a round's holding file (SQLite) on the same full disk
         def cursor(self):
             return self
 
         def execute(self, *args):
-            raise error
+            raise sqlite3.OperationalError("database or disk is full")
 
         def close(self):
             pass
