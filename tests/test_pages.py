@@ -197,6 +197,16 @@ def test_rating_closed_and_not_yet_open(db, org_tree, people):
     assert "ikke åben endnu" in rating_app(later.token).warning[0].value
 
 
+def test_rating_codes_round_says_before_the_questions_that_the_code_goes_at_the_bottom(db, org_tree, people):
+    """The code's field is last on the form: the promise above the questions says it is needed."""
+    r, _ = make_open_round(db, people, org_tree, access_mode="codes", code_count=2)
+    at = rating_app(r.token)
+    assert "koden fra din seddel" in at.info[0].value and "cookie" not in at.info[0].value
+    assert leaf_elements(at.main) == 12  # the same form, plus the code's field
+    link, _ = make_open_round(db, people, org_tree)
+    assert "seddel" not in rating_app(link.token).info[0].value
+
+
 def test_rating_with_used_code_is_refused(db, org_tree, people):
     r, codes = make_open_round(db, people, org_tree, access_mode="codes", code_count=2)
     rounds.submit(db, r.token, dict.fromkeys(THEME_IDS, 2), code=codes[0])
