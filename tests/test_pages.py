@@ -291,6 +291,15 @@ def test_dashboard_for_manager(db, org_tree, people):
     assert at.title[0].value == "Overblik over organisationen"
 
 
+def test_dashboard_without_closed_rounds_says_so_instead_of_an_empty_compare_menu(db, org_tree, people):
+    make_open_round(db, people, org_tree)  # open: not on the dashboard yet
+    at = login(db, "leder")
+    at.switch_page("pages/dashboard.py").run()
+    assert not at.exception
+    assert not at.multiselect  # nothing to pick from
+    assert [i.value for i in at.info].count("Ingen runder med svar nok i perioden.") == 2  # compare and trend
+
+
 def test_admin_pages_load(db, org_tree, people):
     at = login(db, "admin")
     for page in ("pages/admin_users.py", "pages/admin_org.py", "pages/admin_settings.py", "pages/guide.py"):
