@@ -148,6 +148,9 @@ def decision_step(user, meeting: meetings.Meeting, step, names: dict) -> None:
         if st.button(T("mode.finish"), type="primary", key="finish_b"):
             finish(user, meeting, "B", {}, note)
         return
+    if not proposals:  # an empty menu and a button that can only fail: say what to do instead
+        st.info(T("mode.no_proposals_to_decide"), icon=":material/edit_note:")
+        return
     options = {p.id: p for p in proposals}
     picked = st.multiselect(T("mode.decided_trials"), list(options), key="a_pick",
                             placeholder=T("mode.pick_placeholder"),

@@ -128,6 +128,17 @@ def test_public_board_shows_stopped_trials_with_their_reason(db, org_tree, peopl
     assert "Stoppet" in stopped_card and "Stoppet, fordi:** Kunderne kunne ikke nå os" in stopped_card
 
 
+def test_decision_a_without_proposals_says_what_to_do_not_an_empty_menu(db, org_tree, people):
+    fac = people["facilitator"]
+    m = meetings.plan(db, fac, org_tree["A1"], "single", "Fordybelse", START, 6, ["focus"], "A")
+    meetings.go_to_step(db, fac, m.id, 5)  # the decision, with nothing written down at step 5
+    at = login(db, "tovholder")
+    at.switch_page("pages/meeting_mode.py").run()
+    assert not at.exception
+    assert not at.multiselect and not [b for b in at.button if b.key == "finish_a"]
+    assert any("ikke skrevet nogen forslag op" in i.value for i in at.info)
+
+
 def test_closing_a_meeting_is_atomic_and_a_retry_works(db, org_tree, people):
     fac = people["facilitator"]
     m = meetings.plan(db, fac, org_tree["A1"], "single", "Fordybelse", START, 6, ["focus"], "A")
