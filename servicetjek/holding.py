@@ -136,7 +136,12 @@ class HeldFile:
 class HeldCursor:
     def __init__(self, file: HeldFile):
         file.lock.acquire()
-        self._lock, self._cur = file.lock, file.conn.cursor()
+        try:
+            self._cur = file.conn.cursor()
+        except BaseException:  # a file a close shut meanwhile: the error is this caller's, not the lock
+            file.lock.release()
+            raise
+        self._lock = file.lock
 
     def execute(self, sql: str, params=()) -> sqlite3.Cursor:
         return self._cur.execute(sql, params)

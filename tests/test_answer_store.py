@@ -368,3 +368,30 @@ def test_duckdb_holding_files_of_an_earlier_version_are_converted_at_start_up(db
         rounds.submit(db, r.token, GOOD, code=codes[0], session_key="again")
     rounds.submit(db, r.token, GOOD, code=codes[1], session_key="new")
     assert seqs(store, name) == [1, 2, 3, 4, 5, 6]
+
+
+@pytest.mark.duckdb_only("holding files; on PostgreSQL held answers are sealed rows")
+def test_a_read_that_comes_after_its_file_was_closed_does_not_keep_the_files_lock(db, org_tree, people):
+    """Results pages read a round's held count without the round's lock, so two of them can
+    take the file just before a close shuts it. Each gets an error; neither may keep the
+    file's lock, or the other would wait for it for ever."""
+    r, _ = prepared_round(db, people, org_tree["A1"])
+    store = holding.for_database(db)
+    name = store.state(r.id).holding_file
+    file = store._connect(name)
+    store._drop(name)  # what the close does meanwhile
+    errors = []
+
+    def read():
+        try:
+            file.cursor()
+        except sqlite3.ProgrammingError as error:
+            errors.append(error)
+
+    for _ in range(2):
+        reader = threading.Thread(target=read, daemon=True)
+        reader.start()
+        reader.join(5)
+        assert not reader.is_alive(), "a reader waits for ever on the lock of a closed file"
+    assert len(errors) == 2
+
