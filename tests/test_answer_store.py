@@ -395,3 +395,48 @@ def test_a_read_that_comes_after_its_file_was_closed_does_not_keep_the_files_loc
         assert not reader.is_alive(), "a reader waits for ever on the lock of a closed file"
     assert len(errors) == 2
 
+
+def _spy_on(file):
+    """A second name for `file`, outside the holding folder: the blocks that are the file's
+    now stay readable through it after the file is deleted, as freed disk blocks would."""
+    import os
+
+    spy = file.parent.parent / f"spy-{file.name}"
+    os.link(file, spy)
+    return spy
+
+
+@pytest.mark.duckdb_only("holding files; on PostgreSQL held answers are sealed rows")
+def test_the_journal_of_a_commit_a_crash_cut_short_is_zeroed_not_left_in_freed_blocks(db, org_tree, people):
+    """A crash during a commit leaves a hot journal: earlier answers' pages, in order. The
+    first read after start-up rolls it back, before any PRAGMA takes effect, and SQLite's
+    default journal mode then deletes it unzeroed. Its blocks must be zero when freed."""
+    import subprocess
+    import sys
+
+    r, _ = prepared_round(db, people, org_tree["A1"])
+    for i in range(5):
+        rounds.submit(db, r.token, GOOD, comment=f"kommentar {i}", session_key=f"s{i}")
+    store = holding.for_database(db)
+    path = store.folder / store.state(r.id).holding_file
+    store.close()
+    crash = ("import os, sqlite3, sys\n"
+             "conn = sqlite3.connect(sys.argv[1], isolation_level=None)\n"
+             "conn.execute('PRAGMA journal_mode = PERSIST'); conn.execute('PRAGMA cache_size = 1')\n"
+             "conn.execute('BEGIN')\n"  # the pages it changes spill to the file before the commit
+             "conn.execute(\"UPDATE answers SET comment = comment || '-ændret'\")\n"
+             "conn.executemany('INSERT INTO codes VALUES (?, 0)', [(str(i) * 40,) for i in range(400)])\n"
+             "os._exit(0)\n")
+    subprocess.run([sys.executable, "-c", crash, str(path)], check=True)
+    journal = path.with_name(path.name + "-journal")
+    assert journal.read_bytes()[:8] == bytes.fromhex("d9d505f920a163d7")  # hot: a commit was cut short
+    spy = _spy_on(journal)
+    assert b"kommentar 0" in spy.read_bytes()
+
+    assert held_count(db, r.id) == 5  # rolled back: the answers as they were committed
+    assert sorted(c for (c,) in store._query(path.name, "SELECT comment FROM answers")) == [
+        f"kommentar {i}" for i in range(5)]
+    rounds.close(db, people["admin"], r.id)
+    assert not path.exists() and not journal.exists()
+    assert not spy.read_bytes().strip(b"\0"), "the cut-short commit's journal was freed unzeroed"
+
