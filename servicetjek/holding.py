@@ -466,7 +466,9 @@ class Holding:
         """(seq, *ANSWER_COLUMNS) in order, (code_hash, used) and the fast tally; none if missing."""
         if not path.exists():
             return [], [], 0
-        old = duckdb.connect(str(path))
+        # Read-only: opened for writing, DuckDB would fold the WAL (answers in order) into the
+        # file at close and delete it unzeroed; left as it is, the wipe zeroes it.
+        old = duckdb.connect(str(path), read_only=True)
         try:
             return (old.execute(f"SELECT seq, {', '.join(ANSWER_COLUMNS)} FROM answers ORDER BY seq").fetchall(),
                     old.execute("SELECT code_hash, used FROM codes").fetchall(),

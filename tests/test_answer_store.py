@@ -440,3 +440,38 @@ def test_the_journal_of_a_commit_a_crash_cut_short_is_zeroed_not_left_in_freed_b
     assert not path.exists() and not journal.exists()
     assert not spy.read_bytes().strip(b"\0"), "the cut-short commit's journal was freed unzeroed"
 
+
+@pytest.mark.duckdb_only("holding files; on PostgreSQL held answers are sealed rows")
+def test_converting_a_duckdb_holding_file_zeroes_its_wal_too(db, org_tree, people):
+    """An upgrade after a crash: the earlier version's DuckDB holding file still has a WAL
+    (its latest answers, in order). Reading it for the conversion must not let DuckDB fold
+    the WAL into the file and delete it unzeroed: the wipe zeroes both."""
+    import duckdb
+
+    r, _ = open_round(db, people, org_tree["A1"])
+    store = holding.for_database(db)
+    old_name = "0123456789abcdef01234567.duckdb"
+    store.folder.mkdir(mode=0o700, exist_ok=True)
+    old = duckdb.connect(str(store.folder / old_name))
+    old.execute("PRAGMA disable_checkpoint_on_shutdown")  # as after a kill: the WAL stays
+    themes = ", ".join(f"{t} TINYINT NOT NULL" for t in THEME_IDS)
+    old.execute(f"CREATE TABLE answers (seq INTEGER PRIMARY KEY, {themes}, respondent_group VARCHAR, comment VARCHAR)")
+    old.execute("CREATE TABLE codes (code_hash VARCHAR PRIMARY KEY, used BOOLEAN NOT NULL DEFAULT false)")
+    old.execute("CREATE TABLE tally (name VARCHAR PRIMARY KEY, value INTEGER NOT NULL)")
+    old.execute("CHECKPOINT")
+    old.execute("INSERT INTO tally VALUES ('fast', 0)")
+    old.executemany(f"INSERT INTO answers VALUES (?, {', '.join('?' * (len(THEME_IDS) + 2))})",
+                    [(seq, *([3] * len(THEME_IDS)), None, f"svar {seq}") for seq in (1, 2, 3)])
+    old.close()
+    wal = store.folder / f"{old_name}.wal"
+    spy = _spy_on(wal)
+    assert b"svar 3" in spy.read_bytes()
+    db.execute("UPDATE round_state SET holding_file = ? WHERE round_id = ?", [old_name, r.id])
+    store.close()
+
+    rounds.recover(db)
+
+    assert [c for (c,) in store._query(store.state(r.id).holding_file, "SELECT comment FROM answers ORDER BY seq")] \
+        == ["svar 1", "svar 2", "svar 3"]
+    assert not wal.exists() and not (store.folder / old_name).exists()
+    assert not spy.read_bytes().strip(b"\0"), "the old file's WAL was freed unzeroed"
