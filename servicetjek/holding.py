@@ -14,8 +14,8 @@ the app was down is settled then.
 A holding file is an SQLite database (Python's own `sqlite3`), not DuckDB: a staff meeting
 writes to it in a burst, and a DuckDB call takes Python's interpreter lock back many times
 before it returns (once per task it runs), which on two busy cores made each commit cost
-several times its quiet CPU; `sqlite3` takes it back once per statement
-(docs/benchmarks.md). Its rollback journal is kept in place (journal_mode=PERSIST) rather
+several times its quiet CPU; `sqlite3` gives it up only while SQLite prepares and steps a
+statement (docs/benchmarks.md). Its rollback journal is kept in place (journal_mode=PERSIST) rather
 than deleted after each commit, so no freed disk block keeps a journal's answers, and the
 wipe overwrites the journal with the file. Files of the DuckDB kind that earlier versions
 wrote are converted at start-up (`convert_duckdb_files`).
