@@ -110,9 +110,12 @@ def main() -> None:
     reportable = [r["department_id"] for r in rows if r["n"]]
     with left:
         st.subheader(T("dashboard.compare"))
+        # Nothing to compare: say so, as the trend beside it does, not an empty menu.
         picked = st.multiselect(T("dashboard.compare_units"), reportable, default=reportable[:2], max_selections=4,
                                 format_func=lambda i: by_id[i]["path"], key="dash_compare",
-                                placeholder=T("dashboard.compare_placeholder"))
+                                placeholder=T("dashboard.compare_placeholder")) if reportable else []
+        if not reportable:
+            st.info(T("dashboard.no_data"))
         if picked:
             series = {by_id[i]["name"]: {t: by_id[i][t] for t in THEME_IDS} for i in picked}
             show_chart("radar", series, names, size=360, lang=lang(), width="content",

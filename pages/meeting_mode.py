@@ -242,7 +242,8 @@ def run(user, meeting: meetings.Meeting, drawn: tuple) -> None:
     st.progress((index + 1) / len(items), text=T("mode.progress", n=index + 1, of=len(items)))
     number = f"{item.number}. " if item.number else ""
     st.markdown(f"# {number}{item.title}")
-    st.markdown(f"### {T('meetings.minutes')}: {item.minutes} · {item.start:%H:%M}–{item.end:%H:%M}")
+    # As the agenda before the start writes it: "15:05–15:10 · 5 min."
+    st.markdown(f"### {item.start:%H:%M}–{item.end:%H:%M} · {T('guide.minutes', n=item.minutes)}")
     if step is not None and step.per_group:  # reports: one turn per table
         timers(user, meeting.id, index, item.minutes, sum(plan.tables.values()), step.per_group, "mode.group_turn",
                drawn)

@@ -56,6 +56,7 @@ _SCHEMA = [  # STRICT: a value of the wrong type is refused, not stored as it ca
     "CREATE TABLE codes (code_hash TEXT PRIMARY KEY, used INTEGER NOT NULL DEFAULT 0) STRICT",
     "CREATE TABLE tally (name TEXT PRIMARY KEY, value INTEGER NOT NULL) STRICT",
 ]
+_SPARE = "-journal-spare"  # see HeldFile
 _PRAGMAS = ("PRAGMA journal_mode = PERSIST", "PRAGMA synchronous = FULL")  # durable at every commit
 
 
@@ -103,7 +104,7 @@ class State:
 def wipe(path: Path) -> None:
     """Overwrite a file (and its journal) with zeros before deleting it, so its blocks do not
     keep answers. `.wal`: a DuckDB file's, left by an earlier version."""
-    for file in (path, *(path.with_name(path.name + end) for end in ("-journal", "-wal", "-shm", ".wal"))):
+    for file in (path, *(path.with_name(path.name + end) for end in ("-journal", _SPARE, "-wal", "-shm", ".wal"))):
         try:
             size = file.stat().st_size
         except FileNotFoundError:
@@ -115,14 +116,34 @@ def wipe(path: Path) -> None:
         file.unlink()
 
 
+def _let_go(spare: Path, journal: Path) -> None:
+    """Remove a journal's second name: only the name while it is still the journal's, else
+    zero the blocks it alone keeps."""
+    if spare.exists():
+        if journal.exists() and os.path.samefile(spare, journal):
+            spare.unlink()
+        else:
+            wipe(spare)
+
+
 class HeldFile:
     """One open holding file. Its cursors take turns: a cursor holds the file's lock until it
     is closed, so a transaction never interleaves with another thread's statements."""
 
     def __init__(self, path: Path):
+        # A crash during a commit leaves a hot journal (earlier answers' pages, in order). The
+        # first statement rolls it back before any PRAGMA takes effect, and in SQLite's default
+        # mode then deletes it unzeroed. A second name keeps its blocks until they are zeroed.
+        journal, spare = (path.with_name(path.name + end) for end in ("-journal", _SPARE))
+        _let_go(spare, journal)  # left by a crash in here
+        try:
+            os.link(journal, spare)
+        except FileNotFoundError:
+            pass
         self.conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
         for pragma in _PRAGMAS:
             self.conn.execute(pragma)
+        _let_go(spare, journal)
         self.lock = threading.Lock()
 
     def cursor(self) -> HeldCursor:
@@ -136,7 +157,12 @@ class HeldFile:
 class HeldCursor:
     def __init__(self, file: HeldFile):
         file.lock.acquire()
-        self._lock, self._cur = file.lock, file.conn.cursor()
+        try:
+            self._cur = file.conn.cursor()
+        except BaseException:  # a file a close shut meanwhile: the error is this caller's, not the lock
+            file.lock.release()
+            raise
+        self._lock = file.lock
 
     def execute(self, sql: str, params=()) -> sqlite3.Cursor:
         return self._cur.execute(sql, params)
@@ -409,8 +435,9 @@ class Holding:
         orphans = [p for end in (SUFFIX, ".duckdb") for p in self.folder.glob(f"*{end}") if p.name not in named]
         for path in orphans:
             self._drop(path.name)
-        for journal in (*self.folder.glob("*-journal"), *self.folder.glob("*.duckdb.wal")):
-            if journal.name.removesuffix("-journal").removesuffix(".wal") not in named:
+        for journal in (*self.folder.glob("*-journal"), *self.folder.glob(f"*{_SPARE}"),
+                        *self.folder.glob("*.duckdb.wal")):
+            if journal.name.split("-journal")[0].removesuffix(".wal") not in named:
                 wipe(journal)
         return [p.name for p in orphans]
 
@@ -439,7 +466,9 @@ class Holding:
         """(seq, *ANSWER_COLUMNS) in order, (code_hash, used) and the fast tally; none if missing."""
         if not path.exists():
             return [], [], 0
-        old = duckdb.connect(str(path))
+        # Read-only: opened for writing, DuckDB would fold the WAL (answers in order) into the
+        # file at close and delete it unzeroed; left as it is, the wipe zeroes it.
+        old = duckdb.connect(str(path), read_only=True)
         try:
             return (old.execute(f"SELECT seq, {', '.join(ANSWER_COLUMNS)} FROM answers ORDER BY seq").fetchall(),
                     old.execute("SELECT code_hash, used FROM codes").fetchall(),

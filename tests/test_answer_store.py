@@ -368,3 +368,110 @@ def test_duckdb_holding_files_of_an_earlier_version_are_converted_at_start_up(db
         rounds.submit(db, r.token, GOOD, code=codes[0], session_key="again")
     rounds.submit(db, r.token, GOOD, code=codes[1], session_key="new")
     assert seqs(store, name) == [1, 2, 3, 4, 5, 6]
+
+
+@pytest.mark.duckdb_only("holding files; on PostgreSQL held answers are sealed rows")
+def test_a_read_that_comes_after_its_file_was_closed_does_not_keep_the_files_lock(db, org_tree, people):
+    """Results pages read a round's held count without the round's lock, so two of them can
+    take the file just before a close shuts it. Each gets an error; neither may keep the
+    file's lock, or the other would wait for it for ever."""
+    r, _ = prepared_round(db, people, org_tree["A1"])
+    store = holding.for_database(db)
+    name = store.state(r.id).holding_file
+    file = store._connect(name)
+    store._drop(name)  # what the close does meanwhile
+    errors = []
+
+    def read():
+        try:
+            file.cursor()
+        except sqlite3.ProgrammingError as error:
+            errors.append(error)
+
+    for _ in range(2):
+        reader = threading.Thread(target=read, daemon=True)
+        reader.start()
+        reader.join(5)
+        assert not reader.is_alive(), "a reader waits for ever on the lock of a closed file"
+    assert len(errors) == 2
+
+
+def _spy_on(file):
+    """A second name for `file`, outside the holding folder: the blocks that are the file's
+    now stay readable through it after the file is deleted, as freed disk blocks would."""
+    import os
+
+    spy = file.parent.parent / f"spy-{file.name}"
+    os.link(file, spy)
+    return spy
+
+
+@pytest.mark.duckdb_only("holding files; on PostgreSQL held answers are sealed rows")
+def test_the_journal_of_a_commit_a_crash_cut_short_is_zeroed_not_left_in_freed_blocks(db, org_tree, people):
+    """A crash during a commit leaves a hot journal: earlier answers' pages, in order. The
+    first read after start-up rolls it back, before any PRAGMA takes effect, and SQLite's
+    default journal mode then deletes it unzeroed. Its blocks must be zero when freed."""
+    import subprocess
+    import sys
+
+    r, _ = prepared_round(db, people, org_tree["A1"])
+    for i in range(5):
+        rounds.submit(db, r.token, GOOD, comment=f"kommentar {i}", session_key=f"s{i}")
+    store = holding.for_database(db)
+    path = store.folder / store.state(r.id).holding_file
+    store.close()
+    crash = ("import os, sqlite3, sys\n"
+             "conn = sqlite3.connect(sys.argv[1], isolation_level=None)\n"
+             "conn.execute('PRAGMA journal_mode = PERSIST'); conn.execute('PRAGMA cache_size = 1')\n"
+             "conn.execute('BEGIN')\n"  # the pages it changes spill to the file before the commit
+             "conn.execute(\"UPDATE answers SET comment = comment || '-ændret'\")\n"
+             "conn.executemany('INSERT INTO codes VALUES (?, 0)', [(str(i) * 40,) for i in range(400)])\n"
+             "os._exit(0)\n")
+    subprocess.run([sys.executable, "-c", crash, str(path)], check=True)
+    journal = path.with_name(path.name + "-journal")
+    assert journal.read_bytes()[:8] == bytes.fromhex("d9d505f920a163d7")  # hot: a commit was cut short
+    spy = _spy_on(journal)
+    assert b"kommentar 0" in spy.read_bytes()
+
+    assert held_count(db, r.id) == 5  # rolled back: the answers as they were committed
+    assert sorted(c for (c,) in store._query(path.name, "SELECT comment FROM answers")) == [
+        f"kommentar {i}" for i in range(5)]
+    rounds.close(db, people["admin"], r.id)
+    assert not path.exists() and not journal.exists()
+    assert not spy.read_bytes().strip(b"\0"), "the cut-short commit's journal was freed unzeroed"
+
+
+@pytest.mark.duckdb_only("holding files; on PostgreSQL held answers are sealed rows")
+def test_converting_a_duckdb_holding_file_zeroes_its_wal_too(db, org_tree, people):
+    """An upgrade after a crash: the earlier version's DuckDB holding file still has a WAL
+    (its latest answers, in order). Reading it for the conversion must not let DuckDB fold
+    the WAL into the file and delete it unzeroed: the wipe zeroes both."""
+    import duckdb
+
+    r, _ = open_round(db, people, org_tree["A1"])
+    store = holding.for_database(db)
+    old_name = "0123456789abcdef01234567.duckdb"
+    store.folder.mkdir(mode=0o700, exist_ok=True)
+    old = duckdb.connect(str(store.folder / old_name))
+    old.execute("PRAGMA disable_checkpoint_on_shutdown")  # as after a kill: the WAL stays
+    themes = ", ".join(f"{t} TINYINT NOT NULL" for t in THEME_IDS)
+    old.execute(f"CREATE TABLE answers (seq INTEGER PRIMARY KEY, {themes}, respondent_group VARCHAR, comment VARCHAR)")
+    old.execute("CREATE TABLE codes (code_hash VARCHAR PRIMARY KEY, used BOOLEAN NOT NULL DEFAULT false)")
+    old.execute("CREATE TABLE tally (name VARCHAR PRIMARY KEY, value INTEGER NOT NULL)")
+    old.execute("CHECKPOINT")
+    old.execute("INSERT INTO tally VALUES ('fast', 0)")
+    old.executemany(f"INSERT INTO answers VALUES (?, {', '.join('?' * (len(THEME_IDS) + 2))})",
+                    [(seq, *([3] * len(THEME_IDS)), None, f"svar {seq}") for seq in (1, 2, 3)])
+    old.close()
+    wal = store.folder / f"{old_name}.wal"
+    spy = _spy_on(wal)
+    assert b"svar 3" in spy.read_bytes()
+    db.execute("UPDATE round_state SET holding_file = ? WHERE round_id = ?", [old_name, r.id])
+    store.close()
+
+    rounds.recover(db)
+
+    assert [c for (c,) in store._query(store.state(r.id).holding_file, "SELECT comment FROM answers ORDER BY seq")] \
+        == ["svar 1", "svar 2", "svar 3"]
+    assert not wal.exists() and not (store.folder / old_name).exists()
+    assert not spy.read_bytes().strip(b"\0"), "the old file's WAL was freed unzeroed"

@@ -2,8 +2,11 @@
 
 from datetime import date, datetime
 
+import pytest
+
 from servicetjek import charts
 from servicetjek.content import THEME_IDS, load
+from servicetjek.i18n import t
 
 NAMES = load("da").theme_names()
 
@@ -24,13 +27,20 @@ def test_distribution_heatmap_trend_timeline_validate():
     charts.distribution({t: (1, 2, 3, 4, 5) for t in THEME_IDS}, NAMES, load("da").scale["labels"]).to_dict()
     rows = [{"label": "A", "n": 5, **dict.fromkeys(THEME_IDS, 3.0)},
             {"label": "B", "n": 0, **dict.fromkeys(THEME_IDS, None)}]
-    charts.heatmap(rows, NAMES, "for få besvarelser").to_dict(validate=True)
+    charts.heatmap(rows, NAMES, "for få svar").to_dict(validate=True)
     charts.trend([{"title": "R", "opens_at": datetime(2026, 1, 1), **dict.fromkeys(THEME_IDS, 3.0)}],
                  NAMES).to_dict(validate=True)
     charts.timeline([{"what": "Stilletid", "start": date(2026, 3, 2), "end": date(2026, 4, 13), "status": "I gang",
                       "points": [(date(2026, 3, 16), "checkin", True), (date(2026, 4, 13), "decision", False)]}],
                     date(2026, 3, 20), {"checkin": "Stop op", "decision": "Beslutning", "today": "I dag"}
                     ).to_dict(validate=True)
+
+
+@pytest.mark.parametrize("lang", ["da", "en"])
+def test_heatmap_label_for_too_few_answers_fits_in_a_cell(lang):
+    """The label is drawn in each of six cells side by side at 12 px: at a laptop's width a cell is
+    about 100 px, and "for få besvarelser" ran into the next cell's label."""
+    assert len(t("results.too_few_cell", lang)) <= 12
 
 
 def all_specs(lang: str) -> list[dict]:

@@ -197,6 +197,16 @@ def test_rating_closed_and_not_yet_open(db, org_tree, people):
     assert "ikke åben endnu" in rating_app(later.token).warning[0].value
 
 
+def test_rating_codes_round_says_before_the_questions_that_the_code_goes_at_the_bottom(db, org_tree, people):
+    """The code's field is last on the form: the promise above the questions says it is needed."""
+    r, _ = make_open_round(db, people, org_tree, access_mode="codes", code_count=2)
+    at = rating_app(r.token)
+    assert "koden fra din seddel" in at.info[0].value and "cookie" not in at.info[0].value
+    assert leaf_elements(at.main) == 12  # the same form, plus the code's field
+    link, _ = make_open_round(db, people, org_tree)
+    assert "seddel" not in rating_app(link.token).info[0].value
+
+
 def test_rating_with_used_code_is_refused(db, org_tree, people):
     r, codes = make_open_round(db, people, org_tree, access_mode="codes", code_count=2)
     rounds.submit(db, r.token, dict.fromkeys(THEME_IDS, 2), code=codes[0])
@@ -279,6 +289,15 @@ def test_dashboard_for_manager(db, org_tree, people):
     at.switch_page("pages/dashboard.py").run()
     assert not at.exception
     assert at.title[0].value == "Overblik over organisationen"
+
+
+def test_dashboard_without_closed_rounds_says_so_instead_of_an_empty_compare_menu(db, org_tree, people):
+    make_open_round(db, people, org_tree)  # open: not on the dashboard yet
+    at = login(db, "leder")
+    at.switch_page("pages/dashboard.py").run()
+    assert not at.exception
+    assert not at.multiselect  # nothing to pick from
+    assert [i.value for i in at.info].count("Ingen runder med svar nok i perioden.") == 2  # compare and trend
 
 
 def test_admin_pages_load(db, org_tree, people):
