@@ -29,6 +29,7 @@ close, and their group figures are frozen at their first release (results.py).
 from __future__ import annotations
 
 import json
+import logging
 import os
 import random
 import secrets
@@ -130,7 +131,7 @@ class HeldFile:
     """One open holding file. Its cursors take turns: a cursor holds the file's lock until it
     is closed, so a transaction never interleaves with another thread's statements."""
 
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, create: bool = False):
         # A crash during a commit leaves a hot journal (earlier answers' pages, in order). The
         # first statement rolls it back before any PRAGMA takes effect, and in SQLite's default
         # mode then deletes it unzeroed. A second name keeps its blocks until they are zeroed.
@@ -140,7 +141,10 @@ class HeldFile:
             os.link(journal, spare)
         except FileNotFoundError:
             pass
-        self.conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        # Only a new file is created: a reader that comes after a close wiped its file gets an
+        # error, not an empty file under the old name.
+        self.conn = sqlite3.connect(f"{path.as_uri()}?mode={'rwc' if create else 'rw'}", uri=True,
+                                    isolation_level=None, check_same_thread=False)
         for pragma in _PRAGMAS:
             self.conn.execute(pragma)
         _let_go(spare, journal)
@@ -192,16 +196,17 @@ class Holding:
         with self._guard:
             return self._locks.setdefault(round_id, threading.RLock())
 
-    def _connect(self, name: str) -> HeldFile:
+    def _connect(self, name: str, create: bool = False) -> HeldFile:
         conn = self._conns.get(name)
         if conn is None:
             with self._guard:
                 conn = self._conns.get(name)
                 if conn is None:
-                    conn = self._conns[name] = HeldFile(self.folder / name)
+                    conn = self._conns[name] = HeldFile(self.folder / name, create)
         return conn
 
-    def _drop(self, name: str) -> None:
+    def discard(self, name: str) -> None:
+        """Close and wipe a holding file no round needs (any more)."""
         with self._guard:
             conn = self._conns.pop(name, None)
             self._last_seq.pop(name, None)
@@ -215,7 +220,7 @@ class Holding:
         name = f"{secrets.token_hex(12)}{SUFFIX}"
         answers = list(answers)
         random.shuffle(answers)  # their order of arrival does not survive into the new file
-        conn = self._connect(name)
+        conn = self._connect(name, create=True)
         cur = conn.cursor()
         try:
             cur.execute("BEGIN TRANSACTION")
@@ -231,7 +236,7 @@ class Holding:
             cur.execute("COMMIT")
         except BaseException as error:
             cur.close()
-            self._drop(name)
+            self.discard(name)
             if isinstance(error, Exception) and is_disk_full(error):
                 raise StorageFull() from error
             raise
@@ -372,7 +377,7 @@ class Holding:
             self.db.execute("INSERT INTO round_state (round_id, holding_file) VALUES (?, ?) ON CONFLICT (round_id)"
                             " DO UPDATE SET holding_file = excluded.holding_file", [round_id, name])
         except BaseException:
-            self._drop(name)
+            self.discard(name)
             raise
         return name
 
@@ -415,10 +420,10 @@ class Holding:
                 self.db.transaction(lambda cur: plan.move(cur, round_id, new_name, fast))
             except BaseException:
                 if new_name:
-                    self._drop(new_name)
+                    self.discard(new_name)
                 raise
             if name is not None:
-                self._drop(name)
+                self.discard(name)
 
     def reopen(self, round_id: int) -> None:
         with self.lock(round_id):
@@ -434,7 +439,7 @@ class Holding:
         named = {r[0] for r in self.db.query("SELECT holding_file FROM round_state WHERE holding_file IS NOT NULL")}
         orphans = [p for end in (SUFFIX, ".duckdb") for p in self.folder.glob(f"*{end}") if p.name not in named]
         for path in orphans:
-            self._drop(path.name)
+            self.discard(path.name)
         for journal in (*self.folder.glob("*-journal"), *self.folder.glob(f"*{_SPARE}"),
                         *self.folder.glob("*.duckdb.wal")):
             if journal.name.split("-journal")[0].removesuffix(".wal") not in named:
@@ -447,6 +452,9 @@ class Holding:
         wiped."""
         for round_id, name in self.db.query("SELECT round_id, holding_file FROM round_state"
                                             " WHERE holding_file LIKE '%.duckdb'"):
+            if not (self.folder / name).exists():  # someone removed it: loud, as every missing file
+                logging.getLogger(__name__).error("round %s: its holding file %s is missing", round_id, name)
+                continue
             with self.lock(round_id):
                 answers, codes, fast = self._read_duckdb_file(self.folder / name)
                 new = self.create_file(codes)
@@ -463,9 +471,7 @@ class Holding:
 
     @staticmethod
     def _read_duckdb_file(path: Path) -> tuple[list[tuple], list[tuple], int]:
-        """(seq, *ANSWER_COLUMNS) in order, (code_hash, used) and the fast tally; none if missing."""
-        if not path.exists():
-            return [], [], 0
+        """(seq, *ANSWER_COLUMNS) in order, (code_hash, used) and the fast tally."""
         # Read-only: opened for writing, DuckDB would fold the WAL (answers in order) into the
         # file at close and delete it unzeroed; left as it is, the wipe zeroes it.
         old = duckdb.connect(str(path), read_only=True)

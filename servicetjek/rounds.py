@@ -194,7 +194,7 @@ def create(db: Database, user: User, department_id: int, title: str, opens_local
         db.transaction(work)
     except BaseException:
         if holding_file:
-            store.wipe_orphans()
+            store.discard(holding_file)  # only this one: others may be between their creation and naming
         raise
     return get(db, round_id), codes
 

@@ -114,7 +114,7 @@ class SealedHolding(holding.Holding):
         self.db.transaction(lambda cur: self._fill(cur, name, codes, answers), answers_only=True)
         return name
 
-    def _drop(self, name: str) -> None:
+    def discard(self, name: str) -> None:
         self.db.transaction(lambda cur: _delete(cur, name), answers_only=True)
 
     def wipe_orphans(self) -> list[str]:

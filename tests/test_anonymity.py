@@ -300,7 +300,7 @@ from servicetjek.db import Database
 path, round_id, mode = sys.argv[1], int(sys.argv[2]), sys.argv[3]
 db = Database(path)
 if mode == "after_commit":
-    holding.Holding._drop = lambda self, name: os.kill(os.getpid(), signal.SIGKILL)
+    holding.Holding.discard = lambda self, name: os.kill(os.getpid(), signal.SIGKILL)
 else:  # die inside the close's transaction, after its statements and before COMMIT
     original = Database.transaction
     def transaction(self, work, **kw):
@@ -450,7 +450,8 @@ def test_a_full_disk_while_holding_an_answer_is_a_clear_refusal_and_stores_nothi
 
             return Cursor()
 
-    monkeypatch.setattr(holding.Holding, "_connect", lambda self, name: FullDisk(real_connect(self, name)))
+    monkeypatch.setattr(holding.Holding, "_connect",
+                        lambda self, name, create=False: FullDisk(real_connect(self, name, create)))
     with pytest.raises(StorageFull):
         rounds.submit(db, r.token, scores(), session_key="on-a-full-disk")
     monkeypatch.undo()

@@ -207,7 +207,8 @@ def test_a_batch_of_plain_answers_is_one_statement(db, org_tree, people, monkeyp
     store.store(r.id, [row()], lambda _: True)  # the first batch reads where the sequence is
     statements: list[str] = []
     real_connect = store._connect
-    monkeypatch.setattr(store, "_connect", lambda name: CountingConnection(real_connect(name), statements))
+    monkeypatch.setattr(store, "_connect",
+                        lambda name, create=False: CountingConnection(real_connect(name, create), statements))
     store.store(r.id, [row(), row(4), row(5)], lambda _: True)
     assert statements == ["INSERT"]
     statements.clear()
@@ -340,7 +341,7 @@ def test_duckdb_holding_files_of_an_earlier_version_are_converted_at_start_up(db
     store = holding.for_database(db)
     store.release(r.id, 0)
     held_codes = store._query(store.state(r.id).holding_file, "SELECT code_hash, used FROM codes")
-    store._drop(store.state(r.id).holding_file)
+    store.discard(store.state(r.id).holding_file)
     old_name = "0123456789abcdef01234567.duckdb"
     old = duckdb.connect(str(store.folder / old_name))
     themes = ", ".join(f"{t} TINYINT NOT NULL" for t in THEME_IDS)
@@ -379,7 +380,7 @@ def test_a_read_that_comes_after_its_file_was_closed_does_not_keep_the_files_loc
     store = holding.for_database(db)
     name = store.state(r.id).holding_file
     file = store._connect(name)
-    store._drop(name)  # what the close does meanwhile
+    store.discard(name)  # what the close does meanwhile
     errors = []
 
     def read():
@@ -394,6 +395,48 @@ def test_a_read_that_comes_after_its_file_was_closed_does_not_keep_the_files_loc
         reader.join(5)
         assert not reader.is_alive(), "a reader waits for ever on the lock of a closed file"
     assert len(errors) == 2
+
+
+@pytest.mark.duckdb_only("holding files; on PostgreSQL held answers are sealed rows")
+def test_a_read_after_a_close_wiped_the_file_makes_no_empty_file_in_its_place(db, org_tree, people):
+    r, _ = prepared_round(db, people, org_tree["A1"])
+    store = holding.for_database(db)
+    name = store.state(r.id).holding_file
+    store.discard(name)  # what the close does, just after a results page read the state
+    with pytest.raises(sqlite3.OperationalError):
+        store._query(name, "SELECT count(*) FROM answers")
+    assert not (store.folder / name).exists()
+
+
+@pytest.mark.duckdb_only("holding files; on PostgreSQL held answers are sealed rows")
+def test_a_round_that_fails_to_be_created_wipes_its_own_codes_file_only(db, org_tree, people, monkeypatch):
+    """Another round's holding file may exist before a round names it (a close's leftovers,
+    a first answer's new file): a failed create must not take it for a crash's orphan."""
+    store = holding.for_database(db)
+    others = store.create_file([("hash", False)])  # not named by any round yet
+    before = set(store.folder.iterdir())
+
+    def refuse(work, **kwargs):
+        raise RuntimeError("the disk went away")
+
+    monkeypatch.setattr(db, "transaction", refuse)
+    with pytest.raises(RuntimeError):
+        open_round(db, people, org_tree["A1"], access_mode="codes", code_count=3)
+    assert set(store.folder.iterdir()) == before  # the new round's codes file is gone, the other kept
+    assert store._query(others, "SELECT code_hash FROM codes") == [("hash",)]
+
+
+@pytest.mark.duckdb_only("holding files; on PostgreSQL held answers are sealed rows")
+def test_a_missing_duckdb_holding_file_is_not_replaced_by_an_empty_one(db, org_tree, people, caplog):
+    """Its codes are gone: an empty file would refuse every code as unknown without a word."""
+    r, codes = open_round(db, people, org_tree["A1"], access_mode="codes", code_count=3)
+    store = holding.for_database(db)
+    store.discard(store.state(r.id).holding_file)
+    db.execute("UPDATE round_state SET holding_file = 'gone.duckdb' WHERE round_id = ?", [r.id])
+    rounds.recover(db)
+    assert store.state(r.id).holding_file == "gone.duckdb" and "gone.duckdb is missing" in caplog.text
+    with pytest.raises(sqlite3.OperationalError):
+        rounds.submit(db, r.token, GOOD, code=codes[0], session_key="k")
 
 
 def _spy_on(file):

@@ -78,7 +78,7 @@ def disk_full(monkeypatch):
             pass
 
     monkeypatch.setattr(type(db), "_run_with_retries", refuse)
-    monkeypatch.setattr(holding.Holding, "_connect", lambda self, name: FullFile())
+    monkeypatch.setattr(holding.Holding, "_connect", lambda self, name, create=False: FullFile())
 
 
 def test_full_disk_is_a_domain_error_with_a_danish_message(db, monkeypatch):
