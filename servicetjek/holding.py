@@ -143,7 +143,7 @@ class HeldFile:
             pass
         # Only a new file is created: a reader that comes after a close wiped its file gets an
         # error, not an empty file under the old name.
-        self.conn = sqlite3.connect(f"{path.as_uri()}?mode={'rwc' if create else 'rw'}", uri=True,
+        self.conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode={'rwc' if create else 'rw'}", uri=True,
                                     isolation_level=None, check_same_thread=False)
         for pragma in _PRAGMAS:
             self.conn.execute(pragma)

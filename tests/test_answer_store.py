@@ -439,6 +439,25 @@ def test_a_missing_duckdb_holding_file_is_not_replaced_by_an_empty_one(db, org_t
         rounds.submit(db, r.token, GOOD, code=codes[0], session_key="k")
 
 
+@pytest.mark.duckdb_only("holding files; on PostgreSQL held answers are sealed rows")
+def test_a_database_given_by_a_relative_path_holds_answers(tmp_path, monkeypatch):
+    """`make run` names data/servicetjek.duckdb, relative to the working directory."""
+    from servicetjek import org, users
+    from servicetjek.db import Database
+
+    monkeypatch.chdir(tmp_path)
+    db = Database("data/relative.duckdb")
+    try:
+        admin = users.create(db, "admin", "A", "correct-horse-battery", "admin")
+        r, _ = open_round(db, {"admin": admin}, org.create(db, "Team"))
+        rounds.submit(db, r.token, GOOD, session_key="k")
+        assert rounds.response_count(db, r.id) == 1
+        folder = tmp_path / "data" / "relative.duckdb.holding"
+        assert {p.suffix for p in folder.iterdir()} == {holding.SUFFIX, f"{holding.SUFFIX}-journal"}
+    finally:
+        db.close()
+
+
 def _spy_on(file):
     """A second name for `file`, outside the holding folder: the blocks that are the file's
     now stay readable through it after the file is deleted, as freed disk blocks would."""
