@@ -47,6 +47,16 @@ def create_form(user) -> None:
                 return
             st.session_state["_new_codes"] = (round_.id, codes)
             st.success(T("rounds.created"), icon=":material/check:")
+            if codes:  # right here: the round's card may be further down the list, or on another page
+                code_slips(round_, codes, st, "new")
+
+
+def code_slips(round_: rounds.Round, codes: list[str], where, key: str) -> None:
+    """The code slips to print, and the warning that the codes are shown only now."""
+    pdf = exports.code_slips_pdf(round_.title, codes, T("rounds.slip_intro", link=round_link(round_)))
+    where.download_button(T("rounds.codes_pdf"), pdf, f"servicetjek-koder-{round_.id}.pdf", "application/pdf",
+                          key=f"codes_pdf_{key}_{round_.id}", icon=":material/print:", on_click="ignore")
+    st.warning(T("rounds.codes_once"), icon=":material/warning:")
 
 
 def show_qr(round_: rounds.Round, link: str) -> None:
@@ -72,10 +82,7 @@ def share(round_: rounds.Round) -> None:
                         "image/svg+xml", key=f"qr_svg_{round_.id}", icon=":material/qr_code_2:", on_click="ignore")
     new_codes = st.session_state.get("_new_codes")
     if round_.access_mode == "codes" and new_codes and new_codes[0] == round_.id:
-        pdf = exports.code_slips_pdf(round_.title, new_codes[1], T("rounds.slip_intro", link=link))
-        slips.download_button(T("rounds.codes_pdf"), pdf, f"servicetjek-koder-{round_.id}.pdf", "application/pdf",
-                              key=f"codes_pdf_{round_.id}", icon=":material/print:", on_click="ignore")
-        st.warning(T("rounds.codes_once"), icon=":material/warning:")
+        code_slips(round_, new_codes[1], slips, "card")
 
 
 def stuffing_warnings(round_: rounds.Round, count: int, headcount: int | None) -> None:

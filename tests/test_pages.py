@@ -238,6 +238,24 @@ def test_rounds_page_creates_round_with_link(db, org_tree, people):
     assert not [b for b in at.button if b.key == f"qr_show_{created[0].id}"]  # nothing to scan when closed
 
 
+def test_new_codes_round_offers_its_slips_right_under_created(db, org_tree, people):
+    """The codes are shown once; the new round's card can be far down the list or on another page."""
+    at = login(db, "tovholder")
+    at.switch_page("pages/rounds.py").run()
+    at.text_input(key="new_round_title").input("Koder vinter")
+    at.radio(key="new_round_mode").set_value("codes")
+    at.button(key="FormSubmitter:new_round-Opret runde").click().run()
+    assert not at.exception
+    created = rounds.for_departments(db, {org_tree["A"], org_tree["A1"], org_tree["A2"]})[0]
+    form = at.expander[0]
+    assert [d.key for d in form.get("download_button")] == [f"codes_pdf_new_{created.id}"]
+    assert "kan ikke vises igen" in form.warning[0].value
+    at.text_input(key="new_round_title").input("Link vinter")
+    at.radio(key="new_round_mode").set_value("link")
+    at.button(key="FormSubmitter:new_round-Opret runde").click().run()
+    assert at.expander[0].success and not at.expander[0].get("download_button")
+
+
 def test_results_page_shows_recommendation_when_enough_answers(db, org_tree, people):
     r, _ = make_open_round(db, people, org_tree)
     for i in range(6):
