@@ -57,7 +57,6 @@ _SCHEMA = [  # STRICT: a value of the wrong type is refused, not stored as it ca
     "CREATE TABLE codes (code_hash TEXT PRIMARY KEY, used INTEGER NOT NULL DEFAULT 0) STRICT",
     "CREATE TABLE tally (name TEXT PRIMARY KEY, value INTEGER NOT NULL) STRICT",
 ]
-_SPARE = "-journal-spare"  # see HeldFile
 _PRAGMAS = ("PRAGMA journal_mode = PERSIST", "PRAGMA synchronous = FULL")  # durable at every commit
 
 
@@ -105,26 +104,19 @@ class State:
 def wipe(path: Path) -> None:
     """Overwrite a file (and its journal) with zeros before deleting it, so its blocks do not
     keep answers. `.wal`: a DuckDB file's, left by an earlier version."""
-    for file in (path, *(path.with_name(path.name + end) for end in ("-journal", _SPARE, "-wal", "-shm", ".wal"))):
+    for file in (path, *(path.with_name(path.name + end) for end in ("-journal", "-wal", "-shm", ".wal"))):
         try:
-            size = file.stat().st_size
+            handle = open(file, "r+b")
         except FileNotFoundError:
             continue
-        with open(file, "r+b") as handle:
-            handle.write(b"\0" * size)
-            handle.flush()
-            os.fsync(handle.fileno())
+        with handle:
+            _zero(handle.fileno())
         file.unlink()
 
 
-def _let_go(spare: Path, journal: Path) -> None:
-    """Remove a journal's second name: only the name while it is still the journal's, else
-    zero the blocks it alone keeps."""
-    if spare.exists():
-        if journal.exists() and os.path.samefile(spare, journal):
-            spare.unlink()
-        else:
-            wipe(spare)
+def _zero(fd: int) -> None:
+    os.pwrite(fd, b"\0" * os.fstat(fd).st_size, 0)
+    os.fsync(fd)
 
 
 class HeldFile:
@@ -134,20 +126,24 @@ class HeldFile:
     def __init__(self, path: Path, create: bool = False):
         # A crash during a commit leaves a hot journal (earlier answers' pages, in order). The
         # first statement rolls it back before any PRAGMA takes effect, and in SQLite's default
-        # mode then deletes it unzeroed. A second name keeps its blocks until they are zeroed.
-        journal, spare = (path.with_name(path.name + end) for end in ("-journal", _SPARE))
-        _let_go(spare, journal)  # left by a crash in here
+        # mode then deletes it unzeroed. Held open here, its blocks stay ours to zero.
+        journal = path.with_name(path.name + "-journal")
         try:
-            os.link(journal, spare)
+            kept = os.open(journal, os.O_RDWR)
         except FileNotFoundError:
-            pass
-        # Only a new file is created: a reader that comes after a close wiped its file gets an
-        # error, not an empty file under the old name.
-        self.conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode={'rwc' if create else 'rw'}", uri=True,
-                                    isolation_level=None, check_same_thread=False)
-        for pragma in _PRAGMAS:
-            self.conn.execute(pragma)
-        _let_go(spare, journal)
+            kept = None
+        try:
+            # Only a new file is created: a reader that comes after a close wiped its file gets
+            # an error, not an empty file under the old name.
+            self.conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode={'rwc' if create else 'rw'}", uri=True,
+                                        isolation_level=None, check_same_thread=False)
+            for pragma in _PRAGMAS:
+                self.conn.execute(pragma)
+        finally:
+            if kept is not None:
+                if not (journal.exists() and os.path.samestat(os.stat(journal), os.fstat(kept))):
+                    _zero(kept)  # rolled back and deleted: no name left, only this descriptor
+                os.close(kept)
         self.lock = threading.Lock()
 
     def cursor(self) -> HeldCursor:
@@ -440,9 +436,8 @@ class Holding:
         orphans = [p for end in (SUFFIX, ".duckdb") for p in self.folder.glob(f"*{end}") if p.name not in named]
         for path in orphans:
             self.discard(path.name)
-        for journal in (*self.folder.glob("*-journal"), *self.folder.glob(f"*{_SPARE}"),
-                        *self.folder.glob("*.duckdb.wal")):
-            if journal.name.split("-journal")[0].removesuffix(".wal") not in named:
+        for journal in (*self.folder.glob("*-journal"), *self.folder.glob("*.duckdb.wal")):
+            if journal.name.removesuffix("-journal").removesuffix(".wal") not in named:
                 wipe(journal)
         return [p.name for p in orphans]
 
