@@ -18,7 +18,8 @@ import pytest
 from servicetjek import clock, holding, rounds, settings
 from servicetjek.db import Database, get_db
 from servicetjek.errors import StorageFull
-from tests.test_pages import answer_all, login, rating_app
+from servicetjek.i18n import t
+from tests.test_pages import answer_all, app, login, rating_app
 
 ROOT = Path(__file__).resolve().parents[1]
 DISK_FULL = "Serveren kan ikke gemme lige nu (disken er fuld)"
@@ -85,7 +86,6 @@ def test_full_disk_is_a_domain_error_with_a_danish_message(db, monkeypatch):
     disk_full(monkeypatch)
     with pytest.raises(StorageFull) as caught:
         db.execute("SELECT 1")
-    from servicetjek.i18n import t
 
     assert t(caught.value.key, "da").startswith(DISK_FULL)
     assert t(caught.value.key, "en").startswith("The server cannot save right now")
@@ -145,12 +145,43 @@ def test_page_save_on_a_full_disk_shows_the_message_not_an_error_page(db, people
     assert settings.min_answers(db) == 5
 
 
-def test_full_disk_in_an_unguarded_callback_shows_the_message(db, org_tree, people, monkeypatch):
+@pytest.fixture
+def errors_in_our_words(monkeypatch):
+    """What the server installs at start, undone afterwards: other tests look for Streamlit's
+    own error box (`at.exception`)."""
+    from streamlit.runtime import fragment
+    from streamlit.runtime.scriptrunner import exec_code
+
+    from servicetjek.ui.serve import show_errors_in_our_words
+
+    for module in (exec_code, fragment):
+        monkeypatch.setattr(module, "handle_user_script_exception", module.handle_user_script_exception)
+    show_errors_in_our_words()
+
+
+@pytest.mark.parametrize("lang, words", [("da", "Noget gik galt på serveren"),
+                                         ("en", "Something went wrong on the server")])
+def test_an_unexpected_error_is_told_in_the_pages_language_and_logged(db, org_tree, people, monkeypatch, caplog,
+                                                                      errors_in_our_words, lang, words):
+    round_, _ = rounds.create(db, people["admin"], org_tree["A1"], "Fejl", clock.local_now() - timedelta(hours=1),
+                              clock.local_now() + timedelta(days=1))
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("the holding file went away")
+
+    monkeypatch.setattr(rounds, "open_for_answers", broken)
+    at = app()
+    at.query_params.update(r=round_.token, lang=lang)
+    at.run()
+    assert not at.exception  # not Streamlit's English box ...
+    assert [e.value for e in at.error] == [t("errors.unexpected", lang)]  # ... ours
+    assert words in at.error[0].value and "the holding file went away" in caplog.text
+
+
+def test_full_disk_in_an_unguarded_callback_shows_the_message(db, org_tree, people, monkeypatch, errors_in_our_words):
     """The board's "Del" button calls the domain function directly as its callback."""
     from servicetjek import trials
-    from servicetjek.ui.serve import show_storage_full_as_message
 
-    show_storage_full_as_message()  # what the server installs at start
     trials.create(db, people["facilitator"], org_tree["A1"], "focus", "Stilletid")
     at = login(db, "tovholder")
     at.switch_page("pages/board.py").run()

@@ -153,11 +153,13 @@ def configure_logging() -> None:
     logger.setLevel(os.environ.get("SERVICETJEK_LOG_LEVEL", "INFO").upper())
 
 
-def show_storage_full_as_message() -> None:
-    """A full disk anywhere in a run (also in a widget callback that no page guards, such
-    as a button calling a domain function directly) shows the clear message instead of
-    Streamlit's error box. Streamlit's `on_script_error` hook exists only for st.App, so the
-    function both script and fragment runs call for an uncaught exception is wrapped."""
+def show_errors_in_our_words() -> None:
+    """An uncaught error anywhere in a run (also in a widget callback that no page guards,
+    such as a button calling a domain function directly) shows our message in the page's
+    language instead of Streamlit's English error box: a full disk says so, anything else says
+    that the last step may not have been saved. Streamlit still logs it with its traceback.
+    Streamlit's `on_script_error` hook exists only for st.App, so the function both script
+    and fragment runs call for an uncaught exception is wrapped."""
     from streamlit.runtime import fragment
     from streamlit.runtime.scriptrunner import exec_code
 
@@ -166,16 +168,16 @@ def show_storage_full_as_message() -> None:
         return
 
     def handle(ex, on_script_error):
+        import streamlit as st
+
         from servicetjek.errors import StorageFull
+        from servicetjek.ui.common import T
 
         if isinstance(ex, StorageFull):
-            import streamlit as st
-
-            from servicetjek.ui.common import T
-
             st.error(T(ex.key))
             return
-        original(ex, on_script_error)
+        original(ex, lambda _: True)  # logged as Streamlit logs it; its own box left out
+        st.error(T("errors.unexpected"))
 
     handle._servicetjek = True
     exec_code.handle_user_script_exception = handle
@@ -222,7 +224,7 @@ def main(argv: list[str]) -> None:
     disable_pages_folder_detection()
     page_not_found_in_our_words()
     install_front_middleware()
-    show_storage_full_as_message()
+    show_errors_in_our_words()
     warm_up()
     tune_garbage_collection()
     start_backups()

@@ -31,6 +31,15 @@ def settled(page) -> None:
         1, timeout=SETTLE_TIMEOUT)
 
 
+def error_boxes(page) -> int:
+    """Streamlit's own error box, and ours for an unexpected error (servicetjek.ui.serve shows
+    that instead of Streamlit's), on the page."""
+    from servicetjek.i18n import t
+
+    ours = sum(page.get_by_text(t("errors.unexpected", lang)).count() for lang in ("da", "en"))
+    return page.locator("[data-testid='stException']").count() + ours
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -10,7 +10,7 @@ from datetime import date, timedelta
 
 from playwright.sync_api import Page, expect
 
-from tests.e2e.conftest import ARTIFACTS, PASSWORD, settled
+from tests.e2e.conftest import ARTIFACTS, PASSWORD, error_boxes, settled
 
 TIMEOUT = 30_000
 
@@ -254,5 +254,5 @@ def test_switching_language_on_every_page_breaks_nothing(server, browser):
             page.get_by_text(switch_to, exact=True).first.click()
             expect(page.get_by_text(label, exact=True)).to_be_visible(timeout=TIMEOUT)
             settled(page)  # the page below the sidebar finishes drawing
-            assert page.locator("[data-testid='stException']").count() == 0, (path, switch_to)
+            assert error_boxes(page) == 0, (path, switch_to)
     page.close()

@@ -10,7 +10,7 @@ import time
 import jwt
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import ARTIFACTS, COOKIE_KEY, PASSWORD, ROOT, free_port, settled
+from tests.e2e.conftest import ARTIFACTS, COOKIE_KEY, PASSWORD, ROOT, error_boxes, free_port, settled
 from tests.e2e.test_journeys import TIMEOUT, shot, sign_in
 
 
@@ -26,7 +26,7 @@ def assert_signed_out(page) -> None:
     expect(page.get_by_role("link", name="Log ind")).to_be_visible(timeout=TIMEOUT)
     expect(page.get_by_text("Tilføj bruger")).to_have_count(0)
     expect(page.get_by_text(re.compile("Logget ind som"))).to_have_count(0)
-    assert page.locator("[data-testid='stException']").count() == 0
+    assert error_boxes(page) == 0
 
 
 def session_cookie(page) -> str:
