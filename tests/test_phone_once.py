@@ -68,7 +68,7 @@ def test_a_reload_of_an_answered_browser_shows_already_answered_not_the_form(db,
 def test_the_form_says_what_is_enforced(db, org_tree, people):
     r, _ = make_open_round(db, people, org_tree)
     at = rating_app(r.token)
-    assert "Én besvarelse pr. browser" in at.info[0].value
+    assert "Ét svar pr. browser" in at.info[0].value
 
 
 # --- the front sets the cookie -------------------------------------------------------------
