@@ -238,6 +238,27 @@ def test_rounds_page_creates_round_with_link(db, org_tree, people):
     assert not [b for b in at.button if b.key == f"qr_show_{created[0].id}"]  # nothing to scan when closed
 
 
+def test_qr_of_a_codes_round_says_the_code_from_the_slip_is_needed(db, org_tree, people):
+    """The QR code opens the form, but a codes round's form also asks for the code from the slip."""
+    link_round, _ = make_open_round(db, people, org_tree)
+    codes_round, _ = make_open_round(db, people, org_tree, access_mode="codes", code_count=3)
+    at = login(db, "tovholder")
+    at.switch_page("pages/rounds.py").run()
+    needed = "Du skal også bruge koden fra din seddel."
+    for round_, says in ((codes_round, True), (link_round, False)):
+        at.button(key=f"qr_show_{round_.id}").click().run()
+        assert not at.exception
+        dialog = at.get("dialog")[0]
+        assert any("Scan koden" in m.value for m in dialog.markdown)
+        assert any(needed in m.value for m in dialog.markdown) == says
+        screen = app()
+        screen.query_params["qr"] = round_.token
+        screen.run()
+        assert not screen.exception
+        body = screen.get("html")[0].proto.body
+        assert "Scan koden" in body and (needed in body) == says
+
+
 def test_new_codes_round_offers_its_slips_right_under_created(db, org_tree, people):
     """The codes are shown once; the new round's card can be far down the list or on another page."""
     at = login(db, "tovholder")
