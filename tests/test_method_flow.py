@@ -376,6 +376,7 @@ def test_projector_view_follows_the_facilitators_phone(db, org_tree, people):
     assert not [s for s in projector.selectbox if s.key == "mode_meeting"]  # no selectors on the wall
     assert any("stSidebar" in h.proto.body for h in projector.get("html"))
     assert projector.markdown[0].value.startswith("# 1.")
+    assert projector.get("progress")[0].proto.text == "Fordybelse · Punkt 1 af 6"  # which meeting, small
     assert projector.button(key="next").proto.shortcut.lower() == "pagedown"  # a presentation clicker works
     assert not meetings.moved_on(db, m.id, 0)
     laptop.button(key="next").click().run()  # the facilitator moves on from the laptop or phone
