@@ -2,6 +2,7 @@
 
 from datetime import datetime, timedelta
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -185,6 +186,13 @@ def test_rating_bad_link_gets_clear_page(db, token):
     at = rating_app(token)
     assert not at.exception
     assert "Linket virker ikke" in at.warning[0].value
+    # As on the form: the language link (back to the same address) and the accessibility
+    # statement, with the level-2 heading, in one element before the warning.
+    assert leaf_elements(at.main) == 2
+    links, heading = at.markdown[0].value.split("\n\n")
+    assert links == (f"[In English](?r={quote(token, safe='')}&lang=en) "
+                     "[Tilgængelighed](accessibility?lang=da)")
+    assert "<" not in links and heading == "## Servicetjek af vores hybride arbejdsplads"
 
 
 def test_rating_closed_and_not_yet_open(db, org_tree, people):
