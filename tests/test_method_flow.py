@@ -1,5 +1,6 @@
 """Meetings and trials as people use them: writes only in callbacks, sharing by choice (issue 12.6, 13)."""
 
+import json
 import re
 from datetime import datetime
 
@@ -419,6 +420,12 @@ def test_managers_see_which_units_need_attention(db, org_tree, people):
     listed = " ".join(str(v) for df in at.dataframe for v in df.value.to_numpy().ravel())
     assert "Lav svarprocent i »Efterår A2«: 2 af 10 har svaret." in listed
     assert "Stor uenighed i »Efterår B1« om Tillid" in listed and "stop op eller beslutninger" in listed
+    # Both columns have a fixed width, together within the ~905 px a laptop (1366 px) with the
+    # sidebar open gives: sized by their text, a long path pushed "Hvad" out of view.
+    [table] = [df for df in at.dataframe if "Hvad" in df.value.columns]
+    config = json.loads(table.proto.columns)
+    widths = [config.get(column, {}).get("width") for column in ("Afdeling", "Hvad")]
+    assert None not in widths and sum(widths) <= 880, widths
 
 
 def test_rounds_are_filtered_by_unit_and_state_and_paged(db, org_tree, people):

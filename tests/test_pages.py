@@ -1,5 +1,6 @@
 """AppTest of the frame and every page, per role."""
 
+import json
 from datetime import datetime, timedelta
 from pathlib import Path
 from urllib.parse import quote
@@ -299,6 +300,10 @@ def test_results_page_shows_recommendation_when_enough_answers(db, org_tree, peo
     assert not at.exception
     assert any("Hold et møde om ét tema: Fordybelse" in m.value for m in at.markdown)
     assert [t.value for t in at.text] == ["<img src=http://evil/x.png> **hej**"] * 6  # shown as plain text
+    # Nine columns fit a laptop with the sidebar open (1366 px) with "Gns." for "Gennemsnit".
+    [table] = [df for df in at.dataframe if "Svar med 5" in df.value.columns]
+    assert json.loads(table.proto.columns)["Gennemsnit"] | {"type_config": None} == {
+        "label": "Gns.", "help": "Gennemsnit", "type_config": None}
 
 
 def test_results_page_hides_figures_below_threshold(db, org_tree, people):
