@@ -15,10 +15,10 @@ A holding file is an SQLite database (Python's own `sqlite3`), not DuckDB: a sta
 writes to it in a burst, and a DuckDB call takes Python's interpreter lock back many times
 before it returns (once per task it runs), which on two busy cores made each commit cost
 several times its quiet CPU; `sqlite3` gives it up only while SQLite prepares and steps a
-statement (docs/benchmarks.md). Its rollback journal is kept in place (journal_mode=PERSIST) rather
-than deleted after each commit, so no freed disk block keeps a journal's answers, and the
-wipe overwrites the journal with the file. Files of the DuckDB kind that earlier versions
-wrote are converted at start-up (`convert_duckdb_files`).
+statement (docs/benchmarks.md). Its rollback journal is kept in place (journal_mode=PERSIST)
+rather than deleted after each commit, so no freed disk block keeps a journal's answers, and
+the wipe overwrites the journal with the file. Files of the DuckDB kind that earlier
+versions wrote are converted at start-up (`convert_duckdb_files`).
 
 Release rule (what results may show): an open round's figures are the answers up to
 `released_seq`; a release moves only when at least k new answers have arrived, so two

@@ -82,7 +82,7 @@ def form(round_: rounds.Round) -> None:
     heading(round_)
     # How one answer per person is kept: the browser's cookie, or the code from the slip (its
     # field is last on the form, so say so before the questions).
-    once = " " + T("rate.once_link" if round_.access_mode == "link" else "rate.once_code")
+    once = "\n\n" + T("rate.once_link" if round_.access_mode == "link" else "rate.once_code")
     hint = f"\n\n**{T('rate.scale_hint')}**"  # what to do, right above the questions
     workshop = rounds.is_workshop(db(), round_.id)
     # One element each (every element is a websocket message). A workshop round makes no
