@@ -61,8 +61,12 @@ def attention_list(user, by_id: dict, names: dict) -> None:
             p["themes"] = ", ".join(names[t] for t in p["themes"])
         return T(f"dashboard.attention_{a.kind}", **p)
 
-    st.dataframe([{T("dashboard.department"): by_id[a.department_id]["path"], T("dashboard.attention_what"): detail(a)}
-                  for a in found], hide_index=True, width="stretch")
+    unit, what = T("dashboard.department"), T("dashboard.attention_what")
+    # Fixed widths that fit a laptop with the sidebar open (1366 px): sized by their text, a long
+    # path pushed "Hvad" out of view. A wider screen stretches them; a cut text shows in full on a click.
+    st.dataframe([{unit: by_id[a.department_id]["path"], what: detail(a)} for a in found], hide_index=True,
+                 width="stretch", column_config={unit: st.column_config.TextColumn(width=340),
+                                                 what: st.column_config.TextColumn(width=540)})
 
 
 def main() -> None:

@@ -242,7 +242,10 @@ def run(user, meeting: meetings.Meeting, drawn: tuple) -> None:
     index = min(meeting.current_step, len(items) - 1)
     item = items[index]
     step = next((s for s in book.steps if s.key == item.key), None)
-    st.progress((index + 1) / len(items), text=T("mode.progress", n=index + 1, of=len(items)))
+    projector = projector_view()
+    progress = T("mode.progress", n=index + 1, of=len(items))
+    # The wall has no meeting selector: the meeting's title, small, above the item being worked on.
+    st.progress((index + 1) / len(items), text=f"{md(meeting.title)} · {progress}" if projector else progress)
     number = f"{item.number}. " if item.number else ""
     st.markdown(f"# {number}{item.title}")
     # As the agenda before the start writes it: "15:05–15:10 · 5 min."
@@ -253,7 +256,6 @@ def run(user, meeting: meetings.Meeting, drawn: tuple) -> None:
     else:
         per_participant = step.per_participant if step is not None else None
         timers(user, meeting.id, index, item.minutes, meeting.participants, per_participant, "mode.speaker", drawn)
-    projector = projector_view()
     if projector:
         navigation(user, meeting, index, len(items))  # on the wall "Næste punkt" is always in view
     if step is not None:

@@ -100,7 +100,10 @@ def round_view(user, round_: rounds.Round) -> None:
                    # The answers per score: the distribution chart's figures, as text.
                    **{T("charts.answers_with", n=score): count for score, count in enumerate(s.distribution, 1)}}
                   for t, s in result.themes.items()],
-                 hide_index=True, width="stretch")
+                 hide_index=True, width="stretch",
+                 # Nine columns fit a laptop with the sidebar open (1366 px) only with the short label.
+                 column_config={T("export.mean"): st.column_config.TextColumn(T("results.mean_short"),
+                                                                              help=T("export.mean"))})
     groups_section(result, names)
     comments_section(result)
     export_section(result, names)

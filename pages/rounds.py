@@ -62,7 +62,8 @@ def code_slips(round_: rounds.Round, codes: list[str], where, key: str) -> None:
 def show_qr(round_: rounds.Round, link: str) -> None:
     """The QR code big enough to scan from a projector, drawn only when asked for."""
     st.image(exports.qr_png(link), width=420)
-    st.markdown(f"**{T('rounds.qr_scan')}**")
+    codes = f" {T('rounds.qr_code_needed')}" if round_.access_mode == "codes" else ""  # the form asks for it
+    st.markdown(f"**{T('rounds.qr_scan')}**{codes}")
     st.code(link, language=None, wrap_lines=True)
     # The dialog is at most ~750 px wide; the projector view fills the whole screen.
     st.link_button(T("rounds.qr_fullscreen"), f"{base_url()}/?qr={round_.token}&lang={lang()}",

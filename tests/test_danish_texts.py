@@ -69,3 +69,9 @@ def test_no_symbol_for_average_in_code_either():
     assert len(sources) > 20
     for path in sources:
         assert "⌀" not in path.read_text(encoding="utf-8"), path
+
+
+def test_answers_are_called_svar():
+    """One word for the answers: "svar", as the rest of the app says it, never "besvarelse(r)"."""
+    for file, key, text in danish_values():
+        assert "besvarelse" not in text.lower(), (file, key, text)

@@ -1,5 +1,6 @@
 """Meetings and trials as people use them: writes only in callbacks, sharing by choice (issue 12.6, 13)."""
 
+import json
 import re
 from datetime import datetime
 
@@ -376,6 +377,7 @@ def test_projector_view_follows_the_facilitators_phone(db, org_tree, people):
     assert not [s for s in projector.selectbox if s.key == "mode_meeting"]  # no selectors on the wall
     assert any("stSidebar" in h.proto.body for h in projector.get("html"))
     assert projector.markdown[0].value.startswith("# 1.")
+    assert projector.get("progress")[0].proto.text == "Fordybelse · Punkt 1 af 6"  # which meeting, small
     assert projector.button(key="next").proto.shortcut.lower() == "pagedown"  # a presentation clicker works
     assert not meetings.moved_on(db, m.id, 0)
     laptop.button(key="next").click().run()  # the facilitator moves on from the laptop or phone
@@ -418,6 +420,12 @@ def test_managers_see_which_units_need_attention(db, org_tree, people):
     listed = " ".join(str(v) for df in at.dataframe for v in df.value.to_numpy().ravel())
     assert "Lav svarprocent i »Efterår A2«: 2 af 10 har svaret." in listed
     assert "Stor uenighed i »Efterår B1« om Tillid" in listed and "stop op eller beslutninger" in listed
+    # Both columns have a fixed width, together within the ~905 px a laptop (1366 px) with the
+    # sidebar open gives: sized by their text, a long path pushed "Hvad" out of view.
+    [table] = [df for df in at.dataframe if "Hvad" in df.value.columns]
+    config = json.loads(table.proto.columns)
+    widths = [config.get(column, {}).get("width") for column in ("Afdeling", "Hvad")]
+    assert None not in widths and sum(widths) <= 880, widths
 
 
 def test_rounds_are_filtered_by_unit_and_state_and_paged(db, org_tree, people):

@@ -1,7 +1,9 @@
 """AppTest of the frame and every page, per role."""
 
+import json
 from datetime import datetime, timedelta
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -185,6 +187,13 @@ def test_rating_bad_link_gets_clear_page(db, token):
     at = rating_app(token)
     assert not at.exception
     assert "Linket virker ikke" in at.warning[0].value
+    # As on the form: the language link (back to the same address) and the accessibility
+    # statement, with the level-2 heading, in one element before the warning.
+    assert leaf_elements(at.main) == 2
+    links, heading = at.markdown[0].value.split("\n\n")
+    assert links == (f"[In English](?r={quote(token, safe='')}&lang=en) "
+                     "[Tilgængelighed](accessibility?lang=da)")
+    assert "<" not in links and heading == "## Servicetjek af vores hybride arbejdsplads"
 
 
 def test_rating_closed_and_not_yet_open(db, org_tree, people):
@@ -238,6 +247,27 @@ def test_rounds_page_creates_round_with_link(db, org_tree, people):
     assert not [b for b in at.button if b.key == f"qr_show_{created[0].id}"]  # nothing to scan when closed
 
 
+def test_qr_of_a_codes_round_says_the_code_from_the_slip_is_needed(db, org_tree, people):
+    """The QR code opens the form, but a codes round's form also asks for the code from the slip."""
+    link_round, _ = make_open_round(db, people, org_tree)
+    codes_round, _ = make_open_round(db, people, org_tree, access_mode="codes", code_count=3)
+    at = login(db, "tovholder")
+    at.switch_page("pages/rounds.py").run()
+    needed = "Du skal også bruge koden fra din seddel."
+    for round_, says in ((codes_round, True), (link_round, False)):
+        at.button(key=f"qr_show_{round_.id}").click().run()
+        assert not at.exception
+        dialog = at.get("dialog")[0]
+        assert any("Scan koden" in m.value for m in dialog.markdown)
+        assert any(needed in m.value for m in dialog.markdown) == says
+        screen = app()
+        screen.query_params["qr"] = round_.token
+        screen.run()
+        assert not screen.exception
+        body = screen.get("html")[0].proto.body
+        assert "Scan koden" in body and (needed in body) == says
+
+
 def test_new_codes_round_offers_its_slips_right_under_created(db, org_tree, people):
     """The codes are shown once; the new round's card can be far down the list or on another page."""
     at = login(db, "tovholder")
@@ -270,6 +300,10 @@ def test_results_page_shows_recommendation_when_enough_answers(db, org_tree, peo
     assert not at.exception
     assert any("Hold et møde om ét tema: Fordybelse" in m.value for m in at.markdown)
     assert [t.value for t in at.text] == ["<img src=http://evil/x.png> **hej**"] * 6  # shown as plain text
+    # Nine columns fit a laptop with the sidebar open (1366 px) with "Gns." for "Gennemsnit".
+    [table] = [df for df in at.dataframe if "Svar med 5" in df.value.columns]
+    assert json.loads(table.proto.columns)["Gennemsnit"] | {"type_config": None} == {
+        "label": "Gns.", "help": "Gennemsnit", "type_config": None}
 
 
 def test_results_page_hides_figures_below_threshold(db, org_tree, people):
@@ -278,7 +312,7 @@ def test_results_page_hides_figures_below_threshold(db, org_tree, people):
     rounds.close(db, people["admin"], r.id)
     at = login(db, "tovholder")
     at.switch_page("pages/results.py").run()
-    assert "For få besvarelser" in at.info[0].value
+    assert "For få svar (1): der skal mindst 5 til" in at.info[0].value
     assert not at.get("arrow_vega_lite_chart")
 
 

@@ -60,6 +60,8 @@ def test_a_reload_of_an_answered_browser_shows_already_answered_not_the_form(db,
     assert not reloaded.exception
     assert len(reloaded.radio) == 0 and not reloaded.button
     assert "Du har allerede svaret" in reloaded.warning[0].value
+    assert reloaded.markdown[0].value.startswith(f"[In English](?r={r.token}&lang=en) "
+                                                 "[Tilgængelighed](accessibility?lang=da)\n\n## ")
     monkeypatch.setattr(rating, "browser_cookie", lambda: secrets.token_hex(16))
     assert len(rating_app(r.token).radio) == 6  # another browser still answers
     assert rounds.response_count(db, r.id) == 1
@@ -68,7 +70,7 @@ def test_a_reload_of_an_answered_browser_shows_already_answered_not_the_form(db,
 def test_the_form_says_what_is_enforced(db, org_tree, people):
     r, _ = make_open_round(db, people, org_tree)
     at = rating_app(r.token)
-    assert "Én besvarelse pr. browser" in at.info[0].value
+    assert "Ét svar pr. browser" in at.info[0].value
 
 
 # --- the front sets the cookie -------------------------------------------------------------

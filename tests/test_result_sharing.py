@@ -162,7 +162,7 @@ def test_results_slide_holds_back_figures_below_the_threshold(db, org_tree, peop
     at.switch_page("pages/meeting_mode.py").run()
     at.toggle(key="mode_results").set_value(True).run()
     assert not at.exception and not at.dataframe
-    assert "3 svar" in at.info[0].value and "mindst 5" in at.info[0].value
+    assert "For få svar (3)" in at.info[0].value and "mindst 5" in at.info[0].value
 
 
 def test_results_slide_on_the_projector_shows_only_rounds_of_the_meetings_unit(db, org_tree, people):

@@ -35,9 +35,10 @@ def render() -> None:
         return
     link = f"{base_url()}/?r={round_.token}"
     svg = base64.b64encode(exports.qr_svg(link)).decode()
+    codes = f" {html.escape(T('rounds.qr_code_needed'))}" if round_.access_mode == "codes" else ""
     # Everything inside is ours or escaped: the round's title and the link go through html.escape.
     # The heading is for screen readers only: the screen itself is all code.
     st.html(f"""{STYLE}<div class="qr-screen"><h1>{html.escape(round_.title)}</h1>
 <img src="data:image/svg+xml;base64,{svg}" alt="{html.escape(T('rounds.qr_alt', title=round_.title))}">
-<p><strong>{html.escape(T('rounds.qr_scan'))}</strong></p>
+<p><strong>{html.escape(T('rounds.qr_scan'))}</strong>{codes}</p>
 <p><code>{html.escape(link)}</code></p></div>""")

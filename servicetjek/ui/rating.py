@@ -8,6 +8,7 @@ HTML in Markdown (a 188 KB parser) on this page; tests/e2e/test_front_browser.py
 
 import secrets
 import time
+from urllib.parse import quote
 
 import streamlit as st
 
@@ -19,8 +20,17 @@ from servicetjek.ui.client import client_id
 from servicetjek.ui.common import T, db, lang, md
 
 
-def refusal(error: rounds.SubmissionRefused) -> None:
-    st.header(T("rate.title"))
+def links(token: str | None) -> str:
+    """The language link and the accessibility statement, as Markdown: plain links, not widgets.
+    The token comes from the address, so it is quoted: a refused link may hold anything."""
+    other = "en" if lang() == "da" else "da"
+    return (f"[{T('rate.other_language')}](?r={quote(token or '', safe='')}&lang={other}) "
+            f"[{T('rate.accessibility')}](accessibility?lang={lang()})")
+
+
+def refusal(error: rounds.SubmissionRefused, token: str | None) -> None:
+    """As the form's heading: the links and the title (a level-2 heading) in one element, then why."""
+    st.markdown(f"{links(token)}\n\n## {T('rate.title')}")
     st.warning(T(error.key, **error.params))
 
 
@@ -63,11 +73,8 @@ def heading(round_: rounds.Round) -> None:
     """Language link, accessibility statement, title, the unit being rated and the round's name
     in one element: 200 people load this page at once, and every element is a websocket
     message. The language is a plain link, not a widget."""
-    other = "en" if lang() == "da" else "da"
     unit = T("rate.unit", unit=md(department_name(round_)))
-    st.markdown(f"[{T('rate.other_language')}](?r={round_.token}&lang={other}) "
-                f"[{T('rate.accessibility')}](accessibility?lang={lang()})\n\n"
-                f"## {T('rate.title')}\n\n**{unit}**  \n:gray[{md(round_.title)}]")
+    st.markdown(f"{links(round_.token)}\n\n## {T('rate.title')}\n\n**{unit}**  \n:gray[{md(round_.title)}]")
 
 
 def form(round_: rounds.Round) -> None:
@@ -126,11 +133,11 @@ def render() -> None:
     try:
         round_ = rounds.open_for_answers(db(), token)
     except rounds.SubmissionRefused as error:
-        refusal(error)
+        refusal(error, token)
         return
     if rounds.already_answered(round_.token, answer_key(round_)):
         # A reload (a new Streamlit session) of a browser that has answered: no second form.
-        refusal(rounds.SubmissionRefused("rate.already_answered"))
+        refusal(rounds.SubmissionRefused("rate.already_answered"), token)
         return
     st.session_state.setdefault("_rate_shown_at", time.monotonic())
     rounds.prepare_for_answers(db(), round_)
