@@ -185,6 +185,7 @@ class Holding:
         self._last_seq: dict[str, int] = {}  # holding file -> its answers' highest seq, once known
         self._locks: dict[int, threading.RLock] = {}
         self._guard = threading.Lock()
+        self._wiped: set[str] = set()  # discarded names: never opened again (names are not reused)
 
     # --- files ------------------------------------------------------------------------
 
@@ -198,12 +199,15 @@ class Holding:
             with self._guard:
                 conn = self._conns.get(name)
                 if conn is None:
+                    if name in self._wiped:  # a reader that read the state before a close discarded it
+                        raise sqlite3.OperationalError(f"holding file {name} was wiped")
                     conn = self._conns[name] = HeldFile(self.folder / name, create)
         return conn
 
     def discard(self, name: str) -> None:
         """Close and wipe a holding file no round needs (any more)."""
         with self._guard:
+            self._wiped.add(name)  # from now on: not opened again while (or after) it is wiped
             conn = self._conns.pop(name, None)
             self._last_seq.pop(name, None)
         if conn is not None:

@@ -537,3 +537,37 @@ def test_converting_a_duckdb_holding_file_zeroes_its_wal_too(db, org_tree, peopl
         == ["svar 1", "svar 2", "svar 3"]
     assert not wal.exists() and not (store.folder / old_name).exists()
     assert not spy.read_bytes().strip(b"\0"), "the old file's WAL was freed unzeroed"
+
+
+def _open_descriptors() -> set[str]:
+    import os
+
+    return {os.readlink(f"/proc/self/fd/{fd}") for fd in os.listdir("/proc/self/fd")
+            if os.path.exists(f"/proc/self/fd/{fd}")}
+
+
+@pytest.mark.duckdb_only("holding files; on PostgreSQL held answers are sealed rows")
+def test_a_reader_arriving_while_a_close_wipes_the_file_does_not_open_it_again(db, org_tree, people, monkeypatch):
+    """A results page that read the state just before a close calls for the file while the close
+    is wiping it: it must get an error, not a fresh handle on the wiped file that then stays
+    open (and cached) for the life of the process."""
+    r, _ = prepared_round(db, people, org_tree["A1"])
+    store = holding.for_database(db)
+    name = store.state(r.id).holding_file
+    popped = store._connect(name)
+    errors = []
+    close = popped.close
+
+    def reader_comes_in_meanwhile():
+        try:
+            store._query(name, "SELECT count(*) FROM answers")
+        except sqlite3.OperationalError as error:
+            errors.append(error)
+        close()
+
+    monkeypatch.setattr(popped, "close", reader_comes_in_meanwhile)
+    store.discard(name)
+    assert name not in store._conns, "a wiped file's handle stays open for good"
+    assert len(errors) == 1
+    assert not any(name in target for target in _open_descriptors())
+
