@@ -114,6 +114,14 @@ def wipe(path: Path) -> None:
         file.unlink()
 
 
+def _named(path: Path, fd: int) -> bool:
+    """Whether `path` still names the file open as `fd` (a wipe may unlink it meanwhile)."""
+    try:
+        return os.path.samestat(os.stat(path), os.fstat(fd))
+    except FileNotFoundError:
+        return False
+
+
 def _zero(fd: int) -> None:
     os.pwrite(fd, b"\0" * os.fstat(fd).st_size, 0)
     os.fsync(fd)
@@ -132,18 +140,27 @@ class HeldFile:
             kept = os.open(journal, os.O_RDWR)
         except FileNotFoundError:
             kept = None
+        conn = None
         try:
-            # Only a new file is created: a reader that comes after a close wiped its file gets
-            # an error, not an empty file under the old name.
-            self.conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode={'rwc' if create else 'rw'}", uri=True,
-                                        isolation_level=None, check_same_thread=False)
-            for pragma in _PRAGMAS:
-                self.conn.execute(pragma)
-        finally:
-            if kept is not None:
-                if not (journal.exists() and os.path.samestat(os.stat(journal), os.fstat(kept))):
-                    _zero(kept)  # rolled back and deleted: no name left, only this descriptor
-                os.close(kept)
+            try:
+                # Only a new file is created: a reader that comes after a close wiped its file
+                # gets an error, not an empty file under the old name.
+                conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode={'rwc' if create else 'rw'}", uri=True,
+                                       isolation_level=None, check_same_thread=False)
+                for pragma in _PRAGMAS:
+                    conn.execute(pragma)
+            finally:
+                if kept is not None:
+                    try:
+                        if not _named(journal, kept):
+                            _zero(kept)  # rolled back and deleted: no name left, only this descriptor
+                    finally:
+                        os.close(kept)
+        except BaseException:  # no descriptor or connection stays open for a file that failed to open
+            if conn is not None:
+                conn.close()
+            raise
+        self.conn = conn
         self.lock = threading.Lock()
 
     def cursor(self) -> HeldCursor:

@@ -468,20 +468,11 @@ def _spy_on(file):
     return spy
 
 
-@pytest.mark.duckdb_only("holding files; on PostgreSQL held answers are sealed rows")
-def test_the_journal_of_a_commit_a_crash_cut_short_is_zeroed_not_left_in_freed_blocks(db, org_tree, people):
-    """A crash during a commit leaves a hot journal: earlier answers' pages, in order. The
-    first read after start-up rolls it back, before any PRAGMA takes effect, and SQLite's
-    default journal mode then deletes it unzeroed. Its blocks must be zero when freed."""
+def _cut_a_commit_short(path):
+    """Another process changes the holding file and dies before its commit: a hot journal."""
     import subprocess
     import sys
 
-    r, _ = prepared_round(db, people, org_tree["A1"])
-    for i in range(5):
-        rounds.submit(db, r.token, GOOD, comment=f"kommentar {i}", session_key=f"s{i}")
-    store = holding.for_database(db)
-    path = store.folder / store.state(r.id).holding_file
-    store.close()
     crash = ("import os, sqlite3, sys\n"
              "conn = sqlite3.connect(sys.argv[1], isolation_level=None)\n"
              "conn.execute('PRAGMA journal_mode = PERSIST'); conn.execute('PRAGMA cache_size = 1')\n"
@@ -490,6 +481,21 @@ def test_the_journal_of_a_commit_a_crash_cut_short_is_zeroed_not_left_in_freed_b
              "conn.executemany('INSERT INTO codes VALUES (?, 0)', [(str(i) * 40,) for i in range(400)])\n"
              "os._exit(0)\n")
     subprocess.run([sys.executable, "-c", crash, str(path)], check=True)
+
+
+@pytest.mark.duckdb_only("holding files; on PostgreSQL held answers are sealed rows")
+def test_the_journal_of_a_commit_a_crash_cut_short_is_zeroed_not_left_in_freed_blocks(db, org_tree, people):
+    """A crash during a commit leaves a hot journal: earlier answers' pages, in order. The
+    first read after start-up rolls it back, before any PRAGMA takes effect, and SQLite's
+    default journal mode then deletes it unzeroed. Its blocks must be zero when freed."""
+
+    r, _ = prepared_round(db, people, org_tree["A1"])
+    for i in range(5):
+        rounds.submit(db, r.token, GOOD, comment=f"kommentar {i}", session_key=f"s{i}")
+    store = holding.for_database(db)
+    path = store.folder / store.state(r.id).holding_file
+    store.close()
+    _cut_a_commit_short(path)
     journal = path.with_name(path.name + "-journal")
     assert journal.read_bytes()[:8] == bytes.fromhex("d9d505f920a163d7")  # hot: a commit was cut short
     spy = _spy_on(journal)
@@ -571,3 +577,23 @@ def test_a_reader_arriving_while_a_close_wipes_the_file_does_not_open_it_again(d
     assert len(errors) == 1
     assert not any(name in target for target in _open_descriptors())
 
+
+@pytest.mark.duckdb_only("holding files; on PostgreSQL held answers are sealed rows")
+def test_a_failed_zeroing_of_a_rolled_back_journal_leaves_no_descriptor_or_connection_open(
+        db, org_tree, people, monkeypatch):
+    """A hot journal is rolled back and deleted as the file opens; if zeroing it then fails,
+    the error must not leave the journal's descriptor or the new connection open."""
+    r, _ = prepared_round(db, people, org_tree["A1"])
+    rounds.submit(db, r.token, GOOD, comment="kommentar", session_key="s0")
+    store = holding.for_database(db)
+    path = store.folder / store.state(r.id).holding_file
+    store.close()
+    _cut_a_commit_short(path)
+
+    def disk_error(fd):
+        raise OSError(5, "Input/output error")
+
+    monkeypatch.setattr(holding, "_zero", disk_error)
+    with pytest.raises(OSError):
+        holding.HeldFile(path)
+    assert not any(path.name in target for target in _open_descriptors()), "descriptor or connection left open"
