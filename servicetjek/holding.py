@@ -28,6 +28,7 @@ close, and their group figures are frozen at their first release (results.py).
 
 from __future__ import annotations
 
+import errno
 import json
 import logging
 import os
@@ -106,12 +107,26 @@ def wipe(path: Path) -> None:
     keep answers. `.wal`: a DuckDB file's, left by an earlier version."""
     for file in (path, *(path.with_name(path.name + end) for end in ("-journal", "-wal", "-shm", ".wal"))):
         try:
-            handle = open(file, "r+b")
+            fd = _open_own(file)
         except FileNotFoundError:
             continue
-        with handle:
-            _zero(handle.fileno())
+        if fd is not None:
+            try:
+                _zero(fd)
+            finally:
+                os.close(fd)
         file.unlink()
+
+
+def _open_own(file: Path) -> int | None:
+    """The file for writing; None if it is a symbolic link (ours never are: a link planted in
+    the folder must not make the server zero what it points to)."""
+    try:
+        return os.open(file, os.O_RDWR | os.O_NOFOLLOW)
+    except OSError as error:
+        if error.errno == errno.ELOOP:
+            return None
+        raise
 
 
 def _named(path: Path, fd: int) -> bool:
@@ -137,7 +152,7 @@ class HeldFile:
         # mode then deletes it unzeroed. Held open here, its blocks stay ours to zero.
         journal = path.with_name(path.name + "-journal")
         try:
-            kept = os.open(journal, os.O_RDWR)
+            kept = _open_own(journal)
         except FileNotFoundError:
             kept = None
         conn = None
@@ -234,6 +249,7 @@ class Holding:
     def create_file(self, codes: Iterable[tuple[str, bool]] = (), answers: Iterable[tuple] = ()) -> str:
         """A fresh holding file with these codes and (unreleased) answers, in random order."""
         self.folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        os.chmod(self.folder, 0o700)  # also a folder that was there before, made some other way
         name = f"{secrets.token_hex(12)}{SUFFIX}"
         answers = list(answers)
         random.shuffle(answers)  # their order of arrival does not survive into the new file

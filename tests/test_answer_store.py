@@ -458,6 +458,34 @@ def test_a_database_given_by_a_relative_path_holds_answers(tmp_path, monkeypatch
         db.close()
 
 
+def test_a_wipe_removes_a_planted_link_without_zeroing_what_it_points_to(tmp_path):
+    import os
+
+    folder = tmp_path / "x.duckdb.holding"
+    folder.mkdir()
+    outside = tmp_path / "not-ours.txt"
+    outside.write_bytes(b"someone else's data")
+    held = folder / f"abc{holding.SUFFIX}"
+    held.write_bytes(b"answers in order")
+    journal = held.with_name(held.name + "-journal")
+    os.symlink(outside, journal)
+    holding.wipe(held)
+    assert outside.read_bytes() == b"someone else's data"
+    assert not held.exists() and not journal.is_symlink()
+
+
+@pytest.mark.duckdb_only("holding files; on PostgreSQL held answers are sealed rows")
+def test_a_holding_folder_made_before_is_made_private(db, org_tree, people):
+    import os
+    import stat
+
+    folder = holding.for_database(db).folder
+    folder.mkdir(mode=0o755, exist_ok=True)
+    os.chmod(folder, 0o755)
+    prepared_round(db, people, org_tree["A1"])  # makes the round's holding file
+    assert stat.S_IMODE(os.stat(folder).st_mode) == 0o700
+
+
 def _spy_on(file):
     """A second name for `file`, outside the holding folder: the blocks that are the file's
     now stay readable through it after the file is deleted, as freed disk blocks would."""
