@@ -555,6 +555,20 @@ def _wait_healthy(port: int, proc: subprocess.Popen, timeout: float = 120) -> No
     raise RuntimeError("the Streamlit server did not become healthy")
 
 
+def _wait_listening(address: str, port: int, proc: subprocess.Popen, timeout: float = 30) -> bool:
+    """Until nginx accepts connections on its port (True), or exits or gives up (False): nginx
+    binds a moment after it starts, and "serving on" must be true when it is printed."""
+    host = {"0.0.0.0": "127.0.0.1", "::": "::1"}.get(address, address.strip("[]"))
+    deadline = time.time() + timeout
+    while proc.poll() is None and time.time() < deadline:
+        try:
+            with socket.create_connection((host, port), timeout=1):
+                return True
+        except OSError:
+            time.sleep(0.05)
+    return False
+
+
 def serve_args(port: int, address: str) -> list[str]:
     return [sys.executable, "-m", "servicetjek.ui.serve", "--server.port", str(port), "--server.address", address]
 
@@ -666,8 +680,11 @@ def run(port: int, address: str, tls: tuple[str, str] | None = None, streamlit_a
         front = subprocess.Popen([nginx, "-p", str(run_dir), "-c", str(config), "-e", "stderr", "-g", "daemon off;"])
         scheme = "https" if tls else "http"
         ports = ", ".join(str(p) for p in apps.ports)
-        print(f"servicetjek: serving on {scheme}://{address}:{port} (nginx front, Streamlit on 127.0.0.1:"
-              f"{ports}); accepting host names {', '.join(hosts)} and IP addresses", flush=True)
+        if _wait_listening(address, port, front):
+            print(f"servicetjek: serving on {scheme}://{address}:{port} (nginx front, Streamlit on 127.0.0.1:"
+                  f"{ports}); accepting host names {', '.join(hosts)} and IP addresses", flush=True)
+        elif front.poll() is None:
+            print(f"servicetjek: nginx does not accept connections on port {port}", file=sys.stderr, flush=True)
         while not stopping and front.poll() is None and apps.check():
             time.sleep(0.5)
     finally:

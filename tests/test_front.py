@@ -360,3 +360,30 @@ def test_make_run_uses_the_front():
     makefile = (ROOT / "Makefile").read_text()
     run_recipe = makefile.split("\nrun:", 1)[1].split("\n\n", 1)[0]
     assert "servicetjek.front" in run_recipe
+
+
+def test_serving_is_announced_only_once_the_front_accepts_connections():
+    """nginx binds a moment after it starts: "serving on" printed before that sent the first
+    request (a test's, a health check's) to a closed port."""
+    import threading
+
+    nginx = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])  # stands in for nginx
+    late = socket.socket()
+    late.bind(("127.0.0.1", 0))  # bound, not listening yet: connections are refused
+    port = late.getsockname()[1]
+    listening = threading.Event()
+
+    def listen_a_moment_later():
+        time.sleep(0.3)
+        late.listen()
+        listening.set()
+
+    threading.Thread(target=listen_a_moment_later, daemon=True).start()
+    try:
+        assert front._wait_listening("0.0.0.0", port, nginx)
+        assert listening.is_set()
+    finally:
+        nginx.kill()
+        late.close()
+    nginx.wait()
+    assert not front._wait_listening("127.0.0.1", free_port(), nginx)  # an nginx that exited ends the wait
